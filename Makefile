@@ -1,0 +1,80 @@
+# wisp build. `make` builds build/wisp and the guests; `make check` runs
+# every test. scripts/test.sh installs missing Debian packages first.
+
+BUILD    ?= build
+CC       ?= gcc
+SANITIZE ?=
+WERROR   ?= -Werror
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla $(WERROR)
+CPPFLAGS += -Isrc -Iinclude -D_GNU_SOURCE
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANITIZE) -MMD -MP
+LDLIBS_WISP := -lpng -lz -lutil
+# Debian's interpreter, where python3-pytest lives (not a pyenv shim).
+PYTHON   ?= /usr/bin/python3
+
+# Everything under src/ except the command line and the Windows backend.
+LIB_SOURCES  := $(filter-out src/main.c src/accel/whp%.c,$(shell find src -name '*.c' | sort))
+LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
+UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all wisp guests demo unit check integration header-matrix sanitize fuzz clean install
+all: wisp guests demo
+
+wisp: $(BUILD)/wisp
+$(BUILD)/wisp: $(BUILD)/obj/src/main.o $(BUILD)/libwisp.a
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_WISP)
+
+$(BUILD)/libwisp.a: $(LIB_OBJECTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwisp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libwisp.a -lcmocka $(LDLIBS_WISP)
+
+# Guests are freestanding: their own Makefiles, their own flags.
+guests:
+	$(MAKE) -C tests/guests OUT=$(abspath $(BUILD))/guests
+demo:
+	$(MAKE) -C demo OUT=$(abspath $(BUILD))/demo
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; WISP_SOURCE_DIR=$(CURDIR) $$t; done
+
+integration: all
+	WISP_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -ra tests/integration
+
+header-matrix:
+	bash tests/hyperv/compile-matrix.sh
+
+check: unit header-matrix integration
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize:
+	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" unit integration
+
+fuzz: $(BUILD)/fuzz/fuzz_elf_loader
+$(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c $(filter-out src/main.c,$(shell find src/boot src -maxdepth 1 -name '*.c'))
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
+	    tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/guest_memory.c src/error.c
+
+PREFIX ?= /usr/local
+install: $(BUILD)/wisp
+	install -D -m 755 $(BUILD)/wisp $(DESTDIR)$(PREFIX)/bin/wisp
+	mkdir -p $(DESTDIR)$(PREFIX)/include
+	cp -r include/hyperv include/wisp $(DESTDIR)$(PREFIX)/include/
+	install -D -m 644 data/hyperv/hypercalls.csv $(DESTDIR)$(PREFIX)/share/wisp/hypercalls.csv
+	mkdir -p $(DESTDIR)$(PREFIX)/share/pkgconfig
+	sed 's|@PREFIX@|$(PREFIX)|g' data/hyperv/hyperv-headers.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/hyperv-headers.pc
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,177 @@
+/*
+ * wisp guest ABI: what a kernel running under wisp may rely on.
+ *
+ * Freestanding: needs only <stdint.h> and <stddef.h>, so it compiles inside
+ * a kernel with no libc, as C99/C11 or C++.
+ *
+ * Native boot: wisp enters the kernel's ELF entry point in 64-bit long mode
+ * with paging on (the tables described below), interrupts off, and
+ *   RDI = physical (and identity-mapped) address of struct wisp_boot_info
+ *   RSP = WISP_STACK_TOP - 8 (so the entry sees the alignment of a call)
+ * CS = 0x08 (64-bit code), DS = ES = SS = FS = GS = 0x10 (flat data).
+ *
+ * Hypercalls: RAX = number, RDI, RSI, RDX, RCX = arguments, result in RAX.
+ * The trap is a one-byte `out` to WISP_HYPERCALL_PORT (immediate form, so no
+ * argument register is needed for the port); on WHP a VMCALL with the same
+ * registers reaches the same dispatcher.
+ */
+#ifndef WISP_GUEST_H
+#define WISP_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Port 0xE4 is unused by PC chipsets (0xE9 is the Bochs/QEMU debug console,
+ * 0xED Linux's delay port, 0xF0-0xFF the FPU). */
+#define WISP_HYPERCALL_PORT 0xE4
+
+#define WISP_HC_PRINT    0 /* RDI = guest-virtual address, RSI = length -> bytes written */
+#define WISP_HC_EXIT     1 /* RDI = exit code; does not return */
+#define WISP_HC_GET_TIME 2 /* -> host wall-clock time, ns since the Unix epoch */
+
+/* Error results (as uint64_t): unknown number, unreadable guest buffer. */
+#define WISP_HC_ERROR_UNKNOWN ((uint64_t)-1)
+#define WISP_HC_ERROR_FAULT   ((uint64_t)-2)
+
+/* print copies at most this many bytes per call; longer requests are cut. */
+#define WISP_HC_PRINT_MAX 4096
+
+#if defined(__GNUC__) || defined(__clang__)
+static inline uint64_t wisp_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
+                                      uint64_t a2, uint64_t a3)
+{
+    uint64_t ret;
+    __asm__ __volatile__("outb %%al, %[port]"
+                         : "=a"(ret)
+                         : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "c"(a3),
+                           [port] "i"(WISP_HYPERCALL_PORT)
+                         : "memory");
+    return ret;
+}
+#endif
+
+/* ---- native boot layout (guest-physical addresses) ---- */
+
+#define WISP_PML4_ADDR           0x1000ull   /* page tables 0x1000-0xAFFF */
+#define WISP_PAGE_TABLES_END     0xB000ull
+#define WISP_GDT_ADDR            0xB000ull
+#define WISP_BOOT_INFO_ADDR      0x80000ull
+#define WISP_MEMORY_MAP_ADDR     0x80118ull  /* right after the boot info */
+#define WISP_MEMORY_MAP_MAX      64
+#define WISP_STACK_BASE          0x90000ull
+#define WISP_STACK_TOP           0xA0000ull
+#define WISP_BOOT_AREA_END       0x100000ull /* kernels load at or above 1 MiB */
+#define WISP_ARENA_ADDR          0x1000000ull
+#define WISP_ARENA_SIZE          0x1000000ull /* 16 MiB, zeroed */
+#define WISP_HEAP_PHYS           0x2000000ull
+#define WISP_HEAP_SIZE           0x4000000ull /* 64 MiB behind PML4[384] */
+#define WISP_FRAMEBUFFER_ADDR    0xC0000000ull
+#define WISP_FRAMEBUFFER_WINDOW  0x1000000ull /* 16 MiB mapped as memory */
+#define WISP_LAPIC_ADDR          0xFEE00000ull
+
+/* ---- virtual layout ---- */
+#define WISP_PHYSMAP_BASE  0xFFFF800000000000ull /* PML4[256]: physical memory */
+#define WISP_HEAP_BASE     0xFFFFC00000000000ull /* PML4[384]: heap backing */
+#define WISP_RECURSIVE_SLOT 510                  /* PML4[510] points at the PML4 */
+
+#define WISP_BOOT_INFO_MAGIC   0x5345524150484254ull /* "SERAPHTB" */
+#define WISP_BOOT_INFO_VERSION 1
+
+#define WISP_BOOT_FLAG_FRAMEBUFFER (1u << 0)
+#define WISP_BOOT_FLAG_SERIAL      (1u << 1)
+
+#define WISP_FB_FORMAT_BGRA8 1 /* bytes in memory: B, G, R, A */
+
+/* Memory-map descriptor types. */
+#define WISP_MEMORY_USABLE      1 /* free RAM */
+#define WISP_MEMORY_RESERVED    2 /* never use (real-mode area, holes) */
+#define WISP_MEMORY_BOOT_DATA   3 /* page tables, GDT, boot info, stack */
+#define WISP_MEMORY_KERNEL      4 /* the loaded ELF segments */
+#define WISP_MEMORY_ARENA       5 /* primordial arena, zeroed */
+#define WISP_MEMORY_HEAP        6 /* backing of the PML4[384] heap window */
+#define WISP_MEMORY_FRAMEBUFFER 7 /* framebuffer window */
+
+#if defined(_MSC_VER)
+#pragma pack(push, 1)
+#define WISP_PACKED
+#else
+#define WISP_PACKED __attribute__((packed))
+#endif
+
+struct WISP_PACKED wisp_memory_descriptor {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type;
+    uint32_t attributes; /* reserved, 0 */
+};
+
+/* Seraph_BootInfo compatible, 280 bytes, at WISP_BOOT_INFO_ADDR. */
+struct WISP_PACKED wisp_boot_info {
+    uint64_t magic;                 /*   0 */
+    uint32_t version;               /*   8 */
+    uint32_t flags;                 /*  12 */
+    uint64_t framebuffer_base;      /*  16 */
+    uint64_t framebuffer_size;      /*  24 */
+    uint32_t fb_width;              /*  32 */
+    uint32_t fb_height;             /*  36 */
+    uint32_t fb_stride;             /*  40, bytes per row */
+    uint32_t fb_format;             /*  44 */
+    uint64_t memory_map_base;       /*  48 */
+    uint64_t memory_map_count;      /*  56 */
+    uint64_t memory_map_desc_size;  /*  64 */
+    uint64_t total_memory;          /*  72, bytes of RAM */
+    uint64_t kernel_phys_start;     /*  80 */
+    uint64_t kernel_phys_end;       /*  88 */
+    uint64_t kernel_entry;          /*  96 */
+    uint64_t stack_base;            /* 104 */
+    uint64_t stack_size;            /* 112 */
+    uint64_t serial_port;           /* 120, COM1 I/O base */
+    uint64_t hypercall_port;        /* 128 */
+    uint64_t primordial_arena_phys; /* 136 */
+    uint64_t primordial_arena_size; /* 144 */
+    uint64_t pml4_phys;             /* 152 */
+    uint64_t physmap_base;          /* 160 */
+    uint64_t physmap_size;          /* 168 */
+    uint64_t heap_virt_base;        /* 176 */
+    uint64_t heap_phys;             /* 184 */
+    uint64_t heap_size;             /* 192 */
+    uint64_t recursive_slot;        /* 200 */
+    uint64_t boot_time_ns;          /* 208, host time when the guest started */
+    uint64_t lapic_base;            /* 216 */
+    uint64_t reserved[7];           /* 224 .. 279 */
+};
+
+#if defined(_MSC_VER)
+#pragma pack(pop)
+#endif
+#undef WISP_PACKED
+
+#if defined(__cplusplus)
+#define WISP_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define WISP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#else
+#define WISP_STATIC_ASSERT_JOIN2(a, b) a##b
+#define WISP_STATIC_ASSERT_JOIN(a, b) WISP_STATIC_ASSERT_JOIN2(a, b)
+#define WISP_STATIC_ASSERT(cond, msg) \
+    typedef char WISP_STATIC_ASSERT_JOIN(wisp_static_assert_, __LINE__)[(cond) ? 1 : -1]
+#endif
+
+WISP_STATIC_ASSERT(sizeof(struct wisp_memory_descriptor) == 24, "descriptor is 24 bytes");
+WISP_STATIC_ASSERT(sizeof(struct wisp_boot_info) == 280, "boot info is 280 bytes");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, version) == 8, "version");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, flags) == 12, "flags");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, framebuffer_base) == 16, "fb base");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, framebuffer_size) == 24, "fb size");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, fb_width) == 32, "fb width");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, fb_height) == 36, "fb height");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, fb_stride) == 40, "fb stride");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, fb_format) == 44, "fb format");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, memory_map_base) == 48, "memory map");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, primordial_arena_phys) == 136, "arena");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, primordial_arena_size) == 144, "arena size");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, pml4_phys) == 152, "pml4");
+WISP_STATIC_ASSERT(WISP_BOOT_INFO_ADDR + sizeof(struct wisp_boot_info) == WISP_MEMORY_MAP_ADDR,
+                   "memory map follows the boot info");
+
+#endif /* WISP_GUEST_H */

@@ -1,0 +1,215 @@
+/*
+ * The accelerator seam: one backend per host API (kvm.c, whp.c) implements
+ * these functions. Nothing above src/accel/ includes <linux/kvm.h> or
+ * <WinHvPlatform.h>.
+ *
+ * A VM exit is described by struct accel_exit, a portable record modelled on
+ * WHP's WHV_RUN_VP_EXIT_CONTEXT: the reason uses the same names and values as
+ * WHV_RUN_VP_EXIT_REASON, followed by the execution state, the instruction
+ * that exited and a reason-specific union. KVM's kvm_run is translated into
+ * it; WHP's exit context nearly is it already.
+ */
+#ifndef WISP_ACCEL_H
+#define WISP_ACCEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../error.h"
+
+/* Values of WHV_RUN_VP_EXIT_REASON. */
+enum accel_exit_reason {
+    ACCEL_EXIT_NONE = 0x0000,
+    ACCEL_EXIT_MEMORY_ACCESS = 0x0001,
+    ACCEL_EXIT_IO_PORT_ACCESS = 0x0002,
+    ACCEL_EXIT_UNRECOVERABLE_EXCEPTION = 0x0004, /* triple fault / shutdown */
+    ACCEL_EXIT_INVALID_VP_REGISTER_VALUE = 0x0005, /* entry failed */
+    ACCEL_EXIT_UNSUPPORTED_FEATURE = 0x0006,     /* incl. KVM emulation failure */
+    ACCEL_EXIT_INTERRUPT_WINDOW = 0x0007,
+    ACCEL_EXIT_HALT = 0x0008,
+    ACCEL_EXIT_APIC_EOI = 0x0009,
+    ACCEL_EXIT_MSR_ACCESS = 0x1000,
+    ACCEL_EXIT_CPUID = 0x1001,
+    ACCEL_EXIT_EXCEPTION = 0x1002,
+    ACCEL_EXIT_RDTSC = 0x1003,
+    ACCEL_EXIT_HYPERCALL = 0x1005,
+    ACCEL_EXIT_CANCELED = 0x2001, /* accel_vcpu_kick() or a signal */
+};
+
+const char *accel_exit_reason_name(enum accel_exit_reason reason);
+
+/* WHV_X64_SEGMENT_REGISTER: attributes = type:4 s:1 dpl:2 p:1 rsvd:4 avl:1
+ * l:1 db:1 g:1. */
+struct accel_segment {
+    uint64_t base;
+    uint32_t limit;
+    uint16_t selector;
+    uint16_t attributes;
+};
+
+#define ACCEL_SEG_TYPE(a)   ((a) & 0xF)
+#define ACCEL_SEG_S         (1u << 4)
+#define ACCEL_SEG_DPL(d)    ((uint16_t)((d) << 5))
+#define ACCEL_SEG_PRESENT   (1u << 7)
+#define ACCEL_SEG_AVL       (1u << 12)
+#define ACCEL_SEG_LONG      (1u << 13)
+#define ACCEL_SEG_DB        (1u << 14)
+#define ACCEL_SEG_GRANULAR  (1u << 15)
+
+struct accel_table {
+    uint64_t base;
+    uint16_t limit;
+};
+
+struct accel_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags;
+};
+
+struct accel_sregs {
+    struct accel_segment cs, ds, es, fs, gs, ss, tr, ldt;
+    struct accel_table gdt, idt;
+    uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
+};
+
+/* WHV_X64_VP_EXECUTION_STATE, the fields wisp uses. */
+struct accel_exec_state {
+    uint8_t cpl;
+    bool cr0_pe;
+    bool efer_lma;
+    bool interrupt_shadow;
+    bool interruption_pending;
+};
+
+enum accel_access { ACCEL_ACCESS_READ = 0, ACCEL_ACCESS_WRITE = 1, ACCEL_ACCESS_EXECUTE = 2 };
+
+struct accel_memory_access {
+    uint64_t gpa;
+    uint64_t gva;          /* 0 if the backend does not know it */
+    enum accel_access access;
+    uint8_t size;          /* decoded access width, 1..8 */
+    uint8_t data[8];       /* written value, or filled by the VMM for reads */
+};
+
+struct accel_io_access {
+    uint16_t port;
+    uint8_t size;          /* 1, 2 or 4 */
+    bool is_write;
+    uint32_t count;        /* > 1 for rep string instructions */
+    uint8_t *data;         /* size * count bytes, owned by the backend */
+};
+
+struct accel_msr_access {
+    uint32_t index;
+    bool is_write;
+    uint64_t value;        /* written value, or filled for reads */
+    bool inject_gp;        /* set by the VMM to refuse the access */
+};
+
+struct accel_cpuid_access {
+    uint32_t leaf, subleaf;
+    uint32_t eax, ebx, ecx, edx; /* default result; the VMM may change it */
+};
+
+/* KVM reports instructions its emulator cannot run; WHP has no equivalent
+ * because it never emulates for the VMM. */
+struct accel_unsupported {
+    uint32_t code;         /* backend-specific (KVM internal-error suberror) */
+    uint8_t insn_bytes[16];
+    uint8_t insn_length;   /* how many of insn_bytes are valid, 0 if unknown */
+};
+
+struct accel_exit {
+    enum accel_exit_reason reason;
+    struct accel_exec_state state;
+    uint8_t instruction_length; /* 0 if the backend does not report it */
+    struct accel_segment cs;
+    uint64_t rip;
+    uint64_t rflags;
+    union {
+        struct accel_memory_access memory;
+        struct accel_io_access io;
+        struct accel_msr_access msr;
+        struct accel_cpuid_access cpuid;
+        struct accel_unsupported unsupported;
+        uint64_t raw_code; /* other backend exit code, for messages */
+    } u;
+};
+
+/* One CPUID result (the policy's and KVM's format). */
+struct accel_cpuid_entry {
+    uint32_t function, index;
+    uint32_t flags; /* ACCEL_CPUID_FLAG_* */
+    uint32_t eax, ebx, ecx, edx;
+};
+#define ACCEL_CPUID_FLAG_SIGNIFICANT_INDEX 1u
+
+#define ACCEL_CPUID_MAX_ENTRIES 256
+
+struct accel_cpuid {
+    unsigned count;
+    struct accel_cpuid_entry entries[ACCEL_CPUID_MAX_ENTRIES];
+};
+
+enum accel_irqchip { ACCEL_IRQCHIP_KERNEL, ACCEL_IRQCHIP_USER };
+
+struct accel_vm_config {
+    enum accel_irqchip irqchip;
+    const char *device_path; /* KVM: default "/dev/kvm" */
+};
+
+struct accel_vm;
+struct accel_vcpu;
+
+const char *accel_name(void);
+
+int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
+                    struct wisp_error *err);
+void accel_vm_destroy(struct accel_vm *vm);
+
+/* Makes [gpa, gpa+size) guest memory backed by host. */
+int accel_vm_map_memory(struct accel_vm *vm, uint64_t gpa, uint64_t size, void *host,
+                        struct wisp_error *err);
+
+/* The CPUID the host can offer a guest (KVM_GET_SUPPORTED_CPUID). */
+int accel_vm_supported_cpuid(struct accel_vm *vm, struct accel_cpuid *out,
+                             struct wisp_error *err);
+
+/* Raises or lowers a legacy interrupt line (in-kernel PIC/IOAPIC). */
+int accel_vm_set_irq_line(struct accel_vm *vm, unsigned irq, bool level);
+
+int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **out,
+                      struct wisp_error *err);
+void accel_vcpu_destroy(struct accel_vcpu *vcpu);
+
+int accel_vcpu_set_cpuid(struct accel_vcpu *vcpu, const struct accel_cpuid *cpuid,
+                         struct wisp_error *err);
+
+int accel_vcpu_get_regs(struct accel_vcpu *vcpu, struct accel_regs *regs);
+int accel_vcpu_set_regs(struct accel_vcpu *vcpu, const struct accel_regs *regs);
+int accel_vcpu_get_sregs(struct accel_vcpu *vcpu, struct accel_sregs *sregs);
+int accel_vcpu_set_sregs(struct accel_vcpu *vcpu, const struct accel_sregs *sregs);
+
+/* Runs until the next exit wisp must see. Data the VMM places in a read's
+ * exit record (memory.data, io.data, msr.value, cpuid.e?x) is handed back
+ * to the guest when the vCPU next runs. Returns -1 only when the backend
+ * itself fails. */
+int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp_error *err);
+
+/* Makes a running (or about to run) accel_vcpu_run return
+ * ACCEL_EXIT_CANCELED soon. Async-signal-safe. */
+void accel_vcpu_kick(struct accel_vcpu *vcpu);
+
+/* True when the vCPU sits in HLT waiting for an interrupt. */
+bool accel_vcpu_is_halted(struct accel_vcpu *vcpu);
+
+/* Guest-virtual to guest-physical through the guest's current page tables. */
+int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
+
+/* Queues an exception for delivery on the next run. */
+int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
+                                bool has_error_code, uint32_t error_code);
+
+#endif

@@ -1,0 +1,578 @@
+/*
+ * Linux KVM backend of the accelerator seam. Translates struct kvm_run into
+ * the portable struct accel_exit; the rest of wisp never sees KVM.
+ */
+#include "accel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define KVM_MAX_MEMORY_SLOTS 32
+/* Intel VMX needs three pages for its real-mode TSS and one for the
+ * identity-map table somewhere the guest does not use: just below 4 GiB,
+ * under the BIOS area wisp never maps. */
+#define KVM_TSS_ADDR          0xFFFBD000ull
+#define KVM_IDENTITY_MAP_ADDR 0xFFFBC000ull
+
+struct accel_vm {
+    int kvm_fd;
+    int vm_fd;
+    int run_size;
+    unsigned slots_used;
+    unsigned sync_regs_mask; /* KVM_SYNC_X86_* the kernel will keep in kvm_run */
+};
+
+struct accel_vcpu {
+    struct accel_vm *vm;
+    int fd;
+    struct kvm_run *run;
+    /* The previous exit: reads the VMM answered are handed back from it. */
+    struct accel_exit *pending;
+    /* kvm_run.s.regs holds the state of the last exit (sync regs). */
+    bool synced;
+};
+
+const char *accel_name(void)
+{
+    return "kvm";
+}
+
+static int open_kvm(const char *path, struct wisp_error *err)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    switch (errno) {
+    case ENOENT:
+        return wisp_fail(err, WISP_EXIT_NO_ACCEL,
+                         "%s not found: KVM is not available on this host "
+                         "(load kvm_intel or kvm_amd, or enable nested virtualization)", path);
+    case EACCES:
+    case EPERM:
+        return wisp_fail(err, WISP_EXIT_NO_ACCEL,
+                         "no permission to open %s (run as root or join the kvm group)", path);
+    case ENODEV:
+    case ENXIO:
+        return wisp_fail(err, WISP_EXIT_NO_ACCEL,
+                         "%s exists but no KVM driver answers it", path);
+    default:
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot open %s", path);
+    }
+}
+
+int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
+                    struct wisp_error *err)
+{
+    const char *path = cfg->device_path ? cfg->device_path : "/dev/kvm";
+    struct accel_vm *vm = calloc(1, sizeof *vm);
+    if (!vm)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    vm->vm_fd = -1;
+    vm->kvm_fd = open_kvm(path, err);
+    if (vm->kvm_fd < 0)
+        goto fail;
+    int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (version != KVM_API_VERSION) {
+        wisp_fail(err, WISP_EXIT_NO_ACCEL, "%s speaks KVM API %d, wisp needs %d", path,
+                  version, KVM_API_VERSION);
+        goto fail;
+    }
+    static const struct { int cap; const char *name; } needed[] = {
+        { KVM_CAP_USER_MEMORY, "user memory" },
+        { KVM_CAP_IMMEDIATE_EXIT, "immediate exit" },
+    };
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
+        if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, needed[i].cap) <= 0) {
+            wisp_fail(err, WISP_EXIT_NO_ACCEL, "KVM lacks %s support", needed[i].name);
+            goto fail;
+        }
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0) {
+        wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_CREATE_VM failed");
+        goto fail;
+    }
+    vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vm->run_size <= 0) {
+        wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_GET_VCPU_MMAP_SIZE failed");
+        goto fail;
+    }
+    int sync = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+    unsigned want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+    vm->sync_regs_mask = (sync > 0 && ((unsigned)sync & want) == want) ? want : 0;
+
+    /* Harmless on AMD, required on Intel before the first vCPU runs. */
+    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
+    uint64_t identity = KVM_IDENTITY_MAP_ADDR;
+    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
+
+    if (cfg->irqchip == ACCEL_IRQCHIP_KERNEL) {
+        if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+            wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel irqchip");
+            goto fail;
+        }
+        struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+        if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+            wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel PIT");
+            goto fail;
+        }
+    } else {
+        wisp_fail(err, WISP_EXIT_USAGE, "the user-space irqchip is not available yet on KVM");
+        goto fail;
+    }
+    *out = vm;
+    return 0;
+fail:
+    accel_vm_destroy(vm);
+    return -1;
+}
+
+void accel_vm_destroy(struct accel_vm *vm)
+{
+    if (!vm)
+        return;
+    if (vm->vm_fd >= 0)
+        close(vm->vm_fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    free(vm);
+}
+
+int accel_vm_map_memory(struct accel_vm *vm, uint64_t gpa, uint64_t size, void *host,
+                        struct wisp_error *err)
+{
+    if (vm->slots_used >= KVM_MAX_MEMORY_SLOTS)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of KVM memory slots");
+    struct kvm_userspace_memory_region region = {
+        .slot = vm->slots_used,
+        .guest_phys_addr = gpa,
+        .memory_size = size,
+        .userspace_addr = (uintptr_t)host,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL,
+                               "KVM refused guest memory at 0x%llx (%llu MiB)",
+                               (unsigned long long)gpa, (unsigned long long)(size >> 20));
+    vm->slots_used++;
+    return 0;
+}
+
+int accel_vm_supported_cpuid(struct accel_vm *vm, struct accel_cpuid *out,
+                             struct wisp_error *err)
+{
+    size_t bytes = sizeof(struct kvm_cpuid2) + ACCEL_CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+    struct kvm_cpuid2 *c = calloc(1, bytes);
+    if (!c)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    c->nent = ACCEL_CPUID_MAX_ENTRIES;
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+        free(c);
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_GET_SUPPORTED_CPUID failed");
+    }
+    out->count = c->nent;
+    for (unsigned i = 0; i < c->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &c->entries[i];
+        out->entries[i] = (struct accel_cpuid_entry){
+            .function = e->function, .index = e->index,
+            .flags = (e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ? ACCEL_CPUID_FLAG_SIGNIFICANT_INDEX : 0,
+            .eax = e->eax, .ebx = e->ebx, .ecx = e->ecx, .edx = e->edx,
+        };
+    }
+    free(c);
+    return 0;
+}
+
+int accel_vm_set_irq_line(struct accel_vm *vm, unsigned irq, bool level)
+{
+    struct kvm_irq_level line = { .irq = irq, .level = level ? 1 : 0 };
+    return ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0 ? -1 : 0;
+}
+
+int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **out,
+                      struct wisp_error *err)
+{
+    struct accel_vcpu *vcpu = calloc(1, sizeof *vcpu);
+    if (!vcpu)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    vcpu->vm = vm;
+    vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+    if (vcpu->fd < 0) {
+        free(vcpu);
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_CREATE_VCPU failed");
+    }
+    vcpu->run = mmap(NULL, (size_t)vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+    if (vcpu->run == MAP_FAILED) {
+        close(vcpu->fd);
+        free(vcpu);
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot map the KVM vCPU state");
+    }
+    vcpu->run->kvm_valid_regs = vm->sync_regs_mask;
+    *out = vcpu;
+    return 0;
+}
+
+void accel_vcpu_destroy(struct accel_vcpu *vcpu)
+{
+    if (!vcpu)
+        return;
+    munmap(vcpu->run, (size_t)vcpu->vm->run_size);
+    close(vcpu->fd);
+    free(vcpu);
+}
+
+int accel_vcpu_set_cpuid(struct accel_vcpu *vcpu, const struct accel_cpuid *cpuid,
+                         struct wisp_error *err)
+{
+    size_t bytes = sizeof(struct kvm_cpuid2) + cpuid->count * sizeof(struct kvm_cpuid_entry2);
+    struct kvm_cpuid2 *c = calloc(1, bytes);
+    if (!c)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    c->nent = cpuid->count;
+    for (unsigned i = 0; i < cpuid->count; i++) {
+        const struct accel_cpuid_entry *e = &cpuid->entries[i];
+        c->entries[i] = (struct kvm_cpuid_entry2){
+            .function = e->function, .index = e->index,
+            .flags = (e->flags & ACCEL_CPUID_FLAG_SIGNIFICANT_INDEX) ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+            .eax = e->eax, .ebx = e->ebx, .ecx = e->ecx, .edx = e->edx,
+        };
+    }
+    int rc = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+    free(c);
+    if (rc < 0)
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_SET_CPUID2 refused the CPUID policy");
+    return 0;
+}
+
+/* ---- registers ---- */
+
+static void regs_from_kvm(struct accel_regs *r, const struct kvm_regs *k)
+{
+    *r = (struct accel_regs){
+        k->rax, k->rbx, k->rcx, k->rdx, k->rsi, k->rdi, k->rsp, k->rbp,
+        k->r8, k->r9, k->r10, k->r11, k->r12, k->r13, k->r14, k->r15,
+        k->rip, k->rflags,
+    };
+}
+
+static void regs_to_kvm(struct kvm_regs *k, const struct accel_regs *r)
+{
+    *k = (struct kvm_regs){
+        .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
+        .rsi = r->rsi, .rdi = r->rdi, .rsp = r->rsp, .rbp = r->rbp,
+        .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
+        .r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
+        .rip = r->rip, .rflags = r->rflags,
+    };
+}
+
+static struct accel_segment segment_from_kvm(const struct kvm_segment *s)
+{
+    uint16_t a = (uint16_t)((s->type & 0xF) | (s->s ? ACCEL_SEG_S : 0) | ACCEL_SEG_DPL(s->dpl & 3) |
+                            (s->present ? ACCEL_SEG_PRESENT : 0) | (s->avl ? ACCEL_SEG_AVL : 0) |
+                            (s->l ? ACCEL_SEG_LONG : 0) | (s->db ? ACCEL_SEG_DB : 0) |
+                            (s->g ? ACCEL_SEG_GRANULAR : 0));
+    return (struct accel_segment){ .base = s->base, .limit = s->limit, .selector = s->selector,
+                                   .attributes = a };
+}
+
+static struct kvm_segment segment_to_kvm(const struct accel_segment *s)
+{
+    uint16_t a = s->attributes;
+    return (struct kvm_segment){
+        .base = s->base, .limit = s->limit, .selector = s->selector,
+        .type = (uint8_t)ACCEL_SEG_TYPE(a), .s = !!(a & ACCEL_SEG_S), .dpl = (a >> 5) & 3,
+        .present = !!(a & ACCEL_SEG_PRESENT), .avl = !!(a & ACCEL_SEG_AVL),
+        .l = !!(a & ACCEL_SEG_LONG), .db = !!(a & ACCEL_SEG_DB), .g = !!(a & ACCEL_SEG_GRANULAR),
+        /* An absent segment is "unusable" to VMX. */
+        .unusable = !(a & ACCEL_SEG_PRESENT),
+    };
+}
+
+static void sregs_from_kvm(struct accel_sregs *r, const struct kvm_sregs *k)
+{
+    r->cs = segment_from_kvm(&k->cs);
+    r->ds = segment_from_kvm(&k->ds);
+    r->es = segment_from_kvm(&k->es);
+    r->fs = segment_from_kvm(&k->fs);
+    r->gs = segment_from_kvm(&k->gs);
+    r->ss = segment_from_kvm(&k->ss);
+    r->tr = segment_from_kvm(&k->tr);
+    r->ldt = segment_from_kvm(&k->ldt);
+    r->gdt = (struct accel_table){ k->gdt.base, k->gdt.limit };
+    r->idt = (struct accel_table){ k->idt.base, k->idt.limit };
+    r->cr0 = k->cr0;
+    r->cr2 = k->cr2;
+    r->cr3 = k->cr3;
+    r->cr4 = k->cr4;
+    r->cr8 = k->cr8;
+    r->efer = k->efer;
+    r->apic_base = k->apic_base;
+}
+
+static void sregs_to_kvm(struct kvm_sregs *k, const struct accel_sregs *r)
+{
+    memset(k, 0, sizeof *k);
+    k->cs = segment_to_kvm(&r->cs);
+    k->ds = segment_to_kvm(&r->ds);
+    k->es = segment_to_kvm(&r->es);
+    k->fs = segment_to_kvm(&r->fs);
+    k->gs = segment_to_kvm(&r->gs);
+    k->ss = segment_to_kvm(&r->ss);
+    k->tr = segment_to_kvm(&r->tr);
+    k->ldt = segment_to_kvm(&r->ldt);
+    /* TR must be usable even when the caller leaves it plain. */
+    k->tr.unusable = 0;
+    k->gdt.base = r->gdt.base;
+    k->gdt.limit = r->gdt.limit;
+    k->idt.base = r->idt.base;
+    k->idt.limit = r->idt.limit;
+    k->cr0 = r->cr0;
+    k->cr2 = r->cr2;
+    k->cr3 = r->cr3;
+    k->cr4 = r->cr4;
+    k->cr8 = r->cr8;
+    k->efer = r->efer;
+    k->apic_base = r->apic_base;
+}
+
+int accel_vcpu_get_regs(struct accel_vcpu *vcpu, struct accel_regs *regs)
+{
+    if (vcpu->synced) {
+        regs_from_kvm(regs, &vcpu->run->s.regs.regs);
+        return 0;
+    }
+    struct kvm_regs k;
+    if (ioctl(vcpu->fd, KVM_GET_REGS, &k) < 0)
+        return -1;
+    regs_from_kvm(regs, &k);
+    return 0;
+}
+
+int accel_vcpu_set_regs(struct accel_vcpu *vcpu, const struct accel_regs *regs)
+{
+    /* Always through the ioctl: kvm_dirty_regs would race with an
+     * immediate exit. The synced copy is kept coherent for later reads. */
+    struct kvm_regs k;
+    regs_to_kvm(&k, regs);
+    if (ioctl(vcpu->fd, KVM_SET_REGS, &k) < 0)
+        return -1;
+    if (vcpu->synced)
+        vcpu->run->s.regs.regs = k;
+    return 0;
+}
+
+int accel_vcpu_get_sregs(struct accel_vcpu *vcpu, struct accel_sregs *sregs)
+{
+    if (vcpu->synced) {
+        sregs_from_kvm(sregs, &vcpu->run->s.regs.sregs);
+        return 0;
+    }
+    struct kvm_sregs k;
+    if (ioctl(vcpu->fd, KVM_GET_SREGS, &k) < 0)
+        return -1;
+    sregs_from_kvm(sregs, &k);
+    return 0;
+}
+
+int accel_vcpu_set_sregs(struct accel_vcpu *vcpu, const struct accel_sregs *sregs)
+{
+    struct kvm_sregs k;
+    sregs_to_kvm(&k, sregs);
+    if (ioctl(vcpu->fd, KVM_SET_SREGS, &k) < 0)
+        return -1;
+    vcpu->synced = false; /* KVM may adjust what it was given */
+    return 0;
+}
+
+/* ---- running ---- */
+
+static void hand_back_answers(struct accel_vcpu *vcpu)
+{
+    struct accel_exit *prev = vcpu->pending;
+    struct kvm_run *run = vcpu->run;
+    vcpu->pending = NULL;
+    if (!prev)
+        return;
+    switch (prev->reason) {
+    case ACCEL_EXIT_MEMORY_ACCESS:
+        if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write)
+            memcpy(run->mmio.data, prev->u.memory.data, sizeof run->mmio.data);
+        break;
+    case ACCEL_EXIT_MSR_ACCESS:
+        if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
+            run->msr.data = prev->u.msr.value;
+            run->msr.error = prev->u.msr.inject_gp;
+        } else if (run->exit_reason == KVM_EXIT_X86_WRMSR) {
+            run->msr.error = prev->u.msr.inject_gp;
+        }
+        break;
+    default:
+        /* Port reads are answered in place: io.data points into kvm_run. */
+        break;
+    }
+}
+
+static void fill_state(struct accel_vcpu *vcpu, struct accel_exit *exit)
+{
+    struct kvm_regs kr;
+    struct kvm_sregs ks;
+    const struct kvm_regs *r = &vcpu->run->s.regs.regs;
+    const struct kvm_sregs *s = &vcpu->run->s.regs.sregs;
+    if (!vcpu->synced) {
+        if (ioctl(vcpu->fd, KVM_GET_REGS, &kr) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &ks) < 0)
+            return;
+        r = &kr;
+        s = &ks;
+    }
+    exit->rip = r->rip;
+    exit->rflags = r->rflags;
+    exit->cs = segment_from_kvm(&s->cs);
+    exit->state = (struct accel_exec_state){
+        .cpl = (uint8_t)(s->cs.selector & 3),
+        .cr0_pe = (s->cr0 & 1) != 0,
+        .efer_lma = (s->efer & (1u << 10)) != 0,
+    };
+}
+
+static void translate_internal_error(const struct kvm_run *run, struct accel_exit *exit)
+{
+    exit->reason = ACCEL_EXIT_UNSUPPORTED_FEATURE;
+    exit->u.unsupported.code = run->internal.suberror;
+    /* With KVM_INTERNAL_ERROR_EMULATION the kernel may append the bytes it
+     * failed on: data[0] = flags, data[1] = length, data[2..] = bytes. */
+    if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && run->internal.ndata >= 3 &&
+        (run->internal.data[0] & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+        unsigned len = (unsigned)run->internal.data[1];
+        if (len > sizeof exit->u.unsupported.insn_bytes)
+            len = sizeof exit->u.unsupported.insn_bytes;
+        memcpy(exit->u.unsupported.insn_bytes, &run->internal.data[2], len);
+        exit->u.unsupported.insn_length = (uint8_t)len;
+    }
+}
+
+int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp_error *err)
+{
+    struct kvm_run *run = vcpu->run;
+    hand_back_answers(vcpu);
+    memset(exit, 0, sizeof *exit);
+
+    int rc = ioctl(vcpu->fd, KVM_RUN, 0);
+    int saved_errno = errno;
+    run->immediate_exit = 0;
+    vcpu->synced = vcpu->vm->sync_regs_mask != 0 && rc == 0;
+    if (rc < 0) {
+        if (saved_errno == EINTR || saved_errno == EAGAIN) {
+            vcpu->synced = false;
+            exit->reason = ACCEL_EXIT_CANCELED;
+            fill_state(vcpu, exit);
+            return 0;
+        }
+        errno = saved_errno;
+        return wisp_fail_errno(err, WISP_EXIT_UNHANDLED, "KVM_RUN failed");
+    }
+    fill_state(vcpu, exit);
+
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+        exit->reason = ACCEL_EXIT_IO_PORT_ACCESS;
+        exit->u.io = (struct accel_io_access){
+            .port = run->io.port, .size = run->io.size,
+            .is_write = run->io.direction == KVM_EXIT_IO_OUT,
+            .count = run->io.count, .data = (uint8_t *)run + run->io.data_offset,
+        };
+        break;
+    case KVM_EXIT_MMIO:
+        exit->reason = ACCEL_EXIT_MEMORY_ACCESS;
+        exit->u.memory.gpa = run->mmio.phys_addr;
+        exit->u.memory.access = run->mmio.is_write ? ACCEL_ACCESS_WRITE : ACCEL_ACCESS_READ;
+        exit->u.memory.size = (uint8_t)(run->mmio.len > 8 ? 8 : run->mmio.len);
+        memcpy(exit->u.memory.data, run->mmio.data, sizeof exit->u.memory.data);
+        break;
+    case KVM_EXIT_HLT:
+        exit->reason = ACCEL_EXIT_HALT;
+        break;
+    case KVM_EXIT_SHUTDOWN:
+        exit->reason = ACCEL_EXIT_UNRECOVERABLE_EXCEPTION;
+        break;
+    case KVM_EXIT_FAIL_ENTRY:
+        exit->reason = ACCEL_EXIT_INVALID_VP_REGISTER_VALUE;
+        exit->u.raw_code = run->fail_entry.hardware_entry_failure_reason;
+        break;
+    case KVM_EXIT_INTERNAL_ERROR:
+        translate_internal_error(run, exit);
+        break;
+    case KVM_EXIT_X86_RDMSR:
+    case KVM_EXIT_X86_WRMSR:
+        exit->reason = ACCEL_EXIT_MSR_ACCESS;
+        exit->u.msr = (struct accel_msr_access){
+            .index = run->msr.index, .is_write = run->exit_reason == KVM_EXIT_X86_WRMSR,
+            .value = run->msr.data,
+        };
+        break;
+    case KVM_EXIT_IRQ_WINDOW_OPEN:
+        exit->reason = ACCEL_EXIT_INTERRUPT_WINDOW;
+        break;
+    case KVM_EXIT_INTR:
+        exit->reason = ACCEL_EXIT_CANCELED;
+        break;
+    case KVM_EXIT_DEBUG:
+        exit->reason = ACCEL_EXIT_EXCEPTION;
+        exit->u.raw_code = run->debug.arch.exception;
+        break;
+    case KVM_EXIT_SYSTEM_EVENT:
+        if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+            exit->reason = ACCEL_EXIT_UNRECOVERABLE_EXCEPTION;
+            break;
+        }
+        exit->reason = ACCEL_EXIT_NONE;
+        exit->u.raw_code = 0x10000u | run->system_event.type;
+        break;
+    default:
+        exit->reason = ACCEL_EXIT_NONE;
+        exit->u.raw_code = run->exit_reason;
+        break;
+    }
+    vcpu->pending = exit;
+    return 0;
+}
+
+void accel_vcpu_kick(struct accel_vcpu *vcpu)
+{
+    vcpu->run->immediate_exit = 1;
+}
+
+bool accel_vcpu_is_halted(struct accel_vcpu *vcpu)
+{
+    struct kvm_mp_state mp;
+    if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) < 0)
+        return false;
+    return mp.mp_state == KVM_MP_STATE_HALTED;
+}
+
+int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa)
+{
+    struct kvm_translation t = { .linear_address = gva };
+    if (ioctl(vcpu->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+        return -1;
+    *gpa = t.physical_address;
+    return 0;
+}
+
+int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
+                                bool has_error_code, uint32_t error_code)
+{
+    struct kvm_vcpu_events ev;
+    if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return -1;
+    ev.exception.injected = 1;
+    ev.exception.nr = vector;
+    ev.exception.has_error_code = has_error_code;
+    ev.exception.error_code = error_code;
+    ev.flags = 0;
+    return ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
+}

@@ -1,0 +1,36 @@
+#include "error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void record(struct wisp_error *err, int status, const char *suffix,
+                   const char *fmt, va_list ap)
+{
+    if (!err || err->status != 0)
+        return;
+    err->status = status;
+    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    if (suffix && n >= 0 && (size_t)n < sizeof err->message)
+        snprintf(err->message + n, sizeof err->message - (size_t)n, ": %s", suffix);
+}
+
+int wisp_fail(struct wisp_error *err, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record(err, status, NULL, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int wisp_fail_errno(struct wisp_error *err, int status, const char *fmt, ...)
+{
+    const char *why = strerror(errno);
+    va_list ap;
+    va_start(ap, fmt);
+    record(err, status, why, fmt, ap);
+    va_end(ap);
+    return -1;
+}

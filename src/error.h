@@ -1,0 +1,36 @@
+/*
+ * Errors travel up as a struct, not as exit() calls: the core is a library,
+ * and only main.c decides how the process ends.
+ */
+#ifndef WISP_ERROR_H
+#define WISP_ERROR_H
+
+/* wisp's own exit statuses. Guest exit codes pass through unchanged; these
+ * sit high in the range so they rarely collide with a guest's own codes, and
+ * the one-line message on stderr always tells the two apart. */
+enum wisp_exit_status {
+    WISP_EXIT_OK = 0,
+    WISP_EXIT_USAGE = 120,        /* bad command line */
+    WISP_EXIT_BAD_KERNEL = 121,   /* unreadable or malformed kernel/boot input */
+    WISP_EXIT_NO_ACCEL = 122,     /* /dev/kvm (or WHP) missing or unusable */
+    WISP_EXIT_GUEST_CRASH = 123,  /* triple fault / shutdown: register dump printed */
+    WISP_EXIT_TIMEOUT = 124,      /* --timeout expired (as timeout(1)) */
+    WISP_EXIT_UNHANDLED = 125,    /* exit wisp cannot handle (emulation failure...) */
+    WISP_EXIT_HOST_ERROR = 126,   /* host resources: memory, files, signals */
+};
+
+struct wisp_error {
+    int status;        /* one of enum wisp_exit_status */
+    char message[512]; /* one line, no trailing newline */
+};
+
+/* Records the first failure (later calls keep the original) and returns -1,
+ * so callers can write `return wisp_fail(err, ...)`. */
+int wisp_fail(struct wisp_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Like wisp_fail but appends ": strerror(errno)". */
+int wisp_fail_errno(struct wisp_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

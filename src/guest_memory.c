@@ -1,0 +1,102 @@
+#include "guest_memory.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define PAGE_MASK 0xFFFull
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+int guest_memory_add_bank(struct guest_memory *gm, const char *name,
+                          enum mem_bank_kind kind, uint64_t gpa, uint64_t size,
+                          struct wisp_error *err)
+{
+    if (gm->count >= GUEST_MEMORY_MAX_BANKS)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "too many guest memory banks");
+    if (size == 0 || (gpa & PAGE_MASK) || (size & PAGE_MASK) || gpa + size < gpa)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "guest memory bank %s: bad range 0x%llx+0x%llx", name,
+                         (unsigned long long)gpa, (unsigned long long)size);
+    for (int i = 0; i < gm->count; i++)
+        if (ranges_overlap(gpa, size, gm->banks[i].gpa, gm->banks[i].size))
+            return wisp_fail(err, WISP_EXIT_USAGE,
+                             "guest memory bank %s overlaps %s", name, gm->banks[i].name);
+    /* MAP_NORESERVE: a large guest costs only the pages it touches. */
+    void *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (host == MAP_FAILED)
+        return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR,
+                               "cannot allocate %llu MiB of guest memory for %s",
+                               (unsigned long long)(size >> 20), name);
+    gm->banks[gm->count++] = (struct mem_bank){
+        .name = name, .kind = kind, .gpa = gpa, .size = size, .host = host,
+    };
+    return 0;
+}
+
+void guest_memory_release(struct guest_memory *gm)
+{
+    for (int i = 0; i < gm->count; i++)
+        munmap(gm->banks[i].host, gm->banks[i].size);
+    gm->count = 0;
+}
+
+const struct mem_bank *guest_memory_bank_at(const struct guest_memory *gm,
+                                            uint64_t gpa, uint64_t len)
+{
+    for (int i = 0; i < gm->count; i++) {
+        const struct mem_bank *b = &gm->banks[i];
+        /* Written so that no expression can overflow. */
+        if (gpa >= b->gpa && gpa - b->gpa <= b->size && len <= b->size - (gpa - b->gpa)) {
+            if (len == 0 && gpa - b->gpa == b->size)
+                continue; /* one past the end is not inside */
+            return b;
+        }
+    }
+    return NULL;
+}
+
+void *guest_memory_ptr(const struct guest_memory *gm, uint64_t gpa, uint64_t len)
+{
+    const struct mem_bank *b = guest_memory_bank_at(gm, gpa, len);
+    return b ? b->host + (gpa - b->gpa) : NULL;
+}
+
+bool guest_memory_write(struct guest_memory *gm, uint64_t gpa, const void *src, uint64_t len)
+{
+    void *dst = guest_memory_ptr(gm, gpa, len);
+    if (!dst)
+        return false;
+    memcpy(dst, src, len);
+    return true;
+}
+
+bool guest_memory_read(const struct guest_memory *gm, uint64_t gpa, void *dst, uint64_t len)
+{
+    const void *src = guest_memory_ptr(gm, gpa, len);
+    if (!src)
+        return false;
+    memcpy(dst, src, len);
+    return true;
+}
+
+bool guest_memory_fill(struct guest_memory *gm, uint64_t gpa, uint8_t byte, uint64_t len)
+{
+    void *dst = guest_memory_ptr(gm, gpa, len);
+    if (!dst)
+        return false;
+    memset(dst, byte, len);
+    return true;
+}
+
+uint64_t guest_memory_ram_size(const struct guest_memory *gm)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < gm->count; i++)
+        if (gm->banks[i].kind == MEM_BANK_RAM)
+            total += gm->banks[i].size;
+    return total;
+}

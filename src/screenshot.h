@@ -1,0 +1,43 @@
+/*
+ * Framebuffer screenshots: PNG (through libpng) or 24-bit BMP files, and a
+ * text preview for terminals and logs. Works on a host-side view of the
+ * pixels; it knows nothing about guest memory.
+ */
+#ifndef WISP_SCREENSHOT_H
+#define WISP_SCREENSHOT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+/* Largest width or height accepted (libpng's own default limit). */
+#define SCREENSHOT_MAX_DIMENSION 1000000u
+
+/* BGRA8 pixels: byte 0 blue, 1 green, 2 red, 3 ignored (alpha/padding). */
+struct framebuffer_view {
+    const uint8_t *pixels;
+    uint32_t width;  /* pixels */
+    uint32_t height; /* pixels */
+    uint32_t stride; /* bytes from the start of one row to the next */
+};
+
+/* Checks the view: non-NULL pixels, non-zero sizes within
+ * SCREENSHOT_MAX_DIMENSION, stride >= width * 4, and a total span
+ * (height - 1) * stride + width * 4 that fits in memory. */
+int screenshot_check_geometry(const struct framebuffer_view *fb, struct wisp_error *err);
+
+/* Writes fb to path as PNG or BMP, chosen by path's extension (.png or
+ * .bmp, any case; anything else is a WISP_EXIT_USAGE error). The image is
+ * written to a temporary file in the same directory, flushed to disk and
+ * renamed over path, so path never holds half an image. Failures are
+ * WISP_EXIT_HOST_ERROR with a one-line message naming path. */
+int screenshot_save(const char *path, const struct framebuffer_view *fb, struct wisp_error *err);
+
+/* Prints fb downscaled to `columns` characters per line (each character an
+ * average over its cell, as a luminance ramp from ' ' for black to '@' for
+ * white); rows are chosen to keep the aspect ratio with character cells
+ * twice as tall as wide. Prints nothing for an invalid view or columns 0. */
+void screenshot_ascii(FILE *out, const struct framebuffer_view *fb, unsigned columns);
+
+#endif

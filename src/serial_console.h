@@ -1,0 +1,43 @@
+/*
+ * COM1's host side: guest output to a stream, host input (a terminal in raw
+ * mode with Ctrl-A escapes, or a pipe) into the UART's receiver.
+ */
+#ifndef WISP_SERIAL_CONSOLE_H
+#define WISP_SERIAL_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "console.h"
+#include "dev/uart16550.h"
+
+#define SERIAL_CONSOLE_BUFFER 256
+
+struct serial_console {
+    FILE *out;
+    int in_fd;          /* -1: no input */
+    bool terminal;      /* in_fd is a terminal: raw mode and escapes */
+    bool raw;           /* raw mode is on */
+    struct console_escape escape;
+    uint8_t pending[SERIAL_CONSOLE_BUFFER]; /* input the UART has not taken yet */
+    size_t pending_len;
+};
+
+void serial_console_init(struct serial_console *c, FILE *out, int in_fd, bool terminal);
+
+/* Raw mode on (terminals only); restored by serial_console_stop, at exit and
+ * on fatal signals. */
+void serial_console_start(struct serial_console *c);
+void serial_console_stop(struct serial_console *c);
+void serial_console_close(struct serial_console *c);
+
+void serial_console_write(struct serial_console *c, const uint8_t *bytes, size_t len);
+void serial_console_flush(struct serial_console *c);
+
+/* Moves available host input into the UART; returns an escape command the
+ * user typed, or CONSOLE_CMD_NONE. Never blocks. */
+enum console_command serial_console_poll(struct serial_console *c, struct uart16550 *uart);
+
+#endif

@@ -1,0 +1,76 @@
+#include "ticker.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+
+static struct accel_vcpu *volatile kick_target;
+/* Set by handlers, swapped out atomically by ticker_take_events(). */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t screenshot_requested;
+static volatile sig_atomic_t stop_signal_seen;
+
+static void on_tick(int sig)
+{
+    (void)sig;
+    if (kick_target)
+        accel_vcpu_kick(kick_target);
+}
+
+static void on_stop(int sig)
+{
+    stop_signal_seen = sig;
+    stop_requested = 1;
+    on_tick(sig);
+}
+
+static void on_screenshot(int sig)
+{
+    screenshot_requested = 1;
+    on_tick(sig);
+}
+
+static int install(int sig, void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: the signal must interrupt KVM_RUN. */
+    return sigaction(sig, &sa, NULL);
+}
+
+int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err)
+{
+    kick_target = vcpu;
+    if (install(SIGALRM, on_tick) < 0 || install(SIGINT, on_stop) < 0 ||
+        install(SIGTERM, on_stop) < 0 || install(SIGHUP, on_stop) < 0 ||
+        install(SIGUSR1, on_screenshot) < 0)
+        return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot install signal handlers");
+    struct itimerval period = {
+        .it_interval = { 0, TICKER_PERIOD_MS * 1000 },
+        .it_value = { 0, TICKER_PERIOD_MS * 1000 },
+    };
+    if (setitimer(ITIMER_REAL, &period, NULL) < 0)
+        return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot start the run-loop timer");
+    return 0;
+}
+
+void ticker_stop(void)
+{
+    struct itimerval off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &off, NULL);
+    kick_target = NULL;
+}
+
+unsigned ticker_take_events(int *stop_signal)
+{
+    unsigned events = TICKER_NONE;
+    if (__atomic_exchange_n(&stop_requested, 0, __ATOMIC_SEQ_CST))
+        events |= TICKER_STOP;
+    if (__atomic_exchange_n(&screenshot_requested, 0, __ATOMIC_SEQ_CST))
+        events |= TICKER_SCREENSHOT;
+    if (stop_signal)
+        *stop_signal = stop_signal_seen;
+    return events;
+}

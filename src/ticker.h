@@ -1,0 +1,28 @@
+/*
+ * A periodic host timer that kicks the vCPU out of KVM_RUN so the run loop
+ * can poll console input, check the timeout and sample for idleness while
+ * the guest runs without exiting. Signals (SIGINT, SIGTERM, SIGHUP, SIGUSR1)
+ * are turned into flags the run loop reads.
+ */
+#ifndef WISP_TICKER_H
+#define WISP_TICKER_H
+
+#include <stdbool.h>
+
+#include "accel/accel.h"
+
+#define TICKER_PERIOD_MS 10
+
+enum ticker_event {
+    TICKER_NONE = 0,
+    TICKER_STOP = 1 << 0,       /* SIGINT, SIGTERM, SIGHUP */
+    TICKER_SCREENSHOT = 1 << 1, /* SIGUSR1 */
+};
+
+int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err);
+void ticker_stop(void);
+
+/* Events since the last call, and the signal that asked to stop. */
+unsigned ticker_take_events(int *stop_signal);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * VM set-up, in the order it happens: memory, accelerator, CPUID, devices,
+ * kernel, boot environment, registers. One visible place, no constructors.
+ */
+#include "vm_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wisp/guest.h>
+
+#include "boot/native_layout.h"
+#include "cpuid_policy.h"
+#include "screenshot.h"
+
+void vm_config_defaults(struct vm_config *cfg)
+{
+    *cfg = (struct vm_config){
+        .memory_size = VM_DEFAULT_MEMORY,
+        .fb_width = VM_DEFAULT_FB_WIDTH,
+        .fb_height = VM_DEFAULT_FB_HEIGHT,
+        .idle_exit = VM_DEFAULT_IDLE_EXIT,
+        .console_input_fd = -1,
+        .console_output = stdout,
+    };
+}
+
+static int setup_memory(struct vm *vm, struct wisp_error *err)
+{
+    const struct vm_config *cfg = &vm->cfg;
+    if (cfg->memory_size < NATIVE_MIN_MEMORY || cfg->memory_size > NATIVE_MAX_MEMORY)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "memory size %llu MiB is out of range: the native boot needs "
+                         "%llu MiB to %llu MiB",
+                         (unsigned long long)(cfg->memory_size >> 20),
+                         (unsigned long long)(NATIVE_MIN_MEMORY >> 20),
+                         (unsigned long long)(NATIVE_MAX_MEMORY >> 20));
+    if (cfg->memory_size & 0xFFFFF)
+        return wisp_fail(err, WISP_EXIT_USAGE, "memory size must be a whole number of MiB");
+    vm->fb_size = (uint64_t)cfg->fb_width * cfg->fb_height * 4;
+    if (cfg->fb_width == 0 || cfg->fb_height == 0 || vm->fb_size > WISP_FRAMEBUFFER_WINDOW)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "framebuffer %ux%u does not fit the 16 MiB window at 0xC0000000",
+                         cfg->fb_width, cfg->fb_height);
+    if (guest_memory_add_bank(&vm->memory, "RAM", MEM_BANK_RAM, 0, cfg->memory_size, err) < 0)
+        return -1;
+    return guest_memory_add_bank(&vm->memory, "framebuffer", MEM_BANK_FRAMEBUFFER,
+                                 WISP_FRAMEBUFFER_ADDR, WISP_FRAMEBUFFER_WINDOW, err);
+}
+
+static int setup_accelerator(struct vm *vm, struct wisp_error *err)
+{
+    struct accel_vm_config accel_cfg = { .irqchip = ACCEL_IRQCHIP_KERNEL,
+                                         .device_path = vm->cfg.accel_device };
+    if (accel_vm_create(&vm->accel, &accel_cfg, err) < 0)
+        return -1;
+    for (int i = 0; i < vm->memory.count; i++) {
+        const struct mem_bank *b = &vm->memory.banks[i];
+        if (accel_vm_map_memory(vm->accel, b->gpa, b->size, b->host, err) < 0)
+            return -1;
+    }
+    return accel_vcpu_create(vm->accel, 0, &vm->vcpu, err);
+}
+
+static int setup_cpuid(struct vm *vm, struct wisp_error *err)
+{
+    struct accel_cpuid supported;
+    if (accel_vm_supported_cpuid(vm->accel, &supported, err) < 0)
+        return -1;
+    cpuid_policy_init(&vm->cpuid, &supported);
+    if (vm->cfg.cpu_hide && cpuid_policy_hide(&vm->cpuid, vm->cfg.cpu_hide, err) < 0)
+        return -1;
+    return accel_vcpu_set_cpuid(vm->vcpu, &vm->cpuid, err);
+}
+
+static void com1_transmit(void *opaque, uint8_t byte)
+{
+    struct vm *vm = opaque;
+    serial_console_write(&vm->console, &byte, 1);
+}
+
+static void com1_set_irq(void *opaque, bool level)
+{
+    struct vm *vm = opaque;
+    accel_vm_set_irq_line(vm->accel, COM1_IRQ, level);
+}
+
+static int setup_devices(struct vm *vm, struct wisp_error *err)
+{
+    vm->ports.name = "port";
+    vm->mmio.name = "mmio";
+    static const struct uart16550_ops com1_ops = { com1_transmit, com1_set_irq };
+    uart16550_init(&vm->com1, &com1_ops, vm);
+    return bus_register(&vm->ports, COM1_PORT, UART16550_NR_PORTS, "COM1", uart16550_io,
+                        &vm->com1, err);
+}
+
+static uint64_t wall_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int load_kernel(struct vm *vm, struct wisp_error *err)
+{
+    uint8_t *file;
+    size_t size;
+    if (elf_read_file(vm->cfg.kernel_path, &file, &size, err) < 0)
+        return -1;
+    struct elf_load_rules rules;
+    native_load_rules(&rules, guest_memory_ram_size(&vm->memory));
+    int rc = elf_load_kernel(&vm->memory, vm->cfg.kernel_path, file, size, &rules, &vm->kernel, err);
+    free(file);
+    if (rc < 0)
+        return -1;
+    struct native_boot_params params = {
+        .fb_width = vm->cfg.fb_width,
+        .fb_height = vm->cfg.fb_height,
+        .boot_time_ns = wall_clock_ns(),
+    };
+    return native_build_environment(&vm->memory, &vm->kernel, &params, err);
+}
+
+static int setup_registers(struct vm *vm, struct wisp_error *err)
+{
+    struct accel_regs regs;
+    struct accel_sregs sregs;
+    if (accel_vcpu_get_sregs(vm->vcpu, &sregs) < 0)
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot read the vCPU's registers");
+    native_entry_state(&vm->kernel, &regs, &sregs);
+    if (accel_vcpu_set_sregs(vm->vcpu, &sregs) < 0 || accel_vcpu_set_regs(vm->vcpu, &regs) < 0)
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "the accelerator refused the boot registers");
+    return 0;
+}
+
+int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *err)
+{
+    struct vm *vm = calloc(1, sizeof *vm);
+    if (!vm)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    vm->cfg = *cfg;
+    serial_console_init(&vm->console, cfg->console_output, cfg->console_input_fd,
+                        cfg->console_is_terminal);
+    /* The kernel goes into plain host memory before the accelerator is
+     * opened, so a bad kernel is reported as such on any host. */
+    if (setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
+        setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
+        setup_devices(vm, err) < 0 || setup_registers(vm, err) < 0) {
+        vm_destroy(vm);
+        return -1;
+    }
+    *out = vm;
+    return 0;
+}
+
+int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err)
+{
+    struct framebuffer_view view = {
+        .pixels = guest_memory_ptr(&vm->memory, WISP_FRAMEBUFFER_ADDR, vm->fb_size),
+        .width = vm->cfg.fb_width,
+        .height = vm->cfg.fb_height,
+        .stride = vm->cfg.fb_width * 4,
+    };
+    return screenshot_save(path, &view, err);
+}
+
+void vm_print_ascii_preview(struct vm *vm, FILE *out)
+{
+    struct framebuffer_view view = {
+        .pixels = guest_memory_ptr(&vm->memory, WISP_FRAMEBUFFER_ADDR, vm->fb_size),
+        .width = vm->cfg.fb_width,
+        .height = vm->cfg.fb_height,
+        .stride = vm->cfg.fb_width * 4,
+    };
+    screenshot_ascii(out, &view, 80);
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (!vm)
+        return;
+    serial_console_close(&vm->console);
+    accel_vcpu_destroy(vm->vcpu);
+    accel_vm_destroy(vm->accel);
+    guest_memory_release(&vm->memory);
+    free(vm);
+}

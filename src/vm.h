@@ -1,0 +1,67 @@
+/*
+ * A wisp virtual machine: guest memory banks, one vCPU, the device buses
+ * and the run loop. This is the library entry point; main.c only turns the
+ * command line into a struct vm_config.
+ */
+#ifndef WISP_VM_H
+#define WISP_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+#define VM_DEFAULT_MEMORY (512ull << 20)
+#define VM_DEFAULT_FB_WIDTH 1024
+#define VM_DEFAULT_FB_HEIGHT 768
+#define VM_DEFAULT_IDLE_EXIT 100
+
+struct vm_config {
+    const char *kernel_path;
+    uint64_t memory_size;
+    uint32_t fb_width, fb_height;
+    const char *cpu_hide;          /* comma-separated feature names, or NULL */
+    bool debug;                    /* log every exit to stderr */
+    unsigned idle_exit;            /* halts at one RIP before stopping; 0 = never */
+    double timeout_seconds;        /* 0 = none */
+    int console_input_fd;          /* host input for COM1, -1 for none */
+    bool console_is_terminal;      /* raw mode and Ctrl-A escapes on the input */
+    FILE *console_output;          /* COM1 output and the print hypercall */
+    const char *screenshot_path;   /* written when the VM stops, or NULL */
+    bool ascii_preview;            /* framebuffer preview on stderr at stop */
+    const char *accel_device;      /* NULL = the backend's default */
+};
+
+enum vm_stop_reason {
+    VM_STOP_GUEST_EXIT,   /* exit hypercall */
+    VM_STOP_IDLE,         /* idle loop detected */
+    VM_STOP_HALTED,       /* HLT with interrupts off: nothing can wake it */
+    VM_STOP_TIMEOUT,
+    VM_STOP_USER_QUIT,    /* Ctrl-A x */
+    VM_STOP_SIGNAL,       /* SIGINT / SIGTERM / SIGHUP */
+};
+
+struct vm_result {
+    enum vm_stop_reason reason;
+    int exit_status;      /* what the wisp process should exit with */
+    uint64_t guest_exit_code;
+};
+
+struct vm;
+
+void vm_config_defaults(struct vm_config *cfg);
+
+/* Creates the VM and loads the kernel; nothing runs yet. */
+int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *err);
+
+/* Runs until the guest exits, idles, crashes or is stopped. A guest crash
+ * or an exit wisp cannot handle returns -1 with err set (and a register dump
+ * already printed to stderr). */
+int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err);
+
+int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err);
+
+void vm_destroy(struct vm *vm);
+
+#endif

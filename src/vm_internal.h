@@ -1,0 +1,37 @@
+/* The VM's parts, shared by vm.c (set-up) and vm_run.c (the run loop). */
+#ifndef WISP_VM_INTERNAL_H
+#define WISP_VM_INTERNAL_H
+
+#include "accel/accel.h"
+#include "boot/elf_loader.h"
+#include "bus.h"
+#include "dev/uart16550.h"
+#include "guest_memory.h"
+#include "serial_console.h"
+#include "vm.h"
+
+#define COM1_PORT 0x3F8
+#define COM1_IRQ 4
+
+struct vm {
+    struct vm_config cfg;
+    struct guest_memory memory;
+    struct accel_vm *accel;
+    struct accel_vcpu *vcpu;
+    struct accel_cpuid cpuid;
+    struct bus ports;
+    struct bus mmio;
+    struct uart16550 com1;
+    struct serial_console console;
+    struct elf_image kernel;
+    uint64_t fb_size;
+
+    /* idle detection */
+    uint64_t idle_rip;
+    unsigned idle_count;
+};
+
+/* The framebuffer as characters, for --ascii. */
+void vm_print_ascii_preview(struct vm *vm, FILE *out);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * The run loop: run the vCPU, dispatch its exit, repeat. Periodic ticks
+ * (ticker.c) bring the loop back even when the guest does not exit, for
+ * console input, the timeout and idle detection.
+ */
+#include "vm_internal.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include <wisp/guest.h>
+
+#include "crash_report.h"
+#include "hypercall.h"
+#include "ticker.h"
+
+#define RFLAGS_IF (1ull << 9)
+
+enum step { STEP_CONTINUE, STEP_STOP, STEP_FAIL };
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void log_exit(const struct accel_exit *e)
+{
+    fprintf(stderr, "wisp: exit %-18s rip=%016" PRIx64, accel_exit_reason_name(e->reason), e->rip);
+    switch (e->reason) {
+    case ACCEL_EXIT_IO_PORT_ACCESS:
+        fprintf(stderr, " port=0x%x %s size=%u", e->u.io.port, e->u.io.is_write ? "out" : "in",
+                e->u.io.size);
+        break;
+    case ACCEL_EXIT_MEMORY_ACCESS:
+        fprintf(stderr, " gpa=0x%" PRIx64 " %s size=%u", e->u.memory.gpa,
+                e->u.memory.access == ACCEL_ACCESS_WRITE ? "write" : "read", e->u.memory.size);
+        break;
+    case ACCEL_EXIT_MSR_ACCESS:
+        fprintf(stderr, " msr=0x%x %s", e->u.msr.index, e->u.msr.is_write ? "write" : "read");
+        break;
+    default:
+        break;
+    }
+    fputc('\n', stderr);
+}
+
+static void print_to_console(void *opaque, const uint8_t *bytes, size_t len)
+{
+    serial_console_write(opaque, bytes, len);
+}
+
+static enum step stop(struct vm_result *result, enum vm_stop_reason reason, int status)
+{
+    result->reason = reason;
+    result->exit_status = status;
+    return STEP_STOP;
+}
+
+static enum step handle_hypercall(struct vm *vm, struct vm_result *result, struct wisp_error *err)
+{
+    struct hypercall_context ctx = {
+        .vcpu = vm->vcpu, .memory = &vm->memory,
+        .print = print_to_console, .print_opaque = &vm->console,
+    };
+    struct hypercall_outcome outcome;
+    if (hypercall_dispatch(&ctx, &outcome) < 0) {
+        wisp_fail_errno(err, WISP_EXIT_UNHANDLED, "cannot access the vCPU's registers");
+        return STEP_FAIL;
+    }
+    if (!outcome.exit_requested)
+        return STEP_CONTINUE;
+    result->guest_exit_code = outcome.exit_code;
+    if (outcome.exit_code > 255)
+        fprintf(stderr, "wisp: guest exit code %" PRIu64 " does not fit a process status; "
+                        "exiting with %" PRIu64 "\n", outcome.exit_code, outcome.exit_code & 0xFF);
+    return stop(result, VM_STOP_GUEST_EXIT, (int)(outcome.exit_code & 0xFF));
+}
+
+static void handle_port(struct vm *vm, struct accel_io_access *io)
+{
+    for (uint32_t i = 0; i < io->count; i++) {
+        uint8_t *data = io->data + (size_t)i * io->size;
+        if (!bus_dispatch(&vm->ports, io->port, data, io->size, io->is_write)) {
+            if (!io->is_write)
+                memset(data, 0xFF, io->size); /* nothing answers: the bus floats high */
+            if (vm->cfg.debug)
+                fprintf(stderr, "wisp: unclaimed port %s 0x%x\n", io->is_write ? "write" : "read",
+                        io->port);
+        }
+    }
+}
+
+static void handle_mmio(struct vm *vm, struct accel_memory_access *m)
+{
+    bool is_write = m->access == ACCEL_ACCESS_WRITE;
+    if (!bus_dispatch(&vm->mmio, m->gpa, m->data, m->size, is_write)) {
+        if (!is_write)
+            memset(m->data, 0xFF, sizeof m->data);
+        if (vm->cfg.debug)
+            fprintf(stderr, "wisp: unclaimed mmio %s 0x%" PRIx64 "\n", is_write ? "write" : "read",
+                    m->gpa);
+    }
+}
+
+/* Seed semantics: N halts in a row at one RIP mean the kernel sits in its
+ * idle loop. With the in-kernel irqchip halts never reach user space, so
+ * the ticker samples a halted vCPU instead; work between halts at the same
+ * RIP (interrupt handlers) does not break the run, as in the seed. */
+static enum step note_halt(struct vm *vm, uint64_t rip, uint64_t rflags, struct vm_result *result)
+{
+    if (!(rflags & RFLAGS_IF)) {
+        fprintf(stderr, "wisp: guest halted with interrupts disabled at RIP 0x%" PRIx64
+                        "; nothing can wake it, stopping\n", rip);
+        return stop(result, VM_STOP_HALTED, WISP_EXIT_OK);
+    }
+    if (rip == vm->idle_rip) {
+        vm->idle_count++;
+    } else {
+        vm->idle_rip = rip;
+        vm->idle_count = 1;
+    }
+    if (vm->cfg.idle_exit && vm->idle_count >= vm->cfg.idle_exit) {
+        fprintf(stderr, "wisp: guest idle at RIP 0x%" PRIx64 " (%u halts in a row), stopping\n",
+                rip, vm->idle_count);
+        return stop(result, VM_STOP_IDLE, WISP_EXIT_OK);
+    }
+    return STEP_CONTINUE;
+}
+
+static enum step take_screenshot_now(struct vm *vm)
+{
+    const char *path = vm->cfg.screenshot_path ? vm->cfg.screenshot_path : "wisp-screenshot.png";
+    struct wisp_error shot_err = { 0 };
+    if (vm_save_screenshot(vm, path, &shot_err) < 0)
+        fprintf(stderr, "wisp: %s\n", shot_err.message);
+    else
+        fprintf(stderr, "wisp: screenshot written to %s\n", path);
+    return STEP_CONTINUE;
+}
+
+static enum step housekeeping(struct vm *vm, double deadline, struct vm_result *result)
+{
+    int sig = 0;
+    unsigned events = ticker_take_events(&sig);
+    if (events & TICKER_STOP) {
+        fprintf(stderr, "wisp: stopped by signal %d\n", sig);
+        return stop(result, VM_STOP_SIGNAL, 128 + sig);
+    }
+    if (events & TICKER_SCREENSHOT)
+        take_screenshot_now(vm);
+
+    switch (serial_console_poll(&vm->console, &vm->com1)) {
+    case CONSOLE_CMD_QUIT:
+        fprintf(stderr, "wisp: quit from the console\n");
+        return stop(result, VM_STOP_USER_QUIT, WISP_EXIT_OK);
+    case CONSOLE_CMD_SCREENSHOT:
+        take_screenshot_now(vm);
+        break;
+    default:
+        break;
+    }
+    serial_console_flush(&vm->console);
+
+    if (deadline > 0 && monotonic_seconds() >= deadline) {
+        fprintf(stderr, "wisp: timeout after %g s, stopping the guest\n", vm->cfg.timeout_seconds);
+        return stop(result, VM_STOP_TIMEOUT, WISP_EXIT_TIMEOUT);
+    }
+    if (accel_vcpu_is_halted(vm->vcpu)) {
+        struct accel_regs regs;
+        if (accel_vcpu_get_regs(vm->vcpu, &regs) == 0)
+            return note_halt(vm, regs.rip, regs.rflags, result);
+    }
+    return STEP_CONTINUE;
+}
+
+static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct wisp_error *err)
+{
+    wisp_fail(err, WISP_EXIT_GUEST_CRASH,
+              "guest crashed: triple fault (CPU shutdown) at RIP 0x%" PRIx64, e->rip);
+    fprintf(stderr, "wisp: guest registers at the crash:\n");
+    crash_report_registers(stderr, vm->vcpu);
+    return STEP_FAIL;
+}
+
+static enum step emulation_failed(struct vm *vm, const struct accel_exit *e, struct wisp_error *err)
+{
+    uint8_t bytes[16];
+    unsigned n = e->u.unsupported.insn_length;
+    if (n)
+        memcpy(bytes, e->u.unsupported.insn_bytes, n);
+    else
+        n = crash_report_code_bytes(vm->vcpu, &vm->memory, e->rip, bytes, sizeof bytes);
+    char text[64];
+    crash_report_format_bytes(bytes, n < 8 ? n : 8, text, sizeof text);
+    wisp_fail(err, WISP_EXIT_UNHANDLED,
+              "the accelerator could not run the guest instruction at RIP 0x%" PRIx64
+              " (bytes: %s; internal error %u)", e->rip, text, e->u.unsupported.code);
+    fprintf(stderr, "wisp: guest registers:\n");
+    crash_report_registers(stderr, vm->vcpu);
+    return STEP_FAIL;
+}
+
+static enum step handle_exit(struct vm *vm, struct accel_exit *e, double deadline,
+                             struct vm_result *result, struct wisp_error *err)
+{
+    switch (e->reason) {
+    case ACCEL_EXIT_IO_PORT_ACCESS:
+        if (e->u.io.port == WISP_HYPERCALL_PORT && e->u.io.is_write)
+            return handle_hypercall(vm, result, err);
+        handle_port(vm, &e->u.io);
+        return STEP_CONTINUE;
+    case ACCEL_EXIT_HYPERCALL:
+        return handle_hypercall(vm, result, err);
+    case ACCEL_EXIT_MEMORY_ACCESS:
+        handle_mmio(vm, &e->u.memory);
+        return STEP_CONTINUE;
+    case ACCEL_EXIT_MSR_ACCESS:
+        e->u.msr.inject_gp = true; /* no MSR is emulated in user space yet */
+        return STEP_CONTINUE;
+    case ACCEL_EXIT_HALT:
+        return note_halt(vm, e->rip, e->rflags, result);
+    case ACCEL_EXIT_CANCELED:
+    case ACCEL_EXIT_INTERRUPT_WINDOW:
+        return housekeeping(vm, deadline, result);
+    case ACCEL_EXIT_UNRECOVERABLE_EXCEPTION:
+        return guest_crashed(vm, e, err);
+    case ACCEL_EXIT_UNSUPPORTED_FEATURE:
+        return emulation_failed(vm, e, err);
+    case ACCEL_EXIT_INVALID_VP_REGISTER_VALUE:
+        wisp_fail(err, WISP_EXIT_UNHANDLED,
+                  "the accelerator could not enter the guest (hardware reason 0x%" PRIx64 ")",
+                  e->u.raw_code);
+        crash_report_registers(stderr, vm->vcpu);
+        return STEP_FAIL;
+    default:
+        wisp_fail(err, WISP_EXIT_UNHANDLED,
+                  "unhandled exit '%s' (code 0x%" PRIx64 ") at RIP 0x%" PRIx64,
+                  accel_exit_reason_name(e->reason), e->u.raw_code, e->rip);
+        crash_report_registers(stderr, vm->vcpu);
+        return STEP_FAIL;
+    }
+}
+
+static void finish(struct vm *vm)
+{
+    serial_console_flush(&vm->console);
+    if (vm->cfg.screenshot_path) {
+        struct wisp_error shot_err = { 0 };
+        if (vm_save_screenshot(vm, vm->cfg.screenshot_path, &shot_err) < 0)
+            fprintf(stderr, "wisp: %s\n", shot_err.message);
+    }
+    if (vm->cfg.ascii_preview)
+        vm_print_ascii_preview(vm, stderr);
+}
+
+int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
+{
+    memset(result, 0, sizeof *result);
+    double deadline = vm->cfg.timeout_seconds > 0 ? monotonic_seconds() + vm->cfg.timeout_seconds : 0;
+    if (ticker_start(vm->vcpu, err) < 0)
+        return -1;
+    serial_console_start(&vm->console);
+
+    struct accel_exit exit;
+    enum step step = STEP_CONTINUE;
+    while (step == STEP_CONTINUE) {
+        if (accel_vcpu_run(vm->vcpu, &exit, err) < 0) {
+            step = STEP_FAIL;
+            break;
+        }
+        if (vm->cfg.debug)
+            log_exit(&exit);
+        step = handle_exit(vm, &exit, deadline, result, err);
+    }
+
+    ticker_stop();
+    serial_console_stop(&vm->console);
+    finish(vm);
+    return step == STEP_FAIL ? -1 : 0;
+}
