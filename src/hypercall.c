@@ -6,17 +6,28 @@
 
 #define GUEST_PAGE 0x1000ull
 
+/* 48-bit virtual addresses: bits 63..47 all equal. KVM_TRANSLATE walks the
+ * tables with the low bits alone, so wisp rejects the rest itself. */
+static bool is_canonical(uint64_t gva)
+{
+    uint64_t top = gva >> 47;
+    return top == 0 || top == 0x1FFFF;
+}
+
 int hypercall_copy_from_guest(gva_translate_fn translate, void *opaque,
                               const struct guest_memory *memory, uint64_t gva,
                               uint8_t *dst, uint64_t len)
 {
-    if (gva + len < gva)
+    /* The last byte, not the end, must not wrap: a buffer may end exactly
+     * at 2^64 (the top page is canonical kernel space). */
+    if (len > 0 && gva + (len - 1) < gva)
         return -1;
     while (len > 0) {
         uint64_t in_page = GUEST_PAGE - (gva & (GUEST_PAGE - 1));
         uint64_t chunk = len < in_page ? len : in_page;
         uint64_t gpa;
-        if (translate(opaque, gva, &gpa) < 0 || !guest_memory_read(memory, gpa, dst, chunk))
+        if (!is_canonical(gva) || translate(opaque, gva, &gpa) < 0 ||
+            !guest_memory_read(memory, gpa, dst, chunk))
             return -1;
         gva += chunk;
         dst += chunk;

@@ -84,11 +84,32 @@
 #endif
 
 /*
+ * HV_CAST(type, expr): a conversion that is a static_cast in C++, so that
+ * the headers stay clean under -Wold-style-cast.
+ * HV_MEMBER_SIZE(type, member): sizeof a structure member.
+ */
+#if defined(__cplusplus)
+#define HV_CAST(type, expr) (static_cast<type>(expr))
+#define HV_MEMBER_SIZE(type, member) (sizeof(type::member))
+#else
+#define HV_CAST(type, expr) ((type)(expr))
+#define HV_MEMBER_SIZE(type, member) (sizeof(((type *)0)->member))
+#endif
+
+/* HV_NULL: nullptr in C++11 and later, NULL otherwise. */
+#if defined(__cplusplus) &&                                                   \
+    (__cplusplus >= 201103L || (defined(_MSC_VER) && _MSC_VER >= 1600))
+#define HV_NULL nullptr
+#else
+#define HV_NULL NULL
+#endif
+
+/*
  * 64-bit constants: ULL literals are C99/C++11 and MSVC; the macro keeps
  * the intent visible.
  */
 #define HV_UINT64_C(x) (x##ULL)
 #define HV_BIT64(n) (HV_UINT64_C(1) << (n))
-#define HV_BIT32(n) ((uint32_t)1 << (n))
+#define HV_BIT32(n) (HV_CAST(uint32_t, 1) << (n))
 
 #endif /* HYPERV_HV_COMPILER_H */

@@ -62,13 +62,14 @@ static HV_INLINE uint64_t hv_hypercall_input(uint16_t call_code, int fast,
                                              int is_nested, uint32_t rep_count,
                                              uint32_t rep_start_index)
 {
-    return (uint64_t)call_code | (fast ? HV_HYPERCALL_FAST_BIT : 0) |
-           (((uint64_t)variable_header_size & HV_HYPERCALL_VARHEAD_MASK)
+    return HV_CAST(uint64_t, call_code) | (fast ? HV_HYPERCALL_FAST_BIT : 0) |
+           ((HV_CAST(uint64_t, variable_header_size) &
+             HV_HYPERCALL_VARHEAD_MASK)
             << HV_HYPERCALL_VARHEAD_SHIFT) |
            (is_nested ? HV_HYPERCALL_NESTED_BIT : 0) |
-           (((uint64_t)rep_count & HV_HYPERCALL_REP_COUNT_MASK)
+           ((HV_CAST(uint64_t, rep_count) & HV_HYPERCALL_REP_COUNT_MASK)
             << HV_HYPERCALL_REP_COUNT_SHIFT) |
-           (((uint64_t)rep_start_index & HV_HYPERCALL_REP_START_MASK)
+           ((HV_CAST(uint64_t, rep_start_index) & HV_HYPERCALL_REP_START_MASK)
             << HV_HYPERCALL_REP_START_SHIFT);
 }
 
@@ -92,7 +93,7 @@ static HV_INLINE uint64_t hv_hypercall_input_rep(uint16_t call_code,
 
 static HV_INLINE uint16_t hv_hypercall_input_call_code(uint64_t input)
 {
-    return (uint16_t)(input & HV_HYPERCALL_CALL_CODE_MASK);
+    return HV_CAST(uint16_t, input & HV_HYPERCALL_CALL_CODE_MASK);
 }
 
 static HV_INLINE int hv_hypercall_input_is_fast(uint64_t input)
@@ -100,9 +101,10 @@ static HV_INLINE int hv_hypercall_input_is_fast(uint64_t input)
     return (input & HV_HYPERCALL_FAST_BIT) != 0;
 }
 
-static HV_INLINE uint32_t hv_hypercall_input_variable_header_size(uint64_t input)
+static HV_INLINE uint32_t
+hv_hypercall_input_variable_header_size(uint64_t input)
 {
-    return (uint32_t)((input >> HV_HYPERCALL_VARHEAD_SHIFT) &
+    return HV_CAST(uint32_t, (input >> HV_HYPERCALL_VARHEAD_SHIFT) &
                       HV_HYPERCALL_VARHEAD_MASK);
 }
 
@@ -113,13 +115,13 @@ static HV_INLINE int hv_hypercall_input_is_nested(uint64_t input)
 
 static HV_INLINE uint32_t hv_hypercall_input_rep_count(uint64_t input)
 {
-    return (uint32_t)((input >> HV_HYPERCALL_REP_COUNT_SHIFT) &
+    return HV_CAST(uint32_t, (input >> HV_HYPERCALL_REP_COUNT_SHIFT) &
                       HV_HYPERCALL_REP_COUNT_MASK);
 }
 
 static HV_INLINE uint32_t hv_hypercall_input_rep_start_index(uint64_t input)
 {
-    return (uint32_t)((input >> HV_HYPERCALL_REP_START_SHIFT) &
+    return HV_CAST(uint32_t, (input >> HV_HYPERCALL_REP_START_SHIFT) &
                       HV_HYPERCALL_REP_START_MASK);
 }
 
@@ -137,7 +139,7 @@ static HV_INLINE uint64_t hv_hypercall_input_with_rep_start_index(
 {
     return (input & ~(HV_HYPERCALL_REP_START_MASK
                       << HV_HYPERCALL_REP_START_SHIFT)) |
-           (((uint64_t)rep_start_index & HV_HYPERCALL_REP_START_MASK)
+           ((HV_CAST(uint64_t, rep_start_index) & HV_HYPERCALL_REP_START_MASK)
             << HV_HYPERCALL_REP_START_SHIFT);
 }
 
@@ -163,12 +165,12 @@ static HV_INLINE HV_STATUS hv_hypercall_input_check(uint64_t input, int is_rep)
     return HV_STATUS_SUCCESS;
 }
 
-/* ---- 3.7.1 Variable sized hypercall input headers ------------------------ */
+/* ---- 3.7.1 Variable sized hypercall input headers ----------------------- */
 
 /* Variable header size field for a header of total_bytes whose fixed part
  * is fixed_bytes: (total - fixed) rounded up to 8, in 8-byte units. */
-static HV_INLINE uint32_t hv_hypercall_variable_header_size(uint32_t total_bytes,
-                                                            uint32_t fixed_bytes)
+static HV_INLINE uint32_t
+hv_hypercall_variable_header_size(uint32_t total_bytes, uint32_t fixed_bytes)
 {
     if (total_bytes <= fixed_bytes)
         return 0;
@@ -199,23 +201,24 @@ HV_ASSERT_SIZE(HV_HYPERCALL_OUTPUT, 8);
 static HV_INLINE uint64_t hv_hypercall_result(HV_STATUS status,
                                               uint32_t reps_completed)
 {
-    return (uint64_t)status |
-           (((uint64_t)reps_completed & HV_HYPERCALL_REPS_COMPLETED_MASK)
+    return HV_CAST(uint64_t, status) |
+           ((HV_CAST(uint64_t, reps_completed) &
+             HV_HYPERCALL_REPS_COMPLETED_MASK)
             << HV_HYPERCALL_REPS_COMPLETED_SHIFT);
 }
 
 static HV_INLINE HV_STATUS hv_hypercall_result_status(uint64_t result)
 {
-    return (HV_STATUS)(result & HV_HYPERCALL_RESULT_MASK);
+    return HV_CAST(HV_STATUS, result & HV_HYPERCALL_RESULT_MASK);
 }
 
 static HV_INLINE uint32_t hv_hypercall_result_reps_completed(uint64_t result)
 {
-    return (uint32_t)((result >> HV_HYPERCALL_REPS_COMPLETED_SHIFT) &
+    return HV_CAST(uint32_t, (result >> HV_HYPERCALL_REPS_COMPLETED_SHIFT) &
                       HV_HYPERCALL_REPS_COMPLETED_MASK);
 }
 
-/* ---- 3.1, 3.6 Parameter blocks ------------------------------------------- */
+/* ---- 3.1, 3.6 Parameter blocks ------------------------------------------ */
 
 #define HV_HYPERCALL_PARAMETER_ALIGNMENT 8 /* GPA and size of in/out blocks */
 
@@ -232,9 +235,10 @@ static HV_INLINE uint32_t hv_hypercall_result_reps_completed(uint64_t result)
 /* ---- 3.14 Extended hypercalls ------------------------------------------- */
 /* Call codes above 0x8000 are extended hypercalls. */
 #define HV_EXTENDED_HYPERCALL_CODE_BASE 0x8000
-#define HV_IS_EXTENDED_HYPERCALL(code) ((code) > HV_EXTENDED_HYPERCALL_CODE_BASE)
+#define HV_IS_EXTENDED_HYPERCALL(code)                                        \
+    ((code) > HV_EXTENDED_HYPERCALL_CODE_BASE)
 
-/* ---- 15.6.1, 15.7.1 VTL call and return control inputs (RCX / EDX:EAX) ---- */
+/* ---- 15.6.1, 15.7.1 VTL call and return control inputs (RCX / EDX:EAX) -- */
 /* A VTL call's control input is RsvdZ (all zero); a VTL return's has bit 0
  * "fast return": when set, the lower VTL's registers are not restored from
  * the VP assist page. */

@@ -99,7 +99,7 @@ HV_ASSERT_SIZE(HV_PARTITION_PRIVILEGE_MASK, 8);
 static HV_INLINE uint64_t hv_partition_privileges_from_cpuid(uint32_t eax,
                                                              uint32_t ebx)
 {
-    return ((uint64_t)ebx << 32) | eax;
+    return (HV_CAST(uint64_t, ebx) << 32) | eax;
 }
 
 /* ---- 14.2 Scheduling policy settings ------------------------------------ */

@@ -135,7 +135,7 @@ static HV_INLINE const char *hv_status_name(HV_STATUS status)
         HV_STATUS_LIST(HV_STATUS_NAME_CASE_)
 #undef HV_STATUS_NAME_CASE_
     default:
-        return NULL;
+        return HV_NULL;
     }
 }
 

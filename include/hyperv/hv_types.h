@@ -16,7 +16,7 @@
 
 #include "hv_compiler.h"
 
-/* ---- 1.6 Simple scalar types --------------------------------------------- */
+/* ---- 1.6 Simple scalar types -------------------------------------------- */
 
 /* 128-bit value, low half first (little-endian, 1.10). */
 typedef struct HV_UINT128 {
@@ -26,7 +26,7 @@ typedef struct HV_UINT128 {
 HV_ASSERT_SIZE(HV_UINT128, 16);
 HV_ASSERT_OFFSET(HV_UINT128, High64, 8);
 
-/* ---- 1.8 Memory address space types -------------------------------------- */
+/* ---- 1.8 Memory address space types ------------------------------------- */
 
 typedef uint64_t HV_SPA; /* system physical address */
 typedef uint64_t HV_GPA; /* guest physical address */
@@ -51,27 +51,27 @@ typedef uint64_t HV_GPA_PAGE_NUMBER;
 typedef uint64_t HV_GVA_PAGE_NUMBER;
 typedef uint32_t HV_SPA_PAGE_OFFSET;
 
-/* ---- 4.2.1 Partition IDs ------------------------------------------------- */
+/* ---- 4.2.1 Partition IDs ------------------------------------------------ */
 
 typedef uint64_t HV_PARTITION_ID;
-#define HV_PARTITION_ID_INVALID ((HV_PARTITION_ID)0x0)
-#define HV_PARTITION_ID_SELF ((HV_PARTITION_ID)-1)
+#define HV_PARTITION_ID_INVALID (HV_CAST(HV_PARTITION_ID, 0x0))
+#define HV_PARTITION_ID_SELF (HV_CAST(HV_PARTITION_ID, -1))
 
-/* ---- 7.8.1 Virtual processor index --------------------------------------- */
+/* ---- 7.8.1 Virtual processor index -------------------------------------- */
 
 typedef uint32_t HV_VP_INDEX;
-#define HV_ANY_VP ((HV_VP_INDEX)-1)
-#define HV_VP_INDEX_SELF ((HV_VP_INDEX)-2)
+#define HV_ANY_VP (HV_CAST(HV_VP_INDEX, -1))
+#define HV_VP_INDEX_SELF (HV_CAST(HV_VP_INDEX, -2))
 
 /* APIC ID as used by HvCallGetVpIndexFromApicId (7.10.4). */
 typedef uint32_t HV_APIC_ID;
 
-/* ---- 15.2 / 15.15.1 Virtual trust levels ---------------------------------- */
+/* ---- 15.2 / 15.15.1 Virtual trust levels -------------------------------- */
 
 typedef uint8_t HV_VTL;
 #define HV_NUM_VTLS 2             /* VTLs implemented today */
 #define HV_MAX_VTL_COUNT 16       /* architectural limit (15.2) */
-#define HV_INVALID_VTL ((HV_VTL)-1)
+#define HV_INVALID_VTL (HV_CAST(HV_VTL, -1))
 #define HV_VTL_ALL 0xF
 
 /* Input for targeting a specific VTL (15.15.1). */
@@ -91,11 +91,11 @@ HV_ASSERT_SIZE(HV_INPUT_VTL, 1);
 /* Encode an HV_INPUT_VTL byte that targets "vtl" explicitly. */
 static HV_INLINE uint8_t hv_input_vtl_target(HV_VTL vtl)
 {
-    return (uint8_t)(HV_INPUT_VTL_USE_TARGET_VTL |
+    return HV_CAST(uint8_t, HV_INPUT_VTL_USE_TARGET_VTL |
                      (vtl & HV_INPUT_VTL_TARGET_VTL_MASK));
 }
 
-/* ---- 7.8.7.3 - 7.8.7.5 Virtual processor sets ----------------------------- */
+/* ---- 7.8.7.3 - 7.8.7.5 Virtual processor sets --------------------------- */
 
 typedef uint32_t HV_GENERIC_SET_FORMAT;
 enum HV_GENERIC_SET_FORMAT_ENUM {
@@ -194,7 +194,7 @@ static HV_INLINE int hv_vp_set_contains(const HV_VP_SET *set, HV_VP_INDEX vp)
     bank_bit = HV_BIT64(bank);
     if ((set->ValidBanksMask & bank_bit) == 0)
         return 0;
-    return (int)((set->BankContents[hv_popcount64(set->ValidBanksMask &
+    return HV_CAST(int, (set->BankContents[hv_popcount64(set->ValidBanksMask &
                                                   (bank_bit - 1))] >>
                   (vp % HV_VP_SET_BANK_SIZE)) & 1);
 }

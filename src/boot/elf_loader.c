@@ -100,8 +100,8 @@ static int check_file(const char *p, const uint8_t *file, size_t size,
     if (memcmp(file, ELFMAG, size < SELFMAG ? size : SELFMAG) != 0)
         return BAD("%s: not an ELF file (bad magic number)", p);
     if (size < EI_NIDENT)
-        return BAD("%s: truncated: %zu bytes, shorter than the %zu-byte ELF header",
-                   p, size, sizeof(Elf64_Ehdr));
+        return BAD("%s: truncated: %llu bytes, shorter than the %u-byte ELF header",
+                   p, (ull)size, (unsigned)sizeof(Elf64_Ehdr));
 
     unsigned char cls = file[EI_CLASS], data = file[EI_DATA];
     if (cls == ELFCLASS32)
@@ -116,8 +116,8 @@ static int check_file(const char *p, const uint8_t *file, size_t size,
         return BAD("%s: unsupported ELF identification version %u (expected %u)",
                    p, file[EI_VERSION], EV_CURRENT);
     if (size < sizeof *eh)
-        return BAD("%s: truncated: %zu bytes, shorter than the %zu-byte ELF header",
-                   p, size, sizeof *eh);
+        return BAD("%s: truncated: %llu bytes, shorter than the %u-byte ELF header",
+                   p, (ull)size, (unsigned)sizeof *eh);
 
     memcpy(eh, file, sizeof *eh);
 
@@ -146,13 +146,13 @@ static int check_file(const char *p, const uint8_t *file, size_t size,
         return BAD("%s: unsupported ELF version %u (expected %u)", p,
                    eh->e_version, EV_CURRENT);
     if (eh->e_ehsize != sizeof(Elf64_Ehdr))
-        return BAD("%s: ELF header size e_ehsize is %u, expected %zu", p,
-                   eh->e_ehsize, sizeof(Elf64_Ehdr));
+        return BAD("%s: ELF header size e_ehsize is %u, expected %u", p,
+                   eh->e_ehsize, (unsigned)sizeof(Elf64_Ehdr));
     if (eh->e_phnum == 0)
         return BAD("%s: no program headers; is it linked as an executable?", p);
     if (eh->e_phentsize != sizeof(Elf64_Phdr))
-        return BAD("%s: program header size e_phentsize is %u, expected %zu", p,
-                   eh->e_phentsize, sizeof(Elf64_Phdr));
+        return BAD("%s: program header size e_phentsize is %u, expected %u", p,
+                   eh->e_phentsize, (unsigned)sizeof(Elf64_Phdr));
     if (eh->e_phnum > ELF_MAX_PHNUM)
         return BAD("%s: %u program headers; wisp accepts at most %u", p,
                    eh->e_phnum, ELF_MAX_PHNUM);
@@ -160,7 +160,7 @@ static int check_file(const char *p, const uint8_t *file, size_t size,
     uint64_t table = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr); /* <= 128 * 56 */
     if (eh->e_phoff > size || table > size - eh->e_phoff)
         return BAD("%s: program header table (offset 0x%llx, %u entries) lies outside "
-                   "the %zu-byte file; truncated?", p, (ull)eh->e_phoff, eh->e_phnum, size);
+                   "the %llu-byte file; truncated?", p, (ull)eh->e_phoff, eh->e_phnum, (ull)size);
 
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         Elf64_Phdr ph;
@@ -169,8 +169,8 @@ static int check_file(const char *p, const uint8_t *file, size_t size,
             continue;
         if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
             return BAD("%s: segment %u (%s) file bytes 0x%llx+0x%llx lie outside the "
-                       "%zu-byte file; truncated?", p, i, phdr_type_name(ph.p_type),
-                       (ull)ph.p_offset, (ull)ph.p_filesz, size);
+                       "%llu-byte file; truncated?", p, i, phdr_type_name(ph.p_type),
+                       (ull)ph.p_offset, (ull)ph.p_filesz, (ull)size);
     }
     return 0;
 }
@@ -404,8 +404,8 @@ int elf_read_file(const char *path, uint8_t **data, size_t *size, struct wisp_er
     size_t want = (size_t)st.st_size, got = 0;
     uint8_t *buf = malloc(want ? want : 1);
     if (!buf) {
-        wisp_fail(err, WISP_EXIT_HOST_ERROR, "%s: cannot allocate %zu bytes to read it",
-                  path, want);
+        wisp_fail(err, WISP_EXIT_HOST_ERROR, "%s: cannot allocate %llu bytes to read it",
+                  path, (ull)want);
         goto fail_close;
     }
     while (got < want) {
@@ -418,7 +418,8 @@ int elf_read_file(const char *path, uint8_t **data, size_t *size, struct wisp_er
             goto fail_free;
         }
         if (n == 0) {
-            BAD("%s: file shrank from %zu to %zu bytes while being read", path, want, got);
+            BAD("%s: file shrank from %llu to %llu bytes while being read", path,
+                (ull)want, (ull)got);
             goto fail_free;
         }
         got += (size_t)n;

@@ -443,6 +443,7 @@ void wisp_interrupt_dispatch(struct wisp_interrupt_frame *f)
 #define TIMER_DIVIDE_BY_16   0x3
 
 static uint64_t lapic_ticks_per_sec;
+static int pic_initialized;
 
 void wisp_lapic_enable(void)
 {
@@ -452,9 +453,16 @@ void wisp_lapic_enable(void)
         wrmsr(MSR_APIC_BASE, base | MSR_APIC_BASE_ENABLE);
     wisp_lapic_write(WISP_LAPIC_SVR, 0x100 | WISP_LAPIC_SPURIOUS_VECTOR); /* software enable */
     wisp_lapic_write(WISP_LAPIC_TPR, 0);
-    wisp_lapic_write(WISP_LAPIC_LVT_LINT0, LVT_DELIVERY_EXTINT); /* PIC -> CPU */
-    wisp_lapic_write(WISP_LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
     wisp_lapic_write(WISP_LAPIC_LVT_TIMER, WISP_LAPIC_LVT_MASKED);
+
+    /* LINT0 carries the PIC's output ("virtual wire" mode). Before opening
+     * it, make sure the PIC is remapped away from the exception vectors and
+     * masked: an unprogrammed 8259 would deliver IRQ n on vector n (or 8 + n
+     * after a BIOS), which looks exactly like a CPU exception. */
+    if (!pic_initialized)
+        wisp_pic_init();
+    wisp_lapic_write(WISP_LAPIC_LVT_LINT0, LVT_DELIVERY_EXTINT);
+    wisp_lapic_write(WISP_LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
 }
 
 uint64_t wisp_lapic_timer_calibrate(uint32_t window_ms)
@@ -541,6 +549,7 @@ void wisp_pic_init(void)
     outb(PIC2_DATA, 0x01);
     pic_mask = 0xFFFF & ~(1u << 2);            /* all masked but the cascade */
     pic_write_mask();
+    pic_initialized = 1;
 }
 
 void wisp_pic_unmask(unsigned irq)

@@ -238,9 +238,10 @@ static inline void wisp_lapic_eoi(void)
     wisp_lapic_write(WISP_LAPIC_EOI, 0);
 }
 
-/* Enable the LAPIC (APIC-base MSR and SVR), accept all priorities, and put
- * LINT0/LINT1 in "virtual wire" mode (ExtINT/NMI) so the PIC's interrupts
- * still reach the CPU. */
+/* Enable the LAPIC (APIC-base MSR and SVR) and accept all priorities, with
+ * the timer masked. LINT0 is put in "virtual wire" mode (ExtINT) so that the
+ * PIC's interrupts reach the CPU, after remapping and masking the PIC with
+ * wisp_pic_init() if that has not been done yet. LINT1 is NMI. */
 void wisp_lapic_enable(void);
 /* Measure the timer's tick rate at divide-by-16 against get_time over about
  * `window_ms` milliseconds; returns ticks per second (0 if it does not run). */
@@ -255,7 +256,8 @@ void wisp_lapic_timer_stop(void);
 #define WISP_PIC_VECTOR_BASE 0x20 /* IRQ0-7 -> 0x20-0x27, IRQ8-15 -> 0x28-0x2F */
 #define WISP_PIT_HZ          1193182u
 
-/* Remap master/slave to WISP_PIC_VECTOR_BASE and mask every IRQ. */
+/* Remap master/slave to WISP_PIC_VECTOR_BASE and mask every IRQ but the
+ * cascade. Calling it again re-masks everything. */
 void wisp_pic_init(void);
 void wisp_pic_unmask(unsigned irq);
 void wisp_pic_mask(unsigned irq);

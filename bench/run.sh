@@ -1,0 +1,97 @@
+#!/bin/bash
+# Start-up benchmark: the same tiny guest under three VMMs, side by side.
+#
+#   bench/run.sh [-n RUNS] [--json]
+#
+#   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
+#   wisp     build/wisp run build/guests/hello.elf
+#   QEMU     qemu-system-x86_64 -M microvm -enable-kvm ... -kernel
+#            bench/build/pvh_hello.elf              (the same guest, PVH boot)
+#
+# Each guest prints "Hello from wisp guest" and "hello over serial" and
+# exits; every run is checked for both lines and the expected exit status.
+# Per case: median, min and max wall time from spawn to exit, median peak
+# RSS, and the ratios wisp/raw, qemu/raw, qemu/wisp. Runs are interleaved
+# after one warm-up run of each.
+#
+# Options:
+#   -n, --runs N   runs per case (default 20)
+#   --json         machine-readable output (all samples) instead of the table
+#   -h, --help     this text
+#
+# Needs a usable /dev/kvm and qemu-system-x86_64 (Debian: qemu-system-x86).
+# Builds wisp, the test guests and bench/build/ first.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+python=/usr/bin/python3  # Debian's, not a pyenv shim
+qemu="qemu-system-x86_64"
+
+runs=
+json=()
+self_test=0
+
+usage() {
+    sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    exit "${1:-0}"
+}
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    -n | --runs)
+        [ $# -ge 2 ] || die "$1 needs a number"
+        runs=$2
+        shift 2
+        ;;
+    -n*) runs=${1#-n}; shift ;;
+    --runs=*) runs=${1#--runs=}; shift ;;
+    --json) json=(--json); shift ;;
+    --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
+    -h | --help) usage 0 ;;
+    *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
+    esac
+done
+case ${runs:-1} in
+*[!0-9]* | 0) die "runs must be a positive number, not '$runs'" ;;
+esac
+
+[ -x "$python" ] || die "$python not found (Debian package python3)"
+
+# Build output goes to stderr so that --json leaves stdout clean.
+build_bench() {
+    make -s -C "$here" >&2 || die "building bench/ failed"
+}
+
+if [ "$self_test" = 1 ]; then
+    build_bench
+    exec "$python" "$here/harness.py" self-test --launcher "$here/build/spawn_rusage" \
+        -n "${runs:-5}" "${json[@]}"
+fi
+
+# Usable means: a character device this user can open read-write.
+kvm_usable() {
+    [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null
+}
+if ! kvm_usable; then
+    echo "bench: /dev/kvm is not usable on this host; nothing to measure" >&2
+    exit 1
+fi
+command -v "$qemu" >/dev/null ||
+    die "$qemu not found (Debian: apt-get install qemu-system-x86)"
+
+make -s -C "$repo" wisp guests >&2 || die "building wisp failed"
+build_bench
+
+exec "$python" "$here/harness.py" bench -n "${runs:-20}" "${json[@]}" \
+    --launcher "$here/build/spawn_rusage" \
+    --raw "$here/build/raw_kvm" \
+    --wisp "$repo/build/wisp" \
+    --qemu "$qemu" \
+    --hello "$repo/build/guests/hello.elf" \
+    --pvh "$here/build/pvh_hello.elf"

@@ -1,0 +1,278 @@
+#!/bin/bash
+# Run a command where /dev/kvm works, on a host that has none.
+#
+#   scripts/nested-kvm.sh [--workdir DIR] [--cpus N] [--mem SIZE] [--verbose]
+#                         -- COMMAND ARGS...
+#
+# Boots a Debian kernel in QEMU with pure software emulation (TCG) of a CPU
+# that has AMD SVM with nested paging, loads kvm_amd there, and runs COMMAND
+# in DIR (default: the current directory) inside a chroot of the host's root
+# filesystem shared over 9p.  DIR is shared writable; the rest of the root is
+# an overlay whose writes are discarded at the end.  The command's stdout and
+# stderr are streamed to ours and its exit status becomes ours (125 when the
+# VM itself failed).
+#
+# Kernel, modules and initramfs are cached in
+# ${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm; qemu-system-x86 and
+# busybox-static are installed with apt-get when missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm
+
+workdir=$PWD
+cpus=2
+mem=2G
+verbose=0
+
+usage() {
+    sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+    exit 2
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --workdir) workdir=$2; shift 2 ;;
+    --cpus) cpus=$2; shift 2 ;;
+    --mem) mem=$2; shift 2 ;;
+    --verbose) verbose=1; shift ;;
+    --) shift; break ;;
+    *) usage ;;
+    esac
+done
+[ $# -gt 0 ] || usage
+workdir=$(cd "$workdir" && pwd -P)
+case $workdir in
+*$'\n'*) echo "nested-kvm: the work directory may not contain a newline" >&2; exit 2 ;;
+esac
+
+# --- tools -------------------------------------------------------------------
+
+# busybox must be the static build: it runs in the initramfs without a libc.
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
+    need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "nested-kvm: installing ${need[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${need[@]}" >&2
+fi
+
+# --- kernel, modules and initramfs (cached) ------------------------------------
+
+# Modules needed inside: KVM for AMD, 9p over virtio for the shares,
+# virtio-serial for the output streams, overlayfs for a writable root.
+# Their dependencies are added from each module's own "depends=" list.
+wanted=(kvm_amd 9pnet_virtio 9p virtio_pci virtio_console overlay)
+
+# The "depends=" field of a module's .modinfo section.
+mod_depends() {
+    case $1 in
+    *.xz) xz -dc "$1" ;;
+    *.zst) zstd -dc "$1" ;;
+    *) cat "$1" ;;
+    esac | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
+# Download the current Debian kernel package and keep vmlinuz and the
+# modules we need, in load order.  Runs under the cache lock.
+fetch_kernel() {
+    local pkg deb tree kver name f
+    pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -n1)
+    [ -n "$pkg" ] || { echo "nested-kvm: cannot resolve linux-image-amd64" >&2; return 1; }
+    tree=$(mktemp -d "$cache/extract.XXXXXX")
+    (cd "$tree" && apt-get download -q "$pkg" >&2)
+    deb=$(echo "$tree/$pkg"_*.deb)
+    dpkg-deb -x "$deb" "$tree"
+    kver=${pkg#linux-image-}
+    local moddir=$tree/lib/modules/$kver
+
+    # Index modules by name (kernel treats - and _ alike).
+    declare -A path=()
+    while IFS= read -r f; do
+        name=${f##*/}; name=${name%%.ko*}
+        path[${name//-/_}]=$f
+    done < <(find "$moddir/kernel" -name '*.ko*')
+
+    # Depth-first walk: a module is listed after all its dependencies.
+    declare -A seen=()
+    local order=()
+    visit() {
+        local m=${1//-/_} d
+        [ -z "${seen[$m]:-}" ] || return 0
+        seen[$m]=1
+        if [ -z "${path[$m]:-}" ]; then
+            # Built into this kernel: nothing to load.
+            grep -q "/${m}.ko" "$moddir/modules.builtin" 2>/dev/null ||
+                grep -q "/${m//_/-}.ko" "$moddir/modules.builtin" 2>/dev/null ||
+                echo "nested-kvm: module $m not found, skipping" >&2
+            return 0
+        fi
+        for d in $(mod_depends "${path[$m]}"); do visit "$d"; done
+        order+=("$m")
+    }
+    for name in "${wanted[@]}"; do visit "$name"; done
+
+    rm -rf "$cache/modules" "$cache/vmlinuz" "$cache/vmlinux"
+    mkdir -p "$cache/modules"
+    : >"$cache/modules/order"
+    for name in "${order[@]}"; do
+        f=${path[$name]}
+        # Store uncompressed: busybox insmod may not decompress.
+        case $f in
+        *.xz) xz -dc "$f" ;;
+        *.zst) zstd -dc "$f" ;;
+        *) cat "$f" ;;
+        esac >"$cache/modules/$name.ko"
+        echo "$name.ko" >>"$cache/modules/order"
+    done
+    echo "${wanted[*]}" >"$cache/modules/wanted"
+    cp "$tree/boot/vmlinuz-$kver" "$cache/vmlinuz"
+    # Also keep the uncompressed ELF: QEMU boots it directly through its PVH
+    # entry, which skips ~2.5 s of decompressing the bzImage under TCG.
+    local off
+    off=$(LC_ALL=C grep -m1 -obUaP '\xfd7zXZ\x00' "$cache/vmlinuz" | head -n1 | cut -d: -f1)
+    rm -f "$cache/vmlinux"
+    if [ -n "$off" ]; then
+        tail -c +$((off + 1)) "$cache/vmlinuz" >"$tree/payload.xz"
+        xz -dc --single-stream "$tree/payload.xz" >"$cache/vmlinux" 2>/dev/null || true
+        # 0x12 is XEN_ELFNOTE_PHYS32_ENTRY, the PVH entry point.
+        readelf -n "$cache/vmlinux" 2>/dev/null | grep -q 'Xen.*0x00000012' ||
+            rm -f "$cache/vmlinux"
+    fi
+    echo "$kver" >"$cache/kernel-version"
+    rm -rf "$tree"
+}
+
+# Rebuild the initramfs whenever its inputs change.
+build_initramfs() {
+    local stage
+    stage=$(mktemp -d "$cache/initramfs.XXXXXX")
+    mkdir -p "$stage"/{bin,proc,sys,dev}
+    cp /bin/busybox "$stage/bin/busybox"
+    cp -r "$cache/modules" "$stage/modules"
+    cp "$here/nested-kvm/init" "$stage/init"
+    chmod 0755 "$stage/init"
+    (cd "$stage" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$cache/initramfs.tmp"
+    mv "$cache/initramfs.tmp" "$cache/initramfs.cpio.gz"
+    rm -rf "$stage"
+}
+
+mkdir -p "$cache"
+(
+    # Parallel runs share the cache; build it once.
+    flock 9
+    # Refetch when the cache is incomplete or was made for other modules.
+    if [ ! -s "$cache/vmlinuz" ] || [ ! -s "$cache/modules/order" ] ||
+        [ "$(cat "$cache/modules/wanted" 2>/dev/null)" != "${wanted[*]}" ]; then
+        fetch_kernel
+    fi
+    if [ ! -s "$cache/initramfs.cpio.gz" ] ||
+        [ "$here/nested-kvm/init" -nt "$cache/initramfs.cpio.gz" ] ||
+        [ "${BASH_SOURCE[0]}" -nt "$cache/initramfs.cpio.gz" ] ||
+        [ /bin/busybox -nt "$cache/initramfs.cpio.gz" ] ||
+        [ "$cache/modules/order" -nt "$cache/initramfs.cpio.gz" ]; then
+        build_initramfs
+    fi
+) 9>"$cache/lock"
+
+# --- the run -------------------------------------------------------------------
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/nested-kvm.XXXXXX")
+qemu_pid='' out_pid='' err_pid='' tee_pid=''
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+    local p
+    for p in $qemu_pid $out_pid $err_pid $tee_pid; do
+        kill "$p" 2>/dev/null || true
+    done
+    rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The control share carries the script to run and brings back the status.
+mkdir "$run/ctl"
+printf '%s\n' "$workdir" >"$run/ctl/workdir"
+{
+    # Our exported environment, minus what describes this shell or host.
+    for v in $(compgen -e); do
+        case $v in
+        PWD | OLDPWD | SHLVL | _ | TMPDIR | TERM | DISPLAY | SSH_* | XDG_RUNTIME_DIR) ;;
+        *) printf 'export %s=%q\n' "$v" "${!v}" ;;
+        esac
+    done
+    cat <<'EOF'
+export PATH=${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
+export HOME=${HOME:-/root} TMPDIR=/tmp
+# On a read-only root (no overlayfs), $HOME would not be writable.
+if [ "$NESTED_KVM_ROOT_RW" != 1 ]; then
+    export HOME=/tmp/home
+    mkdir -p "$HOME"
+fi
+EOF
+    printf 'cd %q || exit 125\n' "$workdir"
+    printf 'exec'
+    printf ' %q' "$@"
+    printf '\n'
+} >"$run/ctl/run.sh"
+
+# Output travels through FIFOs so that whatever our stdout/stderr are
+# (terminal, pipe, file, socket), QEMU only ever opens a FIFO.
+mkfifo "$run/stdout" "$run/stderr"
+cat "$run/stdout" &
+out_pid=$!
+cat "$run/stderr" >&2 &
+err_pid=$!
+
+# The serial console (kernel messages, init's complaints) goes to a log,
+# shown when the run fails, or also live on stderr with --verbose.
+console=$run/console.log
+if [ "$verbose" = 1 ]; then
+    console=$run/console
+    mkfifo "$console"
+    tee "$run/console.log" <"$console" >&2 &
+    tee_pid=$!
+fi
+
+kernel=$cache/vmlinuz
+[ ! -s "$cache/vmlinux" ] || kernel=$cache/vmlinux
+
+# -cpu max: under TCG this is every feature QEMU emulates, including SVM
+# with nested paging, which kvm_amd needs.  -nodefaults drops the VGA,
+# NIC and option ROMs that only slow the boot down.
+qemu-system-x86_64 \
+    -accel tcg -cpu max -smp "$cpus" -m "$mem" \
+    -nodefaults -no-user-config -display none -no-reboot \
+    -kernel "$kernel" -initrd "$cache/initramfs.cpio.gz" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off" \
+    -chardev file,id=console,path="$console" -serial chardev:console \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs local,path="$workdir",mount_tag=work,security_model=none,multidevs=remap \
+    -virtfs local,path="$run/ctl",mount_tag=ctl,security_model=none \
+    -device virtio-serial-pci,id=vser \
+    -chardev file,id=stdout,path="$run/stdout" \
+    -device virtserialport,bus=vser.0,chardev=stdout,name=stdout \
+    -chardev file,id=stderr,path="$run/stderr" \
+    -device virtserialport,bus=vser.0,chardev=stderr,name=stderr \
+    </dev/null &
+qemu_pid=$!
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
+qemu_pid=
+# If QEMU died before opening a FIFO, its reader still waits in open():
+# a read-write open never blocks and lets it see end-of-file.
+for f in "$run/stdout" "$run/stderr" ${tee_pid:+"$console"}; do
+    exec 3<>"$f" 3>&-
+done
+wait $out_pid $err_pid $tee_pid || true
+out_pid='' err_pid='' tee_pid=''
+
+if [ -s "$run/ctl/status" ]; then
+    exit "$(cat "$run/ctl/status")"
+fi
+echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc); console:" >&2
+tail -n 40 "$run/console.log" >&2
+exit 125
