@@ -58,6 +58,16 @@ static const struct cpuid_feature features[] = {
 };
 #undef F
 
+size_t cpuid_feature_count(void)
+{
+    return sizeof features / sizeof features[0];
+}
+
+const struct cpuid_feature *cpuid_feature_at(size_t i)
+{
+    return i < cpuid_feature_count() ? &features[i] : NULL;
+}
+
 const struct cpuid_feature *cpuid_feature_by_name(const char *name)
 {
     for (size_t i = 0; i < sizeof features / sizeof features[0]; i++)

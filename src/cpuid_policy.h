@@ -7,6 +7,7 @@
 #define WISP_CPUID_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "accel/accel.h"
@@ -19,6 +20,10 @@ struct cpuid_feature {
     enum cpuid_register reg;
     uint8_t bit;
 };
+
+/* The features wisp can name, for iteration. */
+size_t cpuid_feature_count(void);
+const struct cpuid_feature *cpuid_feature_at(size_t i);
 
 /* NULL when the name is unknown. */
 const struct cpuid_feature *cpuid_feature_by_name(const char *name);

@@ -10,6 +10,7 @@
 
 #include <wisp/guest.h>
 
+#include "boot/cpuid_probe.h"
 #include "boot/native_layout.h"
 #include "cpuid_policy.h"
 #include "screenshot.h"
@@ -130,6 +131,12 @@ static int setup_registers(struct vm *vm, struct wisp_error *err)
     if (accel_vcpu_get_sregs(vm->vcpu, &sregs) < 0)
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot read the vCPU's registers");
     native_entry_state(&vm->kernel, &regs, &sregs);
+    if (vm->cfg.debug) {
+        /* Run the CPUID probe first; vm_run enters the kernel after it. */
+        vm->kernel_entry_regs = regs;
+        regs.rip = cpuid_probe_install(&vm->memory);
+        vm->cpuid_probe_active = true;
+    }
     if (accel_vcpu_set_sregs(vm->vcpu, &sregs) < 0 || accel_vcpu_set_regs(vm->vcpu, &regs) < 0)
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "the accelerator refused the boot registers");
     return 0;

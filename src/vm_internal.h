@@ -26,6 +26,10 @@ struct vm {
     struct elf_image kernel;
     uint64_t fb_size;
 
+    /* -v: the CPUID probe runs before the kernel (boot/cpuid_probe.h) */
+    bool cpuid_probe_active;
+    struct accel_regs kernel_entry_regs;
+
     /* idle detection */
     uint64_t idle_rip;
     unsigned idle_count;

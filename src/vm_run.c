@@ -11,6 +11,7 @@
 
 #include <wisp/guest.h>
 
+#include "boot/cpuid_probe.h"
 #include "crash_report.h"
 #include "hypercall.h"
 #include "ticker.h"
@@ -203,6 +204,17 @@ static enum step emulation_failed(struct vm *vm, const struct accel_exit *e, str
     return STEP_FAIL;
 }
 
+static enum step finish_cpuid_probe(struct vm *vm, struct wisp_error *err)
+{
+    vm->cpuid_probe_active = false;
+    cpuid_probe_report(&vm->memory, &vm->cpuid, stderr);
+    if (accel_vcpu_set_regs(vm->vcpu, &vm->kernel_entry_regs) < 0) {
+        wisp_fail_errno(err, WISP_EXIT_UNHANDLED, "cannot enter the kernel after the CPUID probe");
+        return STEP_FAIL;
+    }
+    return STEP_CONTINUE;
+}
+
 static enum step handle_exit(struct vm *vm, struct accel_exit *e, double deadline,
                              struct vm_result *result, struct wisp_error *err)
 {
@@ -210,6 +222,8 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, double deadlin
     case ACCEL_EXIT_IO_PORT_ACCESS:
         if (e->u.io.port == WISP_HYPERCALL_PORT && e->u.io.is_write)
             return handle_hypercall(vm, result, err);
+        if (vm->cpuid_probe_active && e->u.io.port == CPUID_PROBE_PORT)
+            return finish_cpuid_probe(vm, err);
         handle_port(vm, &e->u.io);
         return STEP_CONTINUE;
     case ACCEL_EXIT_HYPERCALL:

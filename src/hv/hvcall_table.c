@@ -182,16 +182,16 @@ const char *hvcall_status_name(enum hvcall_status status)
     case HVCALL_DEPRECATED:
         return "deprecated";
     case HVCALL_DOCUMENTED:
-    default:
-        return "documented";
+        break;
     }
+    return "documented";
 }
 
 int hvcall_for_each_row(int (*fn)(const struct hvcall_info *row, void *ctx),
                         void *ctx)
 {
     size_t named = 0, range = 0;
-    uint32_t next_reserved = HVCALL_RANGE_COUNT ? hvcall_ranges[0].first : 0;
+    uint32_t next_reserved = hvcall_ranges[0].first;
 
     /* Merge the two code-ordered lists. */
     while (named < hvcall_table_count || range < HVCALL_RANGE_COUNT) {

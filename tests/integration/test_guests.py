@@ -127,6 +127,20 @@ def test_debug_logs_exits():
 def test_hiding_a_cpu_feature_is_accepted():
     r = run_wisp("run", "--cpu-hide", "avx2,xsave", guest("hello"))
     assert r.returncode == 0, r.stderr
+    assert "PASS: hello" in r.stdout
+
+
+def test_debug_reports_what_cpuid_the_guest_really_sees():
+    # On real KVM the hidden features vanish; on hosts whose KVM shows the
+    # guest the host's CPUID anyway (PVM), -v must say which ones leaked.
+    r = run_wisp("run", "-v", "--cpu-hide", "avx2,xsave", guest("hello"))
+    assert r.returncode == 0, r.stderr
+    assert "PASS: hello" in r.stdout
+    matches = "the guest sees the CPUID policy wisp set" in r.stderr
+    leaked = re.search(r"the guest sees CPU features the policy hides: (\S+)", r.stderr)
+    assert matches or leaked, r.stderr
+    if leaked:
+        assert "avx2" in leaked.group(1).split(",") or "xsave" in leaked.group(1).split(",")
 
 
 def test_demo_draws_a_picture(tmp_path):
