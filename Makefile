@@ -64,9 +64,9 @@ sanitize:
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" KVM_RUNNER="$(KVM_RUNNER)" unit integration
 
 fuzz: $(BUILD)/fuzz/fuzz_elf_loader
-$(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c $(filter-out src/main.c,$(shell find src/boot src -maxdepth 1 -name '*.c'))
+$(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/guest_memory.c src/error.c
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
 	    tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/guest_memory.c src/error.c
 
 PREFIX ?= /usr/local

@@ -4,7 +4,8 @@
  * wisp enters kmain() in 64-bit long mode with paging on, a stack, and a
  * boot-info block describing memory and the framebuffer (see
  * include/wisp/guest.h). This kernel
- *   1. greets you over the print hypercall and over the COM1 serial port,
+ *   1. greets you over the print hypercall and over the COM1 serial port
+ *      and reports the memory size and screen resolution,
  *   2. draws a landscape (sky, sun, clouds, hills) with the word "wisp" on the
  *      framebuffer, sized to whatever resolution the boot info reports,
  *   3. returns 0, which start.S hands to the exit hypercall: wisp exits
@@ -15,13 +16,6 @@
  * picture costs about one store per pixel.
  */
 #include "wisp_lib.h"
-
-/* Say the same thing over both channels. */
-#define say(...)                             \
-    do {                                     \
-        wisp_printf(__VA_ARGS__);            \
-        wisp_serial_printf(__VA_ARGS__);     \
-    } while (0)
 
 static const struct wisp_boot_info *fb; /* the framebuffer we draw on */
 
@@ -166,17 +160,21 @@ static void draw_landscape(int32_t w, int32_t h)
 
 int kmain(struct wisp_boot_info *bi)
 {
+    /* Two ways out: the print hypercall (wisp's debug channel) and the COM1
+     * UART. With `--serial stdio` (the default) both end up on wisp's
+     * standard output, so each says something different. */
+    wisp_printf("wisp demo: hello from a guest kernel in long mode\n");
     wisp_serial_init();
-    say("wisp demo: hello from a guest kernel in long mode\n");
-    say("wisp demo: %lu MiB of RAM, framebuffer %ux%u\n", bi->total_memory >> 20,
-        bi->fb_width, bi->fb_height);
+    wisp_serial_puts("wisp demo: and hello over the COM1 serial port\n");
+    wisp_printf("wisp demo: %lu MiB of RAM, framebuffer %ux%u\n", bi->total_memory >> 20,
+                bi->fb_width, bi->fb_height);
 
     if (!wisp_fb_usable(bi)) {
-        say("wisp demo: no usable framebuffer; nothing to draw\n");
+        wisp_printf("wisp demo: no usable framebuffer; nothing to draw\n");
         return 0;
     }
     fb = bi;
     draw_landscape((int32_t)bi->fb_width, (int32_t)bi->fb_height);
-    say("wisp demo: picture drawn; exiting with code 0\n");
+    wisp_printf("wisp demo: picture drawn; exiting with code 0\n");
     return 0;
 }

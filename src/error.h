@@ -26,11 +26,19 @@ struct wisp_error {
 
 /* Records the first failure (later calls keep the original) and returns -1,
  * so callers can write `return wisp_fail(err, ...)`. */
+/* mingw's printf attribute means Microsoft's printf; wisp's messages use
+ * the C99 one (mingw builds define __USE_MINGW_ANSI_STDIO=1). */
+#if defined(__MINGW32__)
+#define WISP_PRINTF_FORMAT(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
+#define WISP_PRINTF_FORMAT(f, a) __attribute__((format(printf, f, a)))
+#endif
+
 int wisp_fail(struct wisp_error *err, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    WISP_PRINTF_FORMAT(3, 4);
 
 /* Like wisp_fail but appends ": strerror(errno)". */
 int wisp_fail_errno(struct wisp_error *err, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    WISP_PRINTF_FORMAT(3, 4);
 
 #endif

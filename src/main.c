@@ -38,6 +38,9 @@ static void usage(FILE *out)
 "      --idle-exit N       stop after N halts in a row at one RIP (default 100, 0 = never)\n"
 "      --timeout SECONDS   stop the guest after this long (exit status 124)\n"
 "      --cpu-hide LIST     hide CPU features from the guest, /proc/cpuinfo names: avx2,xsave\n"
+"      --irqchip kernel|user  LAPIC, PIC and PIT in KVM (default) or in wisp itself\n"
+"      --hyperv            present Hyper-V enlightenments (CPUID 0x40000000+, synthetic\n"
+"                          MSRs, hypercall page, reference TSC page)\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -120,7 +123,7 @@ static int parse_resolution(const char *text, uint32_t *w, uint32_t *h)
 
 enum option_id {
     OPT_KERNEL = 256, OPT_SERIAL, OPT_SCREENSHOT, OPT_ASCII, OPT_FRAMEBUFFER, OPT_IDLE_EXIT,
-    OPT_TIMEOUT, OPT_CPU_HIDE, OPT_VERSION,
+    OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION,
 };
 
 static const struct option run_options[] = {
@@ -133,6 +136,8 @@ static const struct option run_options[] = {
     { "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "cpu-hide", required_argument, NULL, OPT_CPU_HIDE },
+    { "irqchip", required_argument, NULL, OPT_IRQCHIP },
+    { "hyperv", no_argument, NULL, OPT_HYPERV },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -182,6 +187,17 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_CPU_HIDE:
             cfg->cpu_hide = optarg;
+            break;
+        case OPT_IRQCHIP:
+            if (strcmp(optarg, "kernel") == 0)
+                cfg->irqchip = VM_IRQCHIP_KERNEL;
+            else if (strcmp(optarg, "user") == 0)
+                cfg->irqchip = VM_IRQCHIP_USER;
+            else
+                return usage_error("--irqchip %s: expected kernel or user", optarg);
+            break;
+        case OPT_HYPERV:
+            cfg->hyperv = true;
             break;
         case 'v':
             cfg->debug = true;

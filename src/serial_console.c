@@ -126,3 +126,12 @@ enum console_command serial_console_poll(struct serial_console *c, struct uart16
     drain_into_uart(c, uart);
     return found;
 }
+
+void serial_console_wait(struct serial_console *c, int timeout_ms)
+{
+    /* A negative fd is ignored by poll(): then this is a plain sleep. Input
+     * that could not be stored yet must not wake us over and over. */
+    bool room = sizeof c->pending - c->pending_len >= READ_CHUNK + 1;
+    struct pollfd p = { .fd = room ? c->in_fd : -1, .events = POLLIN };
+    poll(&p, 1, timeout_ms);
+}

@@ -40,4 +40,7 @@ void serial_console_flush(struct serial_console *c);
  * user typed, or CONSOLE_CMD_NONE. Never blocks. */
 enum console_command serial_console_poll(struct serial_console *c, struct uart16550 *uart);
 
+/* Sleeps up to timeout_ms, less if console input arrives. */
+void serial_console_wait(struct serial_console *c, int timeout_ms);
+
 #endif

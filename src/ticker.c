@@ -3,8 +3,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 static struct accel_vcpu *volatile kick_target;
+static timer_t deadline_timer;
+static bool deadline_timer_created;
 /* Set by handlers, swapped out atomically by ticker_take_events(). */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t screenshot_requested;
@@ -53,13 +56,36 @@ int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err)
     };
     if (setitimer(ITIMER_REAL, &period, NULL) < 0)
         return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot start the run-loop timer");
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGALRM;
+    if (!deadline_timer_created) {
+        if (timer_create(CLOCK_MONOTONIC, &ev, &deadline_timer) < 0)
+            return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot create the deadline timer");
+        deadline_timer_created = true;
+    }
     return 0;
+}
+
+void ticker_kick_at(uint64_t monotonic_ns)
+{
+    if (!deadline_timer_created)
+        return;
+    struct itimerspec when = {
+        .it_value = { (time_t)(monotonic_ns / 1000000000u), (long)(monotonic_ns % 1000000000u) },
+    };
+    /* A zero it_value disarms; a moment already past fires at once. */
+    if (monotonic_ns == 0)
+        when.it_value.tv_nsec = 0;
+    timer_settime(deadline_timer, TIMER_ABSTIME, &when, NULL);
 }
 
 void ticker_stop(void)
 {
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_REAL, &off, NULL);
+    ticker_kick_at(0);
     kick_target = NULL;
 }
 

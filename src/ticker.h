@@ -8,6 +8,7 @@
 #define WISP_TICKER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "accel/accel.h"
 
@@ -21,6 +22,11 @@ enum ticker_event {
 
 int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err);
 void ticker_stop(void);
+
+/* Also kicks the vCPU at one moment (CLOCK_MONOTONIC ns), for a timer of
+ * the user-space interrupt controller falling due between ticks; a later
+ * call replaces the earlier moment, 0 cancels it. */
+void ticker_kick_at(uint64_t monotonic_ns);
 
 /* Events since the last call, and the signal that asked to stop. */
 unsigned ticker_take_events(int *stop_signal);

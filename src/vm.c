@@ -52,8 +52,10 @@ static int setup_memory(struct vm *vm, struct wisp_error *err)
 
 static int setup_accelerator(struct vm *vm, struct wisp_error *err)
 {
-    struct accel_vm_config accel_cfg = { .irqchip = ACCEL_IRQCHIP_KERNEL,
-                                         .device_path = vm->cfg.accel_device };
+    struct accel_vm_config accel_cfg = {
+        .irqchip = vm->user_irqchip ? ACCEL_IRQCHIP_USER : ACCEL_IRQCHIP_KERNEL,
+        .device_path = vm->cfg.accel_device,
+    };
     if (accel_vm_create(&vm->accel, &accel_cfg, err) < 0)
         return -1;
     for (int i = 0; i < vm->memory.count; i++) {
@@ -72,7 +74,20 @@ static int setup_cpuid(struct vm *vm, struct wisp_error *err)
     cpuid_policy_init(&vm->cpuid, &supported);
     if (vm->cfg.cpu_hide && cpuid_policy_hide(&vm->cpuid, vm->cfg.cpu_hide, err) < 0)
         return -1;
+    if (vm->cfg.hyperv)
+        hv_add_cpuid(&vm->cpuid);
     return accel_vcpu_set_cpuid(vm->vcpu, &vm->cpuid, err);
+}
+
+/* KVM's in-kernel LAPIC timer counts a 1 GHz bus; wisp's own says its rate. */
+#define KVM_LAPIC_TIMER_HZ 1000000000ull
+
+static int setup_enlightenments(struct vm *vm, struct wisp_error *err)
+{
+    if (!vm->cfg.hyperv)
+        return 0;
+    uint64_t apic_hz = vm->user_irqchip ? LAPIC_BUS_HZ : KVM_LAPIC_TIMER_HZ;
+    return hv_enlightenments_init(&vm->hv, vm->accel, vm->vcpu, apic_hz, err);
 }
 
 static void com1_transmit(void *opaque, uint8_t byte)
@@ -81,16 +96,39 @@ static void com1_transmit(void *opaque, uint8_t byte)
     serial_console_write(&vm->console, &byte, 1);
 }
 
+uint64_t vm_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t irqchip_clock(void *opaque)
+{
+    (void)opaque;
+    return vm_monotonic_ns();
+}
+
+void vm_set_irq(struct vm *vm, unsigned irq, bool level)
+{
+    if (vm->user_irqchip)
+        irqchip_user_set_irq(&vm->irqchip, irq, level);
+    else
+        accel_vm_set_irq_line(vm->accel, irq, level);
+}
+
 static void com1_set_irq(void *opaque, bool level)
 {
-    struct vm *vm = opaque;
-    accel_vm_set_irq_line(vm->accel, COM1_IRQ, level);
+    vm_set_irq(opaque, COM1_IRQ, level);
 }
 
 static int setup_devices(struct vm *vm, struct wisp_error *err)
 {
     vm->ports.name = "port";
     vm->mmio.name = "mmio";
+    if (vm->user_irqchip &&
+        irqchip_user_init(&vm->irqchip, &vm->ports, &vm->mmio, irqchip_clock, vm, err) < 0)
+        return -1;
     static const struct uart16550_ops com1_ops = { com1_transmit, com1_set_irq };
     uart16550_init(&vm->com1, &com1_ops, vm);
     return bus_register(&vm->ports, COM1_PORT, UART16550_NR_PORTS, "COM1", uart16550_io,
@@ -148,13 +186,15 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
     if (!vm)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
     vm->cfg = *cfg;
+    vm->user_irqchip = cfg->irqchip == VM_IRQCHIP_USER;
     serial_console_init(&vm->console, cfg->console_output, cfg->console_input_fd,
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
     if (setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
         setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
-        setup_devices(vm, err) < 0 || setup_registers(vm, err) < 0) {
+        setup_enlightenments(vm, err) < 0 || setup_devices(vm, err) < 0 ||
+        setup_registers(vm, err) < 0) {
         vm_destroy(vm);
         return -1;
     }

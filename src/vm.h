@@ -17,11 +17,18 @@
 #define VM_DEFAULT_FB_HEIGHT 768
 #define VM_DEFAULT_IDLE_EXIT 100
 
+enum vm_irqchip {
+    VM_IRQCHIP_KERNEL, /* the accelerator's LAPIC, PIC and PIT (KVM's in-kernel ones) */
+    VM_IRQCHIP_USER,   /* wisp's own (src/dev/irqchip_user.c) */
+};
+
 struct vm_config {
     const char *kernel_path;
+    enum vm_irqchip irqchip;
     uint64_t memory_size;
     uint32_t fb_width, fb_height;
     const char *cpu_hide;          /* comma-separated feature names, or NULL */
+    bool hyperv;                   /* present Hyper-V enlightenments (src/hv/) */
     bool debug;                    /* log every exit to stderr */
     unsigned idle_exit;            /* halts at one RIP before stopping; 0 = never */
     double timeout_seconds;        /* 0 = none */

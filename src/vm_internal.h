@@ -5,8 +5,10 @@
 #include "accel/accel.h"
 #include "boot/elf_loader.h"
 #include "bus.h"
+#include "dev/irqchip_user.h"
 #include "dev/uart16550.h"
 #include "guest_memory.h"
+#include "hv/enlightenments.h"
 #include "serial_console.h"
 #include "vm.h"
 
@@ -22,7 +24,11 @@ struct vm {
     struct bus ports;
     struct bus mmio;
     struct uart16550 com1;
+    bool user_irqchip;            /* cfg.irqchip == VM_IRQCHIP_USER */
+    struct irqchip_user irqchip;  /* used only when user_irqchip */
+    uint64_t armed_deadline;      /* the irqchip deadline the ticker kicks at */
     struct serial_console console;
+    struct hv_enlightenments hv;  /* used only with cfg.hyperv */
     struct elf_image kernel;
     uint64_t fb_size;
 
@@ -34,6 +40,11 @@ struct vm {
     uint64_t idle_rip;
     unsigned idle_count;
 };
+
+/* Raises or lowers a legacy IRQ line, wherever the interrupt controllers are. */
+void vm_set_irq(struct vm *vm, unsigned irq, bool level);
+
+uint64_t vm_monotonic_ns(void);
 
 /* The framebuffer as characters, for --ascii. */
 void vm_print_ascii_preview(struct vm *vm, FILE *out);

@@ -142,7 +142,9 @@ static enum step take_screenshot_now(struct vm *vm)
     return STEP_CONTINUE;
 }
 
-static enum step housekeeping(struct vm *vm, double deadline, struct vm_result *result)
+/* Signals, console input and the timeout: due whenever the loop comes
+ * round, whatever brought it. */
+static enum step service_host(struct vm *vm, double deadline, struct vm_result *result)
 {
     int sig = 0;
     unsigned events = ticker_take_events(&sig);
@@ -169,6 +171,15 @@ static enum step housekeeping(struct vm *vm, double deadline, struct vm_result *
         fprintf(stderr, "wisp: timeout after %g s, stopping the guest\n", vm->cfg.timeout_seconds);
         return stop(result, VM_STOP_TIMEOUT, WISP_EXIT_TIMEOUT);
     }
+    return STEP_CONTINUE;
+}
+
+static enum step housekeeping(struct vm *vm, double deadline, struct vm_result *result)
+{
+    enum step step = service_host(vm, deadline, result);
+    if (step != STEP_CONTINUE || vm->user_irqchip)
+        return step;
+    /* The in-kernel irqchip keeps HLT to itself: sample the vCPU instead. */
     if (accel_vcpu_is_halted(vm->vcpu)) {
         struct accel_regs regs;
         if (accel_vcpu_get_regs(vm->vcpu, &regs) == 0)
@@ -177,11 +188,63 @@ static enum step housekeeping(struct vm *vm, double deadline, struct vm_result *
     return STEP_CONTINUE;
 }
 
+/* ---- the user-space interrupt controllers ---- */
+
+/* Before each entry: advance the timers, inject what is due if the guest
+ * can take it (else ask to be told when it can), and have the ticker kick
+ * the vCPU when the next timer falls due. */
+static void deliver_interrupts(struct vm *vm)
+{
+    uint64_t next = irqchip_user_update(&vm->irqchip, vm_monotonic_ns());
+    bool pending = irqchip_user_has_interrupt(&vm->irqchip);
+    if (pending && accel_vcpu_interrupt_window_open(vm->vcpu)) {
+        int vector = irqchip_user_acknowledge(&vm->irqchip);
+        if (vector >= 0)
+            accel_vcpu_inject_interrupt(vm->vcpu, (uint8_t)vector);
+        pending = irqchip_user_has_interrupt(&vm->irqchip);
+    }
+    accel_vcpu_request_interrupt_window(vm->vcpu, pending);
+    if (next != vm->armed_deadline) {
+        ticker_kick_at(next == UINT64_MAX ? 0 : next);
+        vm->armed_deadline = next;
+    }
+}
+
+#define HALT_POLL_MS 10
+
+/* HLT reached user space: sleep until an interrupt is due (a timer, console
+ * input on IRQ 4) while still answering signals, keys and the timeout. */
+static enum step wait_for_interrupt(struct vm *vm, double deadline, struct vm_result *result)
+{
+    for (;;) {
+        uint64_t now = vm_monotonic_ns();
+        uint64_t next = irqchip_user_update(&vm->irqchip, now);
+        if (irqchip_user_has_interrupt(&vm->irqchip))
+            return STEP_CONTINUE;
+        enum step step = service_host(vm, deadline, result);
+        if (step != STEP_CONTINUE || irqchip_user_has_interrupt(&vm->irqchip))
+            return step;
+        uint64_t wait_ns = next > now ? next - now : 0;
+        int wait_ms = wait_ns >= HALT_POLL_MS * 1000000ull ? HALT_POLL_MS
+                                                           : (int)((wait_ns + 999999) / 1000000);
+        serial_console_wait(&vm->console, wait_ms);
+    }
+}
+
 static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct wisp_error *err)
 {
-    wisp_fail(err, WISP_EXIT_GUEST_CRASH,
-              "guest crashed: triple fault (CPU shutdown) at RIP 0x%" PRIx64, e->rip);
-    fprintf(stderr, "wisp: guest registers at the crash:\n");
+    /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
+     * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */
+    bool reset_state = e->rip == 0xFFF0 && e->cs.base == 0xFFFF0000ull;
+    if (reset_state)
+        wisp_fail(err, WISP_EXIT_GUEST_CRASH,
+                  "guest crashed: triple fault (CPU shutdown); this KVM resets the vCPU on "
+                  "shutdown, so the faulting RIP is lost");
+    else
+        wisp_fail(err, WISP_EXIT_GUEST_CRASH,
+                  "guest crashed: triple fault (CPU shutdown) at RIP 0x%" PRIx64, e->rip);
+    fprintf(stderr, "wisp: guest registers %s:\n",
+            reset_state ? "after KVM's reset (not the crash state)" : "at the crash");
     crash_report_registers(stderr, vm->vcpu);
     return STEP_FAIL;
 }
@@ -224,6 +287,13 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, double deadlin
             return handle_hypercall(vm, result, err);
         if (vm->cpuid_probe_active && e->u.io.port == CPUID_PROBE_PORT)
             return finish_cpuid_probe(vm, err);
+        if (vm->cfg.hyperv && e->u.io.port == HV_WISP_HYPERCALL_PORT && e->u.io.is_write) {
+            if (hv_handle_hypercall(&vm->hv, vm->vcpu) < 0) {
+                wisp_fail_errno(err, WISP_EXIT_UNHANDLED, "cannot access the vCPU's registers");
+                return STEP_FAIL;
+            }
+            return STEP_CONTINUE;
+        }
         handle_port(vm, &e->u.io);
         return STEP_CONTINUE;
     case ACCEL_EXIT_HYPERCALL:
@@ -232,10 +302,16 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, double deadlin
         handle_mmio(vm, &e->u.memory);
         return STEP_CONTINUE;
     case ACCEL_EXIT_MSR_ACCESS:
-        e->u.msr.inject_gp = true; /* no MSR is emulated in user space yet */
+        /* Only --hyperv's synthetic MSRs live in user space. */
+        if (!vm->cfg.hyperv || !hv_handle_msr(&vm->hv, vm->vcpu, &vm->memory, &e->u.msr))
+            e->u.msr.inject_gp = true;
         return STEP_CONTINUE;
-    case ACCEL_EXIT_HALT:
-        return note_halt(vm, e->rip, e->rflags, result);
+    case ACCEL_EXIT_HALT: {
+        enum step step = note_halt(vm, e->rip, e->rflags, result);
+        if (step != STEP_CONTINUE || !vm->user_irqchip)
+            return step;
+        return wait_for_interrupt(vm, deadline, result);
+    }
     case ACCEL_EXIT_CANCELED:
     case ACCEL_EXIT_INTERRUPT_WINDOW:
         return housekeeping(vm, deadline, result);
@@ -281,6 +357,8 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
     struct accel_exit exit;
     enum step step = STEP_CONTINUE;
     while (step == STEP_CONTINUE) {
+        if (vm->user_irqchip)
+            deliver_interrupts(vm);
         if (accel_vcpu_run(vm->vcpu, &exit, err) < 0) {
             step = STEP_FAIL;
             break;

@@ -34,15 +34,15 @@ enum HV_CALL_CODE_ENUM {
     HvCallFlushVirtualAddressList         = 0x0003, /* listed as HvFlushVirtualAddressList; layout in 9.4.4 */
     HvCallGetLogicalProcessorRunTime      = 0x0004, /* listed as HvGetLogicalProcessorRunTime */
     HvCallNotifyLongSpinWait              = 0x0008, /* layout in 14.5.1 */
-    HvCallParkedVirtualProcessors         = 0x0009,
+    HvCallParkedVirtualProcessors         = 0x0009, /* printed "0x00090" */
     HvCallSendSyntheticClusterIpi         = 0x000B, /* layout in 10.5.2 */
     HvCallModifyVtlProtectionMask         = 0x000C, /* layout in 15.15.2 */
     HvCallEnablePartitionVtl              = 0x000D, /* layout in 15.15.3 */
     HvCallDisablePartitionVtl             = 0x000E,
     HvCallEnableVpVtl                     = 0x000F, /* layout in 15.15.4 */
     HvCallDisableVpVtl                    = 0x0010,
-    HvCallVtlCall                         = 0x0011, /* layout in 15.15.5 */
-    HvCallVtlReturn                       = 0x0012, /* layout in 15.15.6 */
+    HvCallVtlCall                         = 0x0011, /* see 15.15.5, 15.6.1 */
+    HvCallVtlReturn                       = 0x0012, /* see 15.15.6, 15.7.1 */
     HvCallFlushVirtualAddressSpaceEx      = 0x0013, /* layout in 9.4.3 */
     HvCallFlushVirtualAddressListEx       = 0x0014, /* layout in 9.4.5 */
     HvCallSendSyntheticClusterIpiEx       = 0x0015, /* layout in 10.5.3 */
@@ -69,7 +69,7 @@ enum HV_CALL_CODE_ENUM {
     HvCallWriteGpa                        = 0x0054, /* listed as HvWriteGpa */
     HvCallClearVirtualInterrupt           = 0x0056, /* listed as HvClearVirtualInterrupt */
     HvCallDeletePort                      = 0x0058, /* listed as HvDeletePort */
-    HvConnectPort                         = 0x0059,
+    HvConnectPort                         = 0x0059, /* TLFS spelling kept, see above */
     HvCallGetPortProperty                 = 0x005A, /* listed as HvGetPortProperty */
     HvCallDisconnectPort                  = 0x005B, /* listed as HvDisconnectPort */
     HvCallPostMessage                     = 0x005C, /* listed as HvPostMessage; layout in 11.11.1 */

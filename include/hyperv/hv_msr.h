@@ -24,7 +24,9 @@
 #define HV_X64_MSR_RESET 0x40000003         /* Appendix C */
 #define HV_X64_MSR_VP_RUNTIME 0x40000010    /* 7.9.1, 100 ns units */
 #define HV_X64_MSR_TIME_REF_COUNT 0x40000020 /* 12.4, 100 ns units */
-#define HV_X64_MSR_REFERENCE_TSC 0x40000021 /* 12.7.1 */
+/* 12.7.1: read/write, needs AccessPartitionReferenceTsc (Appendix C says
+ * read-only and AccessPartitionReferenceCounter). */
+#define HV_X64_MSR_REFERENCE_TSC 0x40000021
 #define HV_X64_MSR_TSC_FREQUENCY 0x40000022 /* Hz */
 #define HV_X64_MSR_APIC_FREQUENCY 0x40000023 /* Hz */
 #define HV_X64_MSR_NPIEP_CONFIG 0x40000040  /* 8.12 */

@@ -8,7 +8,27 @@
  * with paging on (the tables described below), interrupts off, and
  *   RDI = physical (and identity-mapped) address of struct wisp_boot_info
  *   RSP = WISP_STACK_TOP - 8 (so the entry sees the alignment of a call)
- * CS = 0x08 (64-bit code), DS = ES = SS = FS = GS = 0x10 (flat data).
+ * CS = 0x08 (64-bit code), DS = ES = SS = FS = GS = 0x10 (flat data); the
+ * GDT at WISP_GDT_ADDR holds just those (null, code, data); no TSS is loaded
+ * and IDTR is empty (limit 0). CR0 = PE|MP|ET|NE|WP|AM|PG, CR4 =
+ * PAE|PGE|OSFXSR|OSXMMEXCPT, EFER = SCE|LME|LMA|NXE, RFLAGS = 0x2 (IF and DF
+ * clear). The legacy PIC is not programmed: remap and mask it before
+ * enabling interrupts. The LAPIC is at its reset state at WISP_LAPIC_ADDR.
+ *
+ * Loading: each PT_LOAD segment is copied to its p_paddr (at or above
+ * WISP_BOOT_AREA_END, clear of the arena and the heap backing) and the rest
+ * of p_memsz is zeroed (.bss). p_vaddr must equal p_paddr (identity map) or
+ * WISP_PHYSMAP_BASE + p_paddr; the entry point must lie in an executable
+ * segment.
+ *
+ * boot info: total_memory counts all RAM from 0 (reserved areas included);
+ * framebuffer_size is stride * height, while the FRAMEBUFFER memory-map
+ * entry covers the whole 16 MiB window; physmap_size is how much RAM from 0
+ * the physical map covers (min(RAM, 1 GiB)).
+ *
+ * wisp's exit status: the guest's exit code (low 8 bits), 0 when the guest
+ * idles or halts with interrupts off, 123 on a triple fault, 124 on
+ * --timeout; see the README.
  *
  * Hypercalls: RAX = number, RDI, RSI, RDX, RCX = arguments, result in RAX.
  * The trap is a one-byte `out` to WISP_HYPERCALL_PORT (immediate form, so no
@@ -18,8 +38,14 @@
 #ifndef WISP_GUEST_H
 #define WISP_GUEST_H
 
+/* Usable from assembly too: constants only, no C, under __ASSEMBLER__. */
+#ifdef __ASSEMBLER__
+#define WISP_U64(x) x
+#else
 #include <stddef.h>
 #include <stdint.h>
+#define WISP_U64(x) x##ull
+#endif
 
 /* Port 0xE4 is unused by PC chipsets (0xE9 is the Bochs/QEMU debug console,
  * 0xED Linux's delay port, 0xF0-0xFF the FPU). */
@@ -29,14 +55,16 @@
 #define WISP_HC_EXIT     1 /* RDI = exit code; does not return */
 #define WISP_HC_GET_TIME 2 /* -> host wall-clock time, ns since the Unix epoch */
 
-/* Error results (as uint64_t): unknown number, unreadable guest buffer. */
-#define WISP_HC_ERROR_UNKNOWN ((uint64_t)-1)
-#define WISP_HC_ERROR_FAULT   ((uint64_t)-2)
+/* Error results: unknown number, unreadable guest buffer (all of it is
+ * checked before anything is printed: a partly mapped buffer prints
+ * nothing). All registers but RAX are preserved by every call. */
+#define WISP_HC_ERROR_UNKNOWN WISP_U64(0xFFFFFFFFFFFFFFFF) /* -1 */
+#define WISP_HC_ERROR_FAULT   WISP_U64(0xFFFFFFFFFFFFFFFE) /* -2 */
 
 /* print copies at most this many bytes per call; longer requests are cut. */
 #define WISP_HC_PRINT_MAX 4096
 
-#if defined(__GNUC__) || defined(__clang__)
+#if !defined(__ASSEMBLER__) && (defined(__GNUC__) || defined(__clang__))
 static inline uint64_t wisp_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
                                       uint64_t a2, uint64_t a3)
 {
@@ -52,29 +80,29 @@ static inline uint64_t wisp_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 
 /* ---- native boot layout (guest-physical addresses) ---- */
 
-#define WISP_PML4_ADDR           0x1000ull   /* page tables 0x1000-0xAFFF */
-#define WISP_PAGE_TABLES_END     0xB000ull
-#define WISP_GDT_ADDR            0xB000ull
-#define WISP_BOOT_INFO_ADDR      0x80000ull
-#define WISP_MEMORY_MAP_ADDR     0x80118ull  /* right after the boot info */
+#define WISP_PML4_ADDR           WISP_U64(0x1000)   /* page tables 0x1000-0xAFFF */
+#define WISP_PAGE_TABLES_END     WISP_U64(0xB000)
+#define WISP_GDT_ADDR            WISP_U64(0xB000)
+#define WISP_BOOT_INFO_ADDR      WISP_U64(0x80000)
+#define WISP_MEMORY_MAP_ADDR     WISP_U64(0x80118)  /* right after the boot info */
 #define WISP_MEMORY_MAP_MAX      64
-#define WISP_STACK_BASE          0x90000ull
-#define WISP_STACK_TOP           0xA0000ull
-#define WISP_BOOT_AREA_END       0x100000ull /* kernels load at or above 1 MiB */
-#define WISP_ARENA_ADDR          0x1000000ull
-#define WISP_ARENA_SIZE          0x1000000ull /* 16 MiB, zeroed */
-#define WISP_HEAP_PHYS           0x2000000ull
-#define WISP_HEAP_SIZE           0x4000000ull /* 64 MiB behind PML4[384] */
-#define WISP_FRAMEBUFFER_ADDR    0xC0000000ull
-#define WISP_FRAMEBUFFER_WINDOW  0x1000000ull /* 16 MiB mapped as memory */
-#define WISP_LAPIC_ADDR          0xFEE00000ull
+#define WISP_STACK_BASE          WISP_U64(0x90000)
+#define WISP_STACK_TOP           WISP_U64(0xA0000)
+#define WISP_BOOT_AREA_END       WISP_U64(0x100000) /* kernels load at or above 1 MiB */
+#define WISP_ARENA_ADDR          WISP_U64(0x1000000)
+#define WISP_ARENA_SIZE          WISP_U64(0x1000000) /* 16 MiB, zeroed */
+#define WISP_HEAP_PHYS           WISP_U64(0x2000000)
+#define WISP_HEAP_SIZE           WISP_U64(0x4000000) /* 64 MiB behind PML4[384] */
+#define WISP_FRAMEBUFFER_ADDR    WISP_U64(0xC0000000)
+#define WISP_FRAMEBUFFER_WINDOW  WISP_U64(0x1000000) /* 16 MiB mapped as memory */
+#define WISP_LAPIC_ADDR          WISP_U64(0xFEE00000)
 
 /* ---- virtual layout ---- */
-#define WISP_PHYSMAP_BASE  0xFFFF800000000000ull /* PML4[256]: physical memory */
-#define WISP_HEAP_BASE     0xFFFFC00000000000ull /* PML4[384]: heap backing */
+#define WISP_PHYSMAP_BASE  WISP_U64(0xFFFF800000000000) /* PML4[256]: physical memory */
+#define WISP_HEAP_BASE     WISP_U64(0xFFFFC00000000000) /* PML4[384]: heap backing */
 #define WISP_RECURSIVE_SLOT 510                  /* PML4[510] points at the PML4 */
 
-#define WISP_BOOT_INFO_MAGIC   0x5345524150484254ull /* "SERAPHTB" */
+#define WISP_BOOT_INFO_MAGIC   WISP_U64(0x5345524150484254) /* "SERAPHTB" */
 #define WISP_BOOT_INFO_VERSION 1
 
 #define WISP_BOOT_FLAG_FRAMEBUFFER (1u << 0)
@@ -90,6 +118,8 @@ static inline uint64_t wisp_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 #define WISP_MEMORY_ARENA       5 /* primordial arena, zeroed */
 #define WISP_MEMORY_HEAP        6 /* backing of the PML4[384] heap window */
 #define WISP_MEMORY_FRAMEBUFFER 7 /* framebuffer window */
+
+#ifndef __ASSEMBLER__
 
 #if defined(_MSC_VER)
 #pragma pack(push, 1)
@@ -173,5 +203,7 @@ WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, primordial_arena_size) == 144
 WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, pml4_phys) == 152, "pml4");
 WISP_STATIC_ASSERT(WISP_BOOT_INFO_ADDR + sizeof(struct wisp_boot_info) == WISP_MEMORY_MAP_ADDR,
                    "memory map follows the boot info");
+
+#endif /* !__ASSEMBLER__ */
 
 #endif /* WISP_GUEST_H */

@@ -205,6 +205,33 @@ void accel_vcpu_kick(struct accel_vcpu *vcpu);
 /* True when the vCPU sits in HLT waiting for an interrupt. */
 bool accel_vcpu_is_halted(struct accel_vcpu *vcpu);
 
+/* ---- interrupts when the VMM owns the interrupt controllers ----
+ * (ACCEL_IRQCHIP_USER: KVM without in-kernel irqchip, or WHP without its
+ * APIC emulation). */
+
+/* True when an external interrupt can be injected right now: RFLAGS.IF set,
+ * no interrupt shadow, no event already pending. */
+bool accel_vcpu_interrupt_window_open(struct accel_vcpu *vcpu);
+
+/* Injects external interrupt `vector` before the next guest instruction;
+ * only valid when the window is open. */
+int accel_vcpu_inject_interrupt(struct accel_vcpu *vcpu, uint8_t vector);
+
+/* Asks for an ACCEL_EXIT_INTERRUPT_WINDOW exit as soon as the guest can take
+ * an interrupt (or stops asking). */
+void accel_vcpu_request_interrupt_window(struct accel_vcpu *vcpu, bool wanted);
+
+/* ---- model-specific registers handled by the VMM ---- */
+
+/* Makes guest RDMSR/WRMSR of [first, first+count) exit as
+ * ACCEL_EXIT_MSR_ACCESS (Hyper-V's synthetic MSRs, for --hyperv). */
+int accel_vm_trap_msrs(struct accel_vm *vm, uint32_t first, uint32_t count,
+                       struct wisp_error *err);
+
+/* The guest's TSC: its frequency and its current value. */
+int accel_vcpu_tsc_khz(struct accel_vcpu *vcpu, uint32_t *khz);
+int accel_vcpu_read_tsc(struct accel_vcpu *vcpu, uint64_t *tsc);
+
 /* Guest-virtual to guest-physical through the guest's current page tables. */
 int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
 

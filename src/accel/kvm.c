@@ -121,10 +121,9 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
             wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel PIT");
             goto fail;
         }
-    } else {
-        wisp_fail(err, WISP_EXIT_USAGE, "the user-space irqchip is not available yet on KVM");
-        goto fail;
     }
+    /* ACCEL_IRQCHIP_USER: wisp's own LAPIC, PIC and PIT answer the guest
+     * and it injects interrupts with KVM_INTERRUPT. */
     *out = vm;
     return 0;
 fail:
@@ -539,6 +538,69 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
     }
     vcpu->pending = exit;
     return 0;
+}
+
+int accel_vm_trap_msrs(struct accel_vm *vm, uint32_t first, uint32_t count,
+                       struct wisp_error *err)
+{
+    if (count == 0 || count > 0x1000)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "bad MSR range to trap");
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_X86_USER_SPACE_MSR,
+        .args = { KVM_MSR_EXIT_REASON_FILTER | KVM_MSR_EXIT_REASON_UNKNOWN },
+    };
+    if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM cannot pass MSR accesses to user space");
+    /* A clear bit denies the access in the kernel, which then exits. */
+    static uint8_t deny_all[0x1000 / 8];
+    struct kvm_msr_filter filter = {
+        .flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+        .ranges = { {
+            .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+            .nmsrs = count, .base = first, .bitmap = deny_all,
+        } },
+    };
+    if (ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0)
+        return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM refused the MSR filter");
+    return 0;
+}
+
+int accel_vcpu_tsc_khz(struct accel_vcpu *vcpu, uint32_t *khz)
+{
+    int rc = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+    if (rc <= 0)
+        return -1;
+    *khz = (uint32_t)rc;
+    return 0;
+}
+
+int accel_vcpu_read_tsc(struct accel_vcpu *vcpu, uint64_t *tsc)
+{
+    struct {
+        struct kvm_msrs header;
+        struct kvm_msr_entry entry;
+    } msrs = { .header.nmsrs = 1, .entry.index = 0x10 /* IA32_TIME_STAMP_COUNTER */ };
+    if (ioctl(vcpu->fd, KVM_GET_MSRS, &msrs) != 1)
+        return -1;
+    *tsc = msrs.entry.data;
+    return 0;
+}
+
+bool accel_vcpu_interrupt_window_open(struct accel_vcpu *vcpu)
+{
+    /* Both are refreshed by every KVM_RUN return. */
+    return vcpu->run->ready_for_interrupt_injection && vcpu->run->if_flag;
+}
+
+int accel_vcpu_inject_interrupt(struct accel_vcpu *vcpu, uint8_t vector)
+{
+    struct kvm_interrupt irq = { .irq = vector };
+    return ioctl(vcpu->fd, KVM_INTERRUPT, &irq) < 0 ? -1 : 0;
+}
+
+void accel_vcpu_request_interrupt_window(struct accel_vcpu *vcpu, bool wanted)
+{
+    vcpu->run->request_interrupt_window = wanted ? 1 : 0;
 }
 
 void accel_vcpu_kick(struct accel_vcpu *vcpu)

@@ -23,7 +23,9 @@
 
 struct elf_reserved_range {
     uint64_t base, size;
-    const char *name; /* "primordial arena", used in messages */
+    /* A bare noun such as "primordial arena": messages read
+     * "overlaps the primordial arena (0x1000000-0x1ffffff)". */
+    const char *name;
 };
 
 struct elf_load_rules {

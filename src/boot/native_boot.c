@@ -7,8 +7,8 @@
 #define PAGE_SIZE 0x1000ull
 
 static const struct elf_reserved_range reserved_ranges[] = {
-    { WISP_ARENA_ADDR, WISP_ARENA_SIZE, "the primordial arena (0x1000000-0x1FFFFFF)" },
-    { WISP_HEAP_PHYS, WISP_HEAP_SIZE, "the heap backing (0x2000000-0x5FFFFFF)" },
+    { WISP_ARENA_ADDR, WISP_ARENA_SIZE, "primordial arena" },
+    { WISP_HEAP_PHYS, WISP_HEAP_SIZE, "heap backing" },
 };
 
 void native_load_rules(struct elf_load_rules *rules, uint64_t ram_size)

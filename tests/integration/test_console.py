@@ -7,6 +7,8 @@ import subprocess
 import termios
 import time
 
+import pytest
+
 from conftest import WISP, guest, needs_kvm
 
 pytestmark = needs_kvm
@@ -36,9 +38,10 @@ def start_on_pty(*args):
     return proc, leader, follower, before
 
 
-def test_typed_line_reaches_the_guest_and_terminal_is_restored():
-    proc, leader, follower, before = start_on_pty("--idle-exit", "0", "--timeout", "180",
-                                                  guest("serial_echo"))
+@pytest.mark.parametrize("irqchip", ["kernel", "user"])
+def test_typed_line_reaches_the_guest_and_terminal_is_restored(irqchip):
+    proc, leader, follower, before = start_on_pty("--irqchip", irqchip, "--idle-exit", "0",
+                                                  "--timeout", "180", guest("serial_echo"))
     try:
         assert b"ready" in read_until(leader, b"ready", 120)
         os.write(leader, b"hello console\r")

@@ -9,9 +9,14 @@ from conftest import (EXIT_GUEST_CRASH, EXIT_TIMEOUT, guest, needs_kvm, read_ima
 
 pytestmark = needs_kvm
 
+# Interrupt-driven guests run against both interrupt controllers: KVM's
+# in-kernel LAPIC/PIC/PIT and wisp's own (--irqchip user).
+both_irqchips = pytest.mark.parametrize("irqchip", ["kernel", "user"])
 
-def test_hello_prints_over_hypercall_and_serial():
-    r = run_wisp("run", guest("hello"))
+
+@both_irqchips
+def test_hello_prints_over_hypercall_and_serial(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, guest("hello"))
     assert r.returncode == 0, r.stderr
     assert "Hello from wisp guest" in r.stdout
     assert "hello over serial" in r.stdout
@@ -50,29 +55,36 @@ def test_ascii_preview_shows_the_picture():
     assert len(art) > 10 and len(set("".join(art))) > 2
 
 
-def test_timer_interrupts_arrive_from_lapic_and_pit():
-    r = run_wisp("run", "--idle-exit", "0", "--timeout", "120", guest("timer"))
+@both_irqchips
+def test_timer_interrupts_arrive_from_lapic_and_pit(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "120",
+                 guest("timer"))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "PASS: timer" in r.stdout
 
 
-def test_idle_loop_is_detected_with_screenshot(tmp_path):
+@both_irqchips
+def test_idle_loop_is_detected_with_screenshot(tmp_path, irqchip):
     shot = tmp_path / "idle.png"
-    r = run_wisp("run", "--screenshot", shot, guest("idle"))
+    r = run_wisp("run", "--irqchip", irqchip, "--screenshot", shot, guest("idle"))
     assert r.returncode == 0, r.stderr
     assert "entering idle loop" in r.stdout
     assert "idle at RIP" in r.stderr
     assert shot.exists()
 
 
-def test_halt_with_interrupts_off_stops_the_guest():
-    r = run_wisp("run", "--idle-exit", "0", "--timeout", "60", guest("halt_cli"))
+@both_irqchips
+def test_halt_with_interrupts_off_stops_the_guest(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "60",
+                 guest("halt_cli"))
     assert r.returncode == 0, r.stderr
     assert "interrupts disabled" in r.stderr
 
 
-def test_timeout_stops_a_guest_that_never_ends():
-    r = run_wisp("run", "--idle-exit", "0", "--timeout", "2", guest("idle"))
+@both_irqchips
+def test_timeout_stops_a_guest_that_never_ends(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "2",
+                 guest("idle"))
     assert r.returncode == EXIT_TIMEOUT
     assert "timeout" in r.stderr
 
@@ -95,8 +107,9 @@ def test_boot_info_and_memory_map():
     assert "PASS: bootinfo" in r.stdout
 
 
-def test_triple_fault_reports_a_crash_with_registers():
-    r = run_wisp("run", guest("triplefault"))
+@both_irqchips
+def test_triple_fault_reports_a_crash_with_registers(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, guest("triplefault"))
     assert r.returncode == EXIT_GUEST_CRASH
     assert "triple fault" in r.stderr
     assert re.search(r"rip=[0-9a-f]{16}", r.stderr)
@@ -111,9 +124,10 @@ def test_serial_output_to_a_file(tmp_path):
     assert "hello over serial" not in r.stdout
 
 
-def test_serial_input_from_a_pipe():
-    r = run_wisp("run", "--idle-exit", "0", "--timeout", "120", guest("serial_echo"),
-                 input="first line\nquit\n")
+@both_irqchips
+def test_serial_input_from_a_pipe(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "120",
+                 guest("serial_echo"), input="first line\nquit\n")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "echo: first line" in r.stdout
 
@@ -151,3 +165,16 @@ def test_demo_draws_a_picture(tmp_path):
     img = read_image(shot)
     colours = img.resize((64, 48)).getcolors(64 * 48)
     assert colours and len(colours) > 8, "the demo picture is nearly uniform"
+
+
+@both_irqchips
+def test_hyperv_enlightenments_seen_by_a_guest(irqchip):
+    r = run_wisp("run", "--hyperv", "--irqchip", irqchip, guest("hyperv"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS: hyperv" in r.stdout
+
+
+def test_without_hyperv_the_guest_sees_no_hyperv():
+    r = run_wisp("run", guest("hyperv"))
+    assert r.returncode == 1
+    assert "not Hyper-V" in r.stdout

@@ -1,0 +1,54 @@
+/*
+ * --hyperv: wisp presents itself to the guest as Hyper-V, as far as it
+ * really implements it: the CPUID leaves 0x40000000+, the synthetic MSRs for
+ * the guest OS ID, the hypercall page, the VP index, the reference time
+ * counter, the reference TSC page and the TSC/APIC frequencies. KVM here has
+ * no Hyper-V of its own, so the MSRs exit to user space (an MSR filter) and
+ * the hypercall page traps with a port write (KVM keeps VMCALL to itself).
+ */
+#ifndef WISP_HV_ENLIGHTENMENTS_H
+#define WISP_HV_ENLIGHTENMENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../accel/accel.h"
+#include "../guest_memory.h"
+
+/* The hypercall page's code is `out %al, $0xE6; ret`. */
+#define HV_WISP_HYPERCALL_PORT 0xE6
+
+struct hv_enlightenments {
+    uint64_t guest_os_id;
+    uint64_t hypercall_msr;
+    uint64_t reference_tsc_msr;
+    uint64_t tsc_hz;
+    uint64_t apic_hz;
+    uint64_t tsc_scale;   /* guest TSC -> 100 ns units, for the counter and the page */
+};
+
+/* Replaces the hypervisor leaves of policy (KVM's own) with Hyper-V's. */
+void hv_add_cpuid(struct accel_cpuid *policy);
+
+/* Traps the synthetic MSRs and reads the guest TSC frequency. apic_hz is the
+ * frequency of the LAPIC timer the guest has (in-kernel or wisp's own). */
+int hv_enlightenments_init(struct hv_enlightenments *hv, struct accel_vm *vm,
+                           struct accel_vcpu *vcpu, uint64_t apic_hz,
+                           struct wisp_error *err);
+
+/* Handles an MSR exit in the synthetic range; false if msr is not ours
+ * (the caller then refuses it). Sets inject_gp for invalid accesses. */
+bool hv_handle_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu,
+                   struct guest_memory *memory, struct accel_msr_access *msr);
+
+/* The hypercall page trapped: RCX = input value, RDX/R8 = input/output
+ * (GPAs, or data for fast calls); result in RAX. */
+int hv_handle_hypercall(struct hv_enlightenments *hv, struct accel_vcpu *vcpu);
+
+/* Reference time (100 ns units) for a guest TSC value. */
+uint64_t hv_reference_time(const struct hv_enlightenments *hv, uint64_t guest_tsc);
+
+/* The status a hypercall input value gets from wisp (for tests). */
+uint16_t hv_hypercall_status(uint64_t input);
+
+#endif
