@@ -14,7 +14,7 @@ LDLIBS_WISP := -lpng -lz -lutil
 PYTHON   ?= /usr/bin/python3
 
 # Everything under src/ except the command line and the Windows backend.
-LIB_SOURCES  := $(filter-out src/main.c src/accel/whp%.c,$(shell find src -name '*.c' | sort))
+LIB_SOURCES  := $(filter-out src/main.c src/accel/whp%.c %_windows.c,$(shell find src -name '*.c' | sort))
 LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)

@@ -1,6 +1,8 @@
 /*
- * The host side of the interactive serial console: the terminal's raw mode
- * and the Ctrl-A escape keys (as in QEMU's -serial mon:stdio).
+ * The host side of the interactive serial console: the terminal's raw mode,
+ * non-blocking input and the Ctrl-A escape keys (as in QEMU's -serial
+ * mon:stdio). The terminal part has one implementation per host
+ * (console_posix.c, console_windows.c); the escape keys are console.c.
  *
  * Keys after Ctrl-A:
  *   x         quit
@@ -28,16 +30,33 @@
  * are saved for console_restore(), which is also registered with atexit().
  * Returns 1 when raw mode was entered (or fd is already the raw terminal),
  * 0 when fd is not a terminal (nothing done), -1 on failure. Only one
- * terminal at a time. */
+ * terminal at a time.
+ *
+ * On Windows the same for a console: input without line input, echo or
+ * processed input (Ctrl-C reaches the guest) and with virtual-terminal input
+ * (keys as VT sequences), output with virtual-terminal processing, both
+ * code pages UTF-8. */
 int console_enter_raw(int fd, struct wisp_error *err);
 
 /* Restores the settings saved by console_enter_raw(). Safe to call any
  * number of times, with or without raw mode, and from a signal handler
- * (it only calls tcsetattr on saved state). */
+ * (it only calls tcsetattr, or SetConsoleMode, on saved state). */
 void console_restore(void);
 
 /* True between console_enter_raw() and console_restore(). */
 bool console_is_raw(void);
+
+/* ---- input ---- */
+
+/* Reads up to cap bytes of what input fd has now, without blocking; *len
+ * receives the count (0 when nothing is waiting). Returns false at the end
+ * of the input (or when it fails for good). On Windows a console gives its
+ * typed characters as UTF-8 and a pipe or file its bytes. */
+bool console_read_available(int fd, uint8_t *buf, size_t cap, size_t *len);
+
+/* Sleeps up to timeout_ms, less if input arrives on fd; a negative fd
+ * means a plain sleep. */
+void console_wait_input(int fd, int timeout_ms);
 
 /* ---- escape keys ---- */
 

@@ -1,7 +1,8 @@
 #include "guest_memory.h"
 
 #include <string.h>
-#include <sys/mman.h>
+
+#include "os/os.h"
 
 #define PAGE_MASK 0xFFFull
 
@@ -24,10 +25,9 @@ int guest_memory_add_bank(struct guest_memory *gm, const char *name,
         if (ranges_overlap(gpa, size, gm->banks[i].gpa, gm->banks[i].size))
             return wisp_fail(err, WISP_EXIT_USAGE,
                              "guest memory bank %s overlaps %s", name, gm->banks[i].name);
-    /* MAP_NORESERVE: a large guest costs only the pages it touches. */
-    void *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (host == MAP_FAILED)
+    /* A large guest costs only the pages it touches. */
+    void *host = os_alloc_guest_pages(size);
+    if (!host)
         return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR,
                                "cannot allocate %llu MiB of guest memory for %s",
                                (unsigned long long)(size >> 20), name);
@@ -40,7 +40,7 @@ int guest_memory_add_bank(struct guest_memory *gm, const char *name,
 void guest_memory_release(struct guest_memory *gm)
 {
     for (int i = 0; i < gm->count; i++)
-        munmap(gm->banks[i].host, gm->banks[i].size);
+        os_free_guest_pages(gm->banks[i].host, gm->banks[i].size);
     gm->count = 0;
 }
 

@@ -3,19 +3,36 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <png.h>
-#include <setjmp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#if WISP_HAVE_LIBPNG
+#include <png.h>
+#include <setjmp.h>
+#endif
+
+#include "os/os.h"
+
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
+
 enum image_format { FORMAT_NONE, FORMAT_PNG, FORMAT_BMP };
 
 static enum image_format format_for(const char *path)
 {
     const char *base = strrchr(path, '/');
+#ifdef _WIN32
+    const char *backslash = strrchr(path, '\\');
+    if (backslash && (!base || backslash > base))
+        base = backslash;
+#endif
     base = base ? base + 1 : path;
     const char *dot = strrchr(base, '.');
     if (!dot || dot == base)
@@ -72,6 +89,8 @@ static const uint8_t *row_at(const struct framebuffer_view *fb, uint32_t y)
 }
 
 /* ---- PNG ---- */
+
+#if WISP_HAVE_LIBPNG
 
 struct png_context {
     FILE *file;
@@ -147,6 +166,19 @@ static int write_png(FILE *file, const struct framebuffer_view *fb, const char *
     png_destroy_write_struct(&png, &info);
     return 0;
 }
+
+#else
+
+static int write_png(FILE *file, const struct framebuffer_view *fb, const char *path,
+                     struct wisp_error *err)
+{
+    (void)file;
+    (void)fb;
+    return wisp_fail(err, WISP_EXIT_USAGE,
+                     "%s: PNG screenshots need libpng; this build has BMP only", path);
+}
+
+#endif
 
 /* ---- BMP ---- */
 
@@ -225,9 +257,9 @@ static FILE *create_temp(const char *path, char **tmp_out, struct wisp_error *er
         return NULL;
     }
     for (int attempt = 0; attempt < 100; attempt++) {
-        unsigned n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
-        snprintf(tmp, cap, "%s.tmp-%ld-%u", path, (long)getpid(), n);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        unsigned n = counter++; /* the pid and O_EXCL make the name unique */
+        snprintf(tmp, cap, "%s.tmp-%ld-%u", path, os_process_id(), n);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_BINARY, 0666);
         if (fd < 0) {
             if (errno == EEXIST)
                 continue;
@@ -257,8 +289,10 @@ int screenshot_save(const char *path, const struct framebuffer_view *fb, struct 
     enum image_format format = format_for(path);
     if (format == FORMAT_NONE)
         return wisp_fail(err, WISP_EXIT_USAGE,
-                         "%s: unsupported screenshot format (use a .png or .bmp file name)",
-                         path);
+                         "%s: unsupported screenshot format (use a %s file name)", path,
+                         WISP_HAVE_LIBPNG ? ".png or .bmp" : ".bmp");
+    if (format == FORMAT_PNG && !WISP_HAVE_LIBPNG)
+        return write_png(NULL, fb, path, err);
     if (check_geometry(fb, path, err) < 0)
         return -1;
 
@@ -268,11 +302,11 @@ int screenshot_save(const char *path, const struct framebuffer_view *fb, struct 
         return -1;
     int rc = format == FORMAT_PNG ? write_png(file, fb, path, err)
                                   : write_bmp(file, fb, path, err);
-    if (rc == 0 && (fflush(file) != 0 || fsync(fileno(file)) != 0))
+    if (rc == 0 && os_sync_file(file) != 0)
         rc = wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "%s: cannot write screenshot", path);
     if (fclose(file) != 0 && rc == 0)
         rc = wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "%s: cannot write screenshot", path);
-    if (rc == 0 && rename(tmp, path) != 0)
+    if (rc == 0 && os_replace_file(tmp, path) != 0)
         rc = wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "%s: cannot save screenshot", path);
     if (rc != 0)
         unlink(tmp);

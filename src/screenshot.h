@@ -11,6 +11,24 @@
 
 #include "error.h"
 
+/* PNG needs libpng, which builds for Windows do not have (Debian packages
+ * no libpng for mingw-w64): there screenshots are BMP only. The build may
+ * set WISP_HAVE_LIBPNG to 0 or 1; by default it is 1 except on Windows. */
+#ifndef WISP_HAVE_LIBPNG
+#ifdef _WIN32
+#define WISP_HAVE_LIBPNG 0
+#else
+#define WISP_HAVE_LIBPNG 1
+#endif
+#endif
+
+/* Where a screenshot goes when the user asks for one without a file name. */
+#if WISP_HAVE_LIBPNG
+#define SCREENSHOT_DEFAULT_PATH "wisp-screenshot.png"
+#else
+#define SCREENSHOT_DEFAULT_PATH "wisp-screenshot.bmp"
+#endif
+
 /* Largest width or height accepted (libpng's own default limit). */
 #define SCREENSHOT_MAX_DIMENSION 1000000u
 
@@ -28,7 +46,8 @@ struct framebuffer_view {
 int screenshot_check_geometry(const struct framebuffer_view *fb, struct wisp_error *err);
 
 /* Writes fb to path as PNG or BMP, chosen by path's extension (.png or
- * .bmp, any case; anything else is a WISP_EXIT_USAGE error). The image is
+ * .bmp, any case; anything else, and .png without libpng, is a
+ * WISP_EXIT_USAGE error). The image is
  * written to a temporary file in the same directory, flushed to disk and
  * renamed over path, so path never holds half an image. Failures are
  * WISP_EXIT_HOST_ERROR with a one-line message naming path. */

@@ -376,6 +376,13 @@ int elf_find_note(const char *path, const uint8_t *file, size_t file_size,
 
 int elf_read_file(const char *path, uint8_t **data, size_t *size, struct wisp_error *err)
 {
+#ifdef _WIN32
+    /* Windows refuses to open a directory ("Permission denied"): say what
+     * it is first. */
+    struct stat dir_st;
+    if (stat(path, &dir_st) == 0 && S_ISDIR(dir_st.st_mode))
+        return BAD("%s: is a directory, not a file", path);
+#endif
     /* O_NONBLOCK: opening a FIFO must not hang before fstat() refuses it. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_BINARY | O_NONBLOCK);
     if (fd < 0)

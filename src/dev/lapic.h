@@ -21,6 +21,8 @@
  *   and continues at the new rate. Like the hardware, a masked timer keeps
  *   counting and reloading; it just delivers nothing. When several periods
  *   went by unseen, one interrupt is delivered (IRR holds one bit).
+ *   Periods shorter than LAPIC_MIN_PERIOD_NS deliver one interrupt per
+ *   LAPIC_MIN_PERIOD_NS (the current-count register stays exact).
  * - Delivery into IRR: fixed interrupts from the timer, the error LVT,
  *   LINT0/LINT1 in fixed mode (edge-triggered; level-triggered LINT and
  *   remote IRR are not modelled), self-IPIs and lapic_accept_irq().
@@ -78,6 +80,12 @@
  */
 #define LAPIC_BUS_HZ 100000000u
 #define LAPIC_NS_PER_BUS_TICK 10u
+
+/* Shortest interval between two periodic timer interrupts: a guest asking
+ * for more than 5000 a second would keep the host busy for nothing (KVM's
+ * in-kernel APIC has the same 200 us floor). One-shot mode is not limited:
+ * each expiry costs the guest a register write. */
+#define LAPIC_MIN_PERIOD_NS 200000u
 
 #define LAPIC_EXTINT (-2) /* lapic_acknowledge: ask the 8259 for the vector */
 #define LAPIC_NONE (-1)
@@ -159,8 +167,8 @@ void lapic_init(struct lapic *apic, uint64_t (*clock)(void *opaque), void *opaqu
 void lapic_mmio(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write);
 
 /* Advances the timer to now_ns: puts its vector in IRR if it expired (and
- * is unmasked); returns the absolute time of the next expiry, or
- * UINT64_MAX. */
+ * is unmasked); returns the absolute time of the next expiry that will
+ * deliver an interrupt, or UINT64_MAX (timer stopped or masked). */
 uint64_t lapic_update(struct lapic *apic, uint64_t now_ns);
 
 /* The highest vector in IRR, deliverable or not; -1 when IRR is empty. */

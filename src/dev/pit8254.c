@@ -328,6 +328,10 @@ uint64_t pit8254_update(struct pit8254 *pit, uint64_t now_ns)
             set_irq0(pit, false);
         }
         pit->irq0_next_ns = next_edge_after(c, now_ns);
+        /* Periodic rates above the limit are delivered at the limit. */
+        if ((c->mode == 2 || c->mode == 3) && pit->irq0_next_ns != UINT64_MAX &&
+            ticks_to_ns(c->reload) < PIT8254_MIN_PERIOD_NS)
+            pit->irq0_next_ns = now_ns + PIT8254_MIN_PERIOD_NS;
     }
     return pit->irq0_next_ns;
 }

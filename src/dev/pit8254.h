@@ -31,7 +31,9 @@
  *   rising edge matters to the edge-triggered PIC input, so each period
  *   is delivered as a pulse: irq0(true), irq0(false). When several periods
  *   went by unseen (the host descheduled us) only one pulse is delivered,
- *   as the PIC's IRR would have coalesced them anyway.
+ *   as the PIC's IRR would have coalesced them anyway. Periods shorter
+ *   than PIT8254_MIN_PERIOD_NS deliver one edge per PIT8254_MIN_PERIOD_NS
+ *   (the count itself, as the guest reads it, stays exact).
  * - Port 0x61: bits 0-3 read back as written (timer 2 gate, speaker
  *   enable, parity/channel-check enables); bit 4 is the refresh toggle
  *   (flips every 15.085 us); bit 5 is channel 2's output; bits 6-7 read 0.
@@ -56,6 +58,10 @@
 #define PIT8254_NR_PORTS 4
 #define PIT8254_PORT61 0x61
 #define PIT8254_HZ 1193182u
+/* Shortest interval between two periodic IRQ 0 edges (modes 2 and 3): a
+ * guest asking for more than 5000 interrupts a second would keep the host
+ * busy for nothing (KVM's in-kernel PIT has the same 200 us floor). */
+#define PIT8254_MIN_PERIOD_NS 200000u
 
 /* Control word fields (port 0x43). */
 #define PIT_SEL(ch) ((unsigned)(ch) << 6)

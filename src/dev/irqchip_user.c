@@ -1,0 +1,70 @@
+#include "irqchip_user.h"
+
+#include <string.h>
+
+/* The 8259's INTR output is wired to the LAPIC's LINT0 pin. */
+static void pic_output(void *opaque, bool level)
+{
+    struct irqchip_user *chip = opaque;
+    lapic_set_lint0(&chip->lapic, level);
+}
+
+/* PIT channel 0's output is ISA IRQ 0. */
+static void pit_irq0(void *opaque, bool level)
+{
+    struct irqchip_user *chip = opaque;
+    pic8259_set_irq(&chip->pic, IRQCHIP_USER_PIT_IRQ, level);
+}
+
+int irqchip_user_init(struct irqchip_user *chip, struct bus *ports, struct bus *mmio,
+                      uint64_t (*clock)(void *opaque), void *clock_opaque,
+                      struct wisp_error *err)
+{
+    memset(chip, 0, sizeof *chip);
+    chip->clock = clock;
+    chip->clock_opaque = clock_opaque;
+    /* Sinks before sources: the LAPIC, then the PIC that drives it, then
+     * the PIT that drives the PIC. */
+    lapic_init(&chip->lapic, clock, clock_opaque);
+    pic8259_init(&chip->pic, pic_output, chip);
+    pit8254_init(&chip->pit, pit_irq0, chip, clock, clock_opaque);
+
+    if (bus_register(ports, PIC8259_MASTER_PORT, PIC8259_NR_PORTS, "8259 master",
+                     pic8259_master_io, &chip->pic, err) < 0 ||
+        bus_register(ports, PIC8259_SLAVE_PORT, PIC8259_NR_PORTS, "8259 slave",
+                     pic8259_slave_io, &chip->pic, err) < 0 ||
+        bus_register(ports, PIC8259_ELCR_PORT, PIC8259_NR_PORTS, "ELCR", pic8259_elcr_io,
+                     &chip->pic, err) < 0 ||
+        bus_register(ports, PIT8254_PORT, PIT8254_NR_PORTS, "8254 PIT", pit8254_io,
+                     &chip->pit, err) < 0 ||
+        bus_register(ports, PIT8254_PORT61, 1, "port 0x61", pit8254_port61_io, &chip->pit,
+                     err) < 0 ||
+        bus_register(mmio, LAPIC_BASE, LAPIC_SIZE, "LAPIC", lapic_mmio, &chip->lapic, err) < 0)
+        return -1;
+    return 0;
+}
+
+void irqchip_user_set_irq(struct irqchip_user *chip, unsigned irq, bool level)
+{
+    pic8259_set_irq(&chip->pic, irq, level);
+}
+
+uint64_t irqchip_user_update(struct irqchip_user *chip, uint64_t now_ns)
+{
+    uint64_t pit = pit8254_update(&chip->pit, now_ns);
+    uint64_t apic = lapic_update(&chip->lapic, now_ns);
+    return pit < apic ? pit : apic;
+}
+
+bool irqchip_user_has_interrupt(struct irqchip_user *chip)
+{
+    return lapic_has_interrupt(&chip->lapic);
+}
+
+int irqchip_user_acknowledge(struct irqchip_user *chip)
+{
+    int vector = lapic_acknowledge(&chip->lapic);
+    if (vector == LAPIC_EXTINT)
+        return pic8259_acknowledge(&chip->pic);
+    return vector >= 0 ? vector : -1;
+}
