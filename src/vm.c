@@ -74,6 +74,9 @@ static int setup_cpuid(struct vm *vm, struct wisp_error *err)
     cpuid_policy_init(&vm->cpuid, &supported);
     if (vm->cfg.cpu_hide && cpuid_policy_hide(&vm->cpuid, vm->cfg.cpu_hide, err) < 0)
         return -1;
+    /* wisp's own LAPIC is xAPIC only, without the TSC-deadline timer. */
+    if (vm->user_irqchip && cpuid_policy_hide(&vm->cpuid, "x2apic,tsc_deadline_timer", err) < 0)
+        return -1;
     if (vm->cfg.hyperv)
         hv_add_cpuid(&vm->cpuid);
     return accel_vcpu_set_cpuid(vm->vcpu, &vm->cpuid, err);

@@ -16,7 +16,8 @@ static uint64_t ns_to_ticks(uint64_t d)
  * result is exactly t, and one ns less gives t - 1. */
 static uint64_t ticks_to_ns(uint64_t t)
 {
-    return (t / PIT8254_HZ) * NS_PER_S + ((t % PIT8254_HZ) * NS_PER_S + PIT8254_HZ - 1) / PIT8254_HZ;
+    return (t / PIT8254_HZ) * NS_PER_S +
+           ((t % PIT8254_HZ) * NS_PER_S + PIT8254_HZ - 1) / PIT8254_HZ;
 }
 
 static uint32_t modulus(const struct pit8254_channel *c)

@@ -182,16 +182,18 @@ static void test_masked_timer_does_not_fire(void **state)
     uint64_t t0 = h->now;
     wr(h, LAPIC_TIMER_DIVIDE, DIVIDE_BY_1);
     wr(h, LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_LVT_TIMER_PERIODIC | 0x33);
-    wr(h, LAPIC_TIMER_INITIAL, 1000);
+    wr(h, LAPIC_TIMER_INITIAL, 100000); /* 1 ms */
     assert_int_equal(lapic_update(&h->apic, t0), UINT64_MAX); /* nothing to wake for */
     assert_int_equal(lapic_update(&h->apic, t0 + 10 * MS), UINT64_MAX);
     assert_false(lapic_has_interrupt(&h->apic));
     assert_int_equal(lapic_highest_pending(&h->apic), -1);
     /* It kept counting: unmasking picks up the running period. */
     h->now = t0 + 10 * MS + 2500;
-    assert_int_equal(rd(h, LAPIC_TIMER_CURRENT), 750);
+    assert_int_equal(rd(h, LAPIC_TIMER_CURRENT), 100000 - 250);
     wr(h, LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_PERIODIC | 0x33);
-    assert_int_equal(lapic_update(&h->apic, h->now), t0 + 10 * MS + 10000);
+    assert_int_equal(lapic_update(&h->apic, h->now), t0 + 11 * MS);
+    assert_int_equal(lapic_update(&h->apic, t0 + 11 * MS), t0 + 12 * MS);
+    assert_int_equal(lapic_acknowledge(&h->apic), 0x33);
 }
 
 static void test_divide_change_keeps_count(void **state)
