@@ -1,6 +1,7 @@
 #include "hypercall.h"
 
-#include <time.h>
+#include "clock.h"
+
 
 #include <wisp/guest.h>
 
@@ -41,13 +42,6 @@ static int translate_with_vcpu(void *opaque, uint64_t gva, uint64_t *gpa)
     return accel_vcpu_translate(opaque, gva, gpa);
 }
 
-static uint64_t host_time_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t do_print(const struct hypercall_context *ctx, uint64_t gva, uint64_t len)
 {
     uint8_t buffer[WISP_HC_PRINT_MAX];
@@ -74,7 +68,7 @@ int hypercall_dispatch(const struct hypercall_context *ctx, struct hypercall_out
         out->exit_code = regs.rdi;
         return 0;
     case WISP_HC_GET_TIME:
-        regs.rax = host_time_ns();
+        regs.rax = clock_wall_ns();
         break;
     default:
         regs.rax = WISP_HC_ERROR_UNKNOWN;

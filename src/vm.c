@@ -6,12 +6,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <wisp/guest.h>
 
 #include "boot/cpuid_probe.h"
 #include "boot/native_layout.h"
+#include "clock.h"
 #include "cpuid_policy.h"
 #include "screenshot.h"
 
@@ -99,17 +99,10 @@ static void com1_transmit(void *opaque, uint8_t byte)
     serial_console_write(&vm->console, &byte, 1);
 }
 
-uint64_t vm_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t irqchip_clock(void *opaque)
 {
     (void)opaque;
-    return vm_monotonic_ns();
+    return clock_monotonic_ns();
 }
 
 void vm_set_irq(struct vm *vm, unsigned irq, bool level)
@@ -138,13 +131,6 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
                         &vm->com1, err);
 }
 
-static uint64_t wall_clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int load_kernel(struct vm *vm, struct wisp_error *err)
 {
     uint8_t *file;
@@ -160,7 +146,7 @@ static int load_kernel(struct vm *vm, struct wisp_error *err)
     struct native_boot_params params = {
         .fb_width = vm->cfg.fb_width,
         .fb_height = vm->cfg.fb_height,
-        .boot_time_ns = wall_clock_ns(),
+        .boot_time_ns = clock_wall_ns(),
     };
     return native_build_environment(&vm->memory, &vm->kernel, &params, err);
 }

@@ -36,6 +36,8 @@ struct vm {
     bool cpuid_probe_active;
     struct accel_regs kernel_entry_regs;
 
+    uint64_t timeout_at_ns;       /* --timeout, CLOCK_MONOTONIC; 0 = none */
+
     /* idle detection */
     uint64_t idle_rip;
     unsigned idle_count;
@@ -43,8 +45,6 @@ struct vm {
 
 /* Raises or lowers a legacy IRQ line, wherever the interrupt controllers are. */
 void vm_set_irq(struct vm *vm, unsigned irq, bool level);
-
-uint64_t vm_monotonic_ns(void);
 
 /* The framebuffer as characters, for --ascii. */
 void vm_print_ascii_preview(struct vm *vm, FILE *out);

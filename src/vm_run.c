@@ -7,11 +7,11 @@
 
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include <wisp/guest.h>
 
 #include "boot/cpuid_probe.h"
+#include "clock.h"
 #include "crash_report.h"
 #include "hypercall.h"
 #include "ticker.h"
@@ -19,13 +19,6 @@
 #define RFLAGS_IF (1ull << 9)
 
 enum step { STEP_CONTINUE, STEP_STOP, STEP_FAIL };
-
-static double monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void log_exit(const struct accel_exit *e)
 {
@@ -144,7 +137,7 @@ static enum step take_screenshot_now(struct vm *vm)
 
 /* Signals, console input and the timeout: due whenever the loop comes
  * round, whatever brought it. */
-static enum step service_host(struct vm *vm, double deadline, struct vm_result *result)
+static enum step service_host(struct vm *vm, struct vm_result *result)
 {
     int sig = 0;
     unsigned events = ticker_take_events(&sig);
@@ -167,16 +160,16 @@ static enum step service_host(struct vm *vm, double deadline, struct vm_result *
     }
     serial_console_flush(&vm->console);
 
-    if (deadline > 0 && monotonic_seconds() >= deadline) {
+    if (vm->timeout_at_ns && clock_monotonic_ns() >= vm->timeout_at_ns) {
         fprintf(stderr, "wisp: timeout after %g s, stopping the guest\n", vm->cfg.timeout_seconds);
         return stop(result, VM_STOP_TIMEOUT, WISP_EXIT_TIMEOUT);
     }
     return STEP_CONTINUE;
 }
 
-static enum step housekeeping(struct vm *vm, double deadline, struct vm_result *result)
+static enum step housekeeping(struct vm *vm, struct vm_result *result)
 {
-    enum step step = service_host(vm, deadline, result);
+    enum step step = service_host(vm, result);
     if (step != STEP_CONTINUE || vm->user_irqchip)
         return step;
     /* The in-kernel irqchip keeps HLT to itself: sample the vCPU instead. */
@@ -195,7 +188,7 @@ static enum step housekeeping(struct vm *vm, double deadline, struct vm_result *
  * the vCPU when the next timer falls due. */
 static void deliver_interrupts(struct vm *vm)
 {
-    uint64_t next = irqchip_user_update(&vm->irqchip, vm_monotonic_ns());
+    uint64_t next = irqchip_user_update(&vm->irqchip, clock_monotonic_ns());
     bool pending = irqchip_user_has_interrupt(&vm->irqchip);
     if (pending && accel_vcpu_interrupt_window_open(vm->vcpu)) {
         int vector = irqchip_user_acknowledge(&vm->irqchip);
@@ -214,14 +207,14 @@ static void deliver_interrupts(struct vm *vm)
 
 /* HLT reached user space: sleep until an interrupt is due (a timer, console
  * input on IRQ 4) while still answering signals, keys and the timeout. */
-static enum step wait_for_interrupt(struct vm *vm, double deadline, struct vm_result *result)
+static enum step wait_for_interrupt(struct vm *vm, struct vm_result *result)
 {
     for (;;) {
-        uint64_t now = vm_monotonic_ns();
+        uint64_t now = clock_monotonic_ns();
         uint64_t next = irqchip_user_update(&vm->irqchip, now);
         if (irqchip_user_has_interrupt(&vm->irqchip))
             return STEP_CONTINUE;
-        enum step step = service_host(vm, deadline, result);
+        enum step step = service_host(vm, result);
         if (step != STEP_CONTINUE || irqchip_user_has_interrupt(&vm->irqchip))
             return step;
         uint64_t wait_ns = next > now ? next - now : 0;
@@ -278,8 +271,8 @@ static enum step finish_cpuid_probe(struct vm *vm, struct wisp_error *err)
     return STEP_CONTINUE;
 }
 
-static enum step handle_exit(struct vm *vm, struct accel_exit *e, double deadline,
-                             struct vm_result *result, struct wisp_error *err)
+static enum step handle_exit(struct vm *vm, struct accel_exit *e, struct vm_result *result,
+                             struct wisp_error *err)
 {
     switch (e->reason) {
     case ACCEL_EXIT_IO_PORT_ACCESS:
@@ -310,11 +303,11 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, double deadlin
         enum step step = note_halt(vm, e->rip, e->rflags, result);
         if (step != STEP_CONTINUE || !vm->user_irqchip)
             return step;
-        return wait_for_interrupt(vm, deadline, result);
+        return wait_for_interrupt(vm, result);
     }
     case ACCEL_EXIT_CANCELED:
     case ACCEL_EXIT_INTERRUPT_WINDOW:
-        return housekeeping(vm, deadline, result);
+        return housekeeping(vm, result);
     case ACCEL_EXIT_UNRECOVERABLE_EXCEPTION:
         return guest_crashed(vm, e, err);
     case ACCEL_EXIT_UNSUPPORTED_FEATURE:
@@ -349,7 +342,8 @@ static void finish(struct vm *vm)
 int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
 {
     memset(result, 0, sizeof *result);
-    double deadline = vm->cfg.timeout_seconds > 0 ? monotonic_seconds() + vm->cfg.timeout_seconds : 0;
+    vm->timeout_at_ns = vm->cfg.timeout_seconds > 0
+        ? clock_monotonic_ns() + (uint64_t)(vm->cfg.timeout_seconds * 1e9) : 0;
     if (ticker_start(vm->vcpu, err) < 0)
         return -1;
     serial_console_start(&vm->console);
@@ -365,7 +359,7 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         }
         if (vm->cfg.debug)
             log_exit(&exit);
-        step = handle_exit(vm, &exit, deadline, result, err);
+        step = handle_exit(vm, &exit, result, err);
     }
 
     ticker_stop();
