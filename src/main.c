@@ -10,6 +10,10 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #include "hv/hvcalls_command.h"
 #include "vm.h"
@@ -238,7 +242,7 @@ static int run_command(int argc, char **argv)
         cfg.console_input_fd = STDIN_FILENO;
         cfg.console_is_terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     } else {
-        serial_file = fopen(serial, "w");
+        serial_file = fopen(serial, "wb"); /* the guest's bytes as they are */
         if (!serial_file) {
             fprintf(stderr, "wisp: --serial %s: %s\n", serial, strerror(errno));
             return WISP_EXIT_USAGE;
@@ -246,8 +250,10 @@ static int run_command(int argc, char **argv)
         cfg.console_output = serial_file;
     }
 
+#ifndef _WIN32
     /* Lets tests (and odd hosts) point wisp at another KVM device node. */
     cfg.accel_device = getenv("WISP_KVM_DEVICE");
+#endif
 
     struct wisp_error err = { 0 };
     struct vm *vm = NULL;
@@ -267,7 +273,15 @@ static int run_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#ifdef _WIN32
+    /* The guest's bytes as they are: no "\n" to "\r\n". Windows' C library
+     * has no line buffering (and refuses _IOLBF with size 0); the run loop
+     * flushes the console on every tick anyway. */
+    _setmode(_fileno(stdout), _O_BINARY);
+    setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+#else
     setvbuf(stdout, NULL, _IOLBF, 0);
+#endif
     if (argc < 2) {
         usage(stderr);
         return WISP_EXIT_USAGE;

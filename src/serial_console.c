@@ -1,10 +1,7 @@
 #include "serial_console.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
 
 #define READ_CHUNK 64
 
@@ -35,7 +32,12 @@ void serial_console_start(struct serial_console *c)
         return;
     }
     c->raw = true;
-    static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGQUIT };
+    static const int fatal[] = {
+        SIGSEGV, SIGABRT, SIGFPE, SIGILL,
+#ifndef _WIN32 /* Windows has neither */
+        SIGBUS, SIGQUIT,
+#endif
+    };
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
         signal(fatal[i], restore_and_reraise);
 }
@@ -78,16 +80,7 @@ static void drain_into_uart(struct serial_console *c, struct uart16550 *uart)
 /* Reads what is there without blocking; false at end of input. */
 static bool read_available(struct serial_console *c, uint8_t *buf, size_t *len)
 {
-    struct pollfd p = { .fd = c->in_fd, .events = POLLIN };
-    *len = 0;
-    if (poll(&p, 1, 0) <= 0)
-        return true;
-    ssize_t n = read(c->in_fd, buf, READ_CHUNK);
-    if (n > 0) {
-        *len = (size_t)n;
-        return true;
-    }
-    return n < 0 && (errno == EINTR || errno == EAGAIN);
+    return console_read_available(c->in_fd, buf, READ_CHUNK, len);
 }
 
 enum console_command serial_console_poll(struct serial_console *c, struct uart16550 *uart)
@@ -129,9 +122,8 @@ enum console_command serial_console_poll(struct serial_console *c, struct uart16
 
 void serial_console_wait(struct serial_console *c, int timeout_ms)
 {
-    /* A negative fd is ignored by poll(): then this is a plain sleep. Input
-     * that could not be stored yet must not wake us over and over. */
+    /* A negative fd means a plain sleep. Input that could not be stored
+     * yet must not wake us over and over. */
     bool room = sizeof c->pending - c->pending_len >= READ_CHUNK + 1;
-    struct pollfd p = { .fd = room ? c->in_fd : -1, .events = POLLIN };
-    poll(&p, 1, timeout_ms);
+    console_wait_input(room ? c->in_fd : -1, timeout_ms);
 }

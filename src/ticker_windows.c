@@ -9,9 +9,10 @@
  */
 #include "ticker.h"
 
-#include <time.h>
 #include <windows.h>
 #include <mmsystem.h>
+
+#include "clock.h"
 
 #define STOP_SIGINT 2
 #define STOP_SIGHUP 1
@@ -24,16 +25,9 @@ static SRWLOCK target_lock = SRWLOCK_INIT;
 static struct accel_vcpu *kick_target; /* under target_lock */
 static HANDLE thread, wake_event;
 static volatile LONG quit_thread;
-static volatile LONG64 deadline_ns; /* CLOCK_MONOTONIC, 0 = none */
+static volatile LONG64 deadline_ns; /* clock_monotonic_ns(), 0 = none */
 static volatile LONG stop_requested, screenshot_requested, stop_signal_seen;
 static bool handler_installed, period_raised;
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void kick(void)
 {
@@ -46,9 +40,9 @@ static void kick(void)
 static DWORD WINAPI tick_thread(void *unused)
 {
     (void)unused;
-    uint64_t next_tick = monotonic_ns() + TICKER_PERIOD_MS * 1000000ull;
+    uint64_t next_tick = clock_monotonic_ns() + TICKER_PERIOD_MS * 1000000ull;
     while (!quit_thread) {
-        uint64_t now = monotonic_ns();
+        uint64_t now = clock_monotonic_ns();
         uint64_t deadline = (uint64_t)deadline_ns;
         if (deadline && deadline <= now) {
             InterlockedCompareExchange64(&deadline_ns, 0, (LONG64)deadline);

@@ -61,6 +61,7 @@ struct mapping {
 
 struct accel_vm {
     WHV_PARTITION_HANDLE partition;
+    bool msr_exits;              /* unhandled MSRs exit (X64MsrExit) */
     struct mapping maps[MAX_MAPPINGS];
     unsigned map_count;
     /* What accel_vm_supported_cpuid reported: the base the policy's
@@ -265,6 +266,7 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
     memset(&prop, 0, sizeof prop);
     prop.ExtendedVmExits.X64CpuidExit = 1;
     prop.ExtendedVmExits.X64MsrExit = available.X64MsrExit;
+    vm->msr_exits = available.X64MsrExit != 0;
     prop.ExtendedVmExits.HypercallExit = available.HypercallExit;
     hr = WHvSetPartitionProperty(vm->partition, WHvPartitionPropertyCodeExtendedVmExits, &prop,
                                  sizeof prop);
@@ -871,6 +873,46 @@ bool accel_vcpu_is_halted(struct accel_vcpu *vcpu)
     if (FAILED(get_registers(vcpu, &name, 1, &value)))
         return false;
     return value.InternalActivity.HaltSuspend != 0;
+}
+
+int accel_vm_trap_msrs(struct accel_vm *vm, uint32_t first, uint32_t count,
+                       struct wisp_error *err)
+{
+    if (count == 0 || count > 0x1000)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "bad MSR range to trap");
+    /* WHP has no per-MSR filter before Windows 11: with MSR exits on, every
+     * MSR the hypervisor does not implement for the partition exits
+     * already, and the run loop refuses the ones it does not handle. */
+    if (!vm->msr_exits)
+        return wisp_fail(err, WISP_EXIT_NO_ACCEL,
+                         "this Windows Hypervisor Platform cannot pass MSR accesses to wisp "
+                         "(MSRs 0x%x-0x%x)", first, first + count - 1);
+    return 0;
+}
+
+int accel_vcpu_tsc_khz(struct accel_vcpu *vcpu, uint32_t *khz)
+{
+    (void)vcpu;
+    WHV_CAPABILITY cap;
+    UINT32 written = 0;
+    memset(&cap, 0, sizeof cap);
+    HRESULT hr = WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency, &cap, sizeof cap,
+                                  &written);
+    if (FAILED(hr) || cap.ProcessorClockFrequency / 1000 == 0 ||
+        cap.ProcessorClockFrequency / 1000 > UINT32_MAX)
+        return -1;
+    *khz = (uint32_t)(cap.ProcessorClockFrequency / 1000);
+    return 0;
+}
+
+int accel_vcpu_read_tsc(struct accel_vcpu *vcpu, uint64_t *tsc)
+{
+    WHV_REGISTER_NAME name = WHvX64RegisterTsc;
+    WHV_REGISTER_VALUE value;
+    if (FAILED(get_registers(vcpu, &name, 1, &value)))
+        return -1;
+    *tsc = value.Reg64;
+    return 0;
 }
 
 /* ---- interrupts (user-space irqchip) ---- */

@@ -212,6 +212,8 @@ static int check_segment(const struct guest_memory *gm, const char *p, unsigned 
 
     /* end < UINT64_MAX here: the segment lies in a bank, which cannot end
      * at the top of the address space. */
+    if (r->ignore_vaddr)
+        return 0;
     bool identity = vaddr == paddr && end < r->identity_limit;
     bool physmap = vaddr >= r->physmap_base && vaddr - r->physmap_base == paddr &&
                    end < r->physmap_size;
@@ -285,6 +287,9 @@ int elf_check_kernel(const struct guest_memory *gm, const char *path,
         if (s->paddr + s->memsz > img.phys_end)
             img.phys_end = s->paddr + s->memsz;
         if (eh.e_entry >= s->vaddr && eh.e_entry - s->vaddr < s->memsz)
+            entry_seg = s;
+        else if (rules->ignore_vaddr && !entry_seg && eh.e_entry >= s->paddr &&
+                 eh.e_entry - s->paddr < s->memsz)
             entry_seg = s;
     }
     if (!entry_seg)

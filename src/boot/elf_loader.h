@@ -11,6 +11,7 @@
 #ifndef WISP_BOOT_ELF_LOADER_H
 #define WISP_BOOT_ELF_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,11 @@ struct elf_load_rules {
     uint64_t identity_limit; /* 4 GiB */
     uint64_t physmap_base;   /* WISP_PHYSMAP_BASE */
     uint64_t physmap_size;   /* bytes of physical memory behind physmap_base */
+    /* PVH: segments are placed and entered by physical address, so p_vaddr
+     * (0xffffffff81000000-style in a vmlinux) is not checked against the
+     * mappings above, and e_entry may lie in a segment's physical range
+     * instead of its virtual one. */
+    bool ignore_vaddr;
 };
 
 struct elf_loaded_segment {
