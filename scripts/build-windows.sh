@@ -34,10 +34,8 @@ cppflags=(-Isrc -Iinclude -D__USE_MINGW_ANSI_STDIO=1 -D_FILE_OFFSET_BITS=64
 cflags=(-std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Werror)
 libs=(-lwinhvplatform -lwinhvemulation -lwinmm)
 
-# The POSIX halves (*_posix.c; the signal ticker and clock_gettime clock,
-# ticker.c and clock.c) and the KVM backend stay out.
-mapfile -t sources < <(find src -name '*.c' ! -name '*_posix.c' ! -path src/accel/kvm.c \
-                           ! -path src/ticker.c ! -path src/clock.c | sort)
+# The POSIX halves (*_posix.c) and the KVM backend stay out.
+mapfile -t sources < <(find src -name '*.c' ! -name '*_posix.c' ! -path src/accel/kvm.c | sort)
 
 rm -rf "$out/obj" "$out/gen"
 mkdir -p "$out/obj" "$out/gen"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit tests, the Hyper-V header
 # compile matrix, the integration tests on real guests, then the unit and
-# integration tests again under ASan/UBSan. Installs missing packages first.
+# integration tests again under ASan/UBSan, and the Windows cross-build.
+# Installs missing packages first.
 #
 # The integration tests boot guests and need /dev/kvm. On a host without it
 # (our CI machines are themselves VMs without nested KVM) they run inside a
@@ -19,5 +20,6 @@ if ! /usr/bin/python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' 2
 fi
 
 make -s all
+scripts/build-windows.sh   # wisp.exe with mingw-w64, -Werror, WHP imports checked
 make -s check KVM_RUNNER="$runner"
 make -s sanitize KVM_RUNNER="$runner"

@@ -25,21 +25,33 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-"usage: wisp run [options] KERNEL.elf\n"
+"usage: wisp run [options] KERNEL\n"
+"       wisp run --kernel bzImage [--initrd FILE] [--cmdline \"...\"] [-m SIZE]\n"
 "       wisp hvcalls [CODE|NAME|--csv]   list or look up Hyper-V hypercalls\n"
 "       wisp --help | --version\n"
 "\n"
 "Boots an ELF64 x86-64 kernel directly in long mode (Seraph-V boot info at\n"
-"0x80000, framebuffer at 0xC0000000, COM1, wisp hypercalls on port 0xE4).\n"
+"0x80000, framebuffer at 0xC0000000, COM1, wisp hypercalls on port 0xE4), or\n"
+"Linux: a bzImage through the x86 boot protocol or a vmlinux through PVH, with\n"
+"COM1 as its console (console=ttyS0); wisp exits 0 when Linux powers off or\n"
+"reboots.\n"
 "\n"
 "options for run:\n"
-"  -m, --memory SIZE       guest RAM, e.g. 512M, 1G (plain numbers are MiB; default 512M)\n"
+"  -m, --memory SIZE       guest RAM, e.g. 512M, 1G (plain numbers are MiB; default 512M;\n"
+"                          Linux: 32M to 3G)\n"
 "      --kernel FILE       the kernel (same as the positional KERNEL)\n"
+"      --boot auto|native|pvh|bzimage  how to enter it (default auto: an ELF with\n"
+"                          Xen's PVH note is pvh, another ELF native, else bzimage)\n"
+"      --boot-entry 32|64  bzImage entry point: 32-bit protected mode or 64-bit\n"
+"                          long mode (default 64)\n"
+"      --initrd FILE       Linux: the initial RAM disk\n"
+"      --cmdline TEXT      Linux: the kernel command line, e.g. \"console=ttyS0\"\n"
 "      --serial stdio|FILE where COM1 and the print hypercall go (default stdio)\n"
 "      --screenshot FILE   write the framebuffer when the guest stops (.png or .bmp)\n"
 "      --ascii             print a text preview of the framebuffer when the guest stops\n"
 "      --framebuffer WxH   framebuffer resolution (default 1024x768, BGRA8)\n"
-"      --idle-exit N       stop after N halts in a row at one RIP (default 100, 0 = never)\n"
+"      --idle-exit N       stop after N halts in a row at one RIP (default 100, 0 = never;\n"
+"                          Linux boots default to never: an idle Linux waits for input)\n"
 "      --timeout SECONDS   stop the guest after this long (exit status 124)\n"
 "      --cpu-hide LIST     hide CPU features from the guest, /proc/cpuinfo names: avx2,xsave\n"
 "      --irqchip kernel|user  LAPIC, PIC and PIT in KVM (default) or in wisp itself\n"
@@ -50,12 +62,13 @@ static void usage(FILE *out)
 "      --version           print the version\n"
 "\n"
 "console keys (when stdin is a terminal): Ctrl-A x quit, Ctrl-A s screenshot,\n"
-"  Ctrl-A h help, Ctrl-A Ctrl-A sends Ctrl-A. SIGUSR1 also takes a screenshot.\n"
+"  Ctrl-A h help, Ctrl-A Ctrl-A sends Ctrl-A. SIGUSR1 also takes a screenshot (Linux).\n"
 "\n"
-"exit status: the guest's exit code (exit hypercall), 0 when the guest idles or\n"
-"  halts for good, or one of wisp's own: 120 bad arguments, 121 bad kernel file,\n"
-"  122 no usable KVM, 123 guest crashed (triple fault), 124 timeout,\n"
-"  125 exit wisp cannot handle, 126 host error, 128+N stopped by signal N.\n");
+"exit status: the guest's exit code (exit hypercall), 0 when the guest idles,\n"
+"  halts for good, powers off or reboots, or one of wisp's own: 120 bad\n"
+"  arguments, 121 bad kernel file, 122 no usable KVM/WHP, 123 guest crashed (triple\n"
+"  fault; a Linux guest's triple fault is a reboot), 124 timeout, 125 exit\n"
+"  wisp cannot handle, 126 host error, 128+N stopped by signal N.\n");
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -125,14 +138,34 @@ static int parse_resolution(const char *text, uint32_t *w, uint32_t *h)
     return 0;
 }
 
+static int parse_boot(const char *text, enum vm_boot *out)
+{
+    static const struct { const char *name; enum vm_boot boot; } names[] = {
+        { "auto", VM_BOOT_AUTO }, { "native", VM_BOOT_NATIVE },
+        { "pvh", VM_BOOT_PVH }, { "bzimage", VM_BOOT_BZIMAGE },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(text, names[i].name) == 0) {
+            *out = names[i].boot;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 enum option_id {
     OPT_KERNEL = 256, OPT_SERIAL, OPT_SCREENSHOT, OPT_ASCII, OPT_FRAMEBUFFER, OPT_IDLE_EXIT,
-    OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION,
+    OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
+    OPT_INITRD, OPT_CMDLINE,
 };
 
 static const struct option run_options[] = {
     { "memory", required_argument, NULL, 'm' },
     { "kernel", required_argument, NULL, OPT_KERNEL },
+    { "boot", required_argument, NULL, OPT_BOOT },
+    { "boot-entry", required_argument, NULL, OPT_BOOT_ENTRY },
+    { "initrd", required_argument, NULL, OPT_INITRD },
+    { "cmdline", required_argument, NULL, OPT_CMDLINE },
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "screenshot", required_argument, NULL, OPT_SCREENSHOT },
     { "ascii", no_argument, NULL, OPT_ASCII },
@@ -155,7 +188,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
     unsigned long number;
     char *end;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+m:vh", run_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "m:vh", run_options, NULL)) != -1) {
         switch (opt) {
         case 'm':
             if (parse_size(optarg, &cfg->memory_size) < 0)
@@ -163,6 +196,21 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_KERNEL:
             cfg->kernel_path = optarg;
+            break;
+        case OPT_BOOT:
+            if (parse_boot(optarg, &cfg->boot) < 0)
+                return usage_error("--boot %s: expected auto, native, pvh or bzimage", optarg);
+            break;
+        case OPT_BOOT_ENTRY:
+            if (strcmp(optarg, "32") != 0 && strcmp(optarg, "64") != 0)
+                return usage_error("--boot-entry %s: expected 32 or 64", optarg);
+            cfg->boot_entry = (unsigned)atoi(optarg);
+            break;
+        case OPT_INITRD:
+            cfg->initrd_path = optarg;
+            break;
+        case OPT_CMDLINE:
+            cfg->cmdline = optarg;
             break;
         case OPT_SERIAL:
             *serial = optarg;
@@ -181,6 +229,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             if (parse_unsigned(optarg, 1000000000ul, &number) < 0)
                 return usage_error("--idle-exit %s: expected a count (0 turns it off)", optarg);
             cfg->idle_exit = (unsigned)number;
+            cfg->idle_exit_set = true;
             break;
         case OPT_TIMEOUT:
             errno = 0;
@@ -225,6 +274,8 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!cfg->kernel_path)
         return usage_error("%s", "no kernel given");
+    if (cfg->boot == VM_BOOT_NATIVE && (cfg->initrd_path || cfg->cmdline))
+        return usage_error("%s", "--initrd and --cmdline are for Linux kernels, not --boot native");
     return -1;
 }
 

@@ -70,7 +70,7 @@ void serial_console_flush(struct serial_console *c)
 
 static void drain_into_uart(struct serial_console *c, struct uart16550 *uart)
 {
-    if (c->pending_len == 0)
+    if (c->pending_len == 0 || c->hold_input)
         return;
     size_t taken = uart16550_receive(uart, c->pending, c->pending_len);
     memmove(c->pending, c->pending + taken, c->pending_len - taken);

@@ -23,6 +23,7 @@ struct serial_console {
     struct console_escape escape;
     uint8_t pending[SERIAL_CONSOLE_BUFFER]; /* input the UART has not taken yet */
     size_t pending_len;
+    bool hold_input;   /* keep input here until the guest's driver is ready */
 };
 
 void serial_console_init(struct serial_console *c, FILE *out, int in_fd, bool terminal);

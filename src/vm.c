@@ -1,6 +1,8 @@
 /*
- * VM set-up, in the order it happens: memory, accelerator, CPUID, devices,
- * kernel, boot environment, registers. One visible place, no constructors.
+ * VM set-up, in the order vm_create() does it: the kernel file and its boot
+ * protocol, memory, the kernel with its boot environment (for Linux the
+ * ACPI and MP tables first), accelerator, CPUID, devices, registers. One
+ * visible place, no constructors.
  */
 #include "vm_internal.h"
 
@@ -9,8 +11,13 @@
 
 #include <wisp/guest.h>
 
+#include "boot/acpi_tables.h"
+#include "boot/bzimage.h"
 #include "boot/cpuid_probe.h"
+#include "boot/linux_entry.h"
+#include "boot/mptable.h"
 #include "boot/native_layout.h"
+#include "boot/pvh.h"
 #include "clock.h"
 #include "cpuid_policy.h"
 #include "screenshot.h"
@@ -22,23 +29,125 @@ void vm_config_defaults(struct vm_config *cfg)
         .fb_width = VM_DEFAULT_FB_WIDTH,
         .fb_height = VM_DEFAULT_FB_HEIGHT,
         .idle_exit = VM_DEFAULT_IDLE_EXIT,
+        .boot_entry = 64,
         .console_input_fd = -1,
         .console_output = stdout,
+#ifdef _WIN32
+        /* WHP's own APIC emulation is not used yet: wisp's LAPIC/PIC/PIT. */
+        .irqchip = VM_IRQCHIP_USER,
+#endif
     };
+}
+
+/* ---- what the kernel file is ---- */
+
+static bool is_bzimage(const uint8_t *file, size_t size)
+{
+    if (size < 0x206)
+        return false;
+    uint16_t boot_flag = (uint16_t)(file[0x1FE] | file[0x1FF] << 8);
+    return boot_flag == BZIMAGE_BOOT_FLAG && memcmp(file + 0x202, "HdrS", 4) == 0;
+}
+
+static const char *boot_name(enum vm_boot boot)
+{
+    switch (boot) {
+    case VM_BOOT_PVH: return "pvh";
+    case VM_BOOT_BZIMAGE: return "bzimage";
+    default: return "native";
+    }
+}
+
+/* --boot auto: a PVH note means Linux's vmlinux, any other ELF the native
+ * boot, the setup header's magic a bzImage. */
+static int detect_boot(struct vm *vm, struct wisp_error *err)
+{
+    const char *path = vm->cfg.kernel_path;
+    const uint8_t *file = vm->kernel_file;
+    size_t size = vm->kernel_file_size;
+    if (is_bzimage(file, size)) {
+        vm->boot = VM_BOOT_BZIMAGE;
+        return 0;
+    }
+    if (size < 4 || memcmp(file, "\x7f" "ELF", 4) != 0)
+        return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
+                         "%s: not an ELF file or a bzImage (bad magic number)", path);
+    uint32_t entry;
+    struct wisp_error note_err = { 0 };
+    /* A malformed ELF goes to the native loader, which names the problem. */
+    vm->boot = pvh_find_entry(path, file, size, &entry, &note_err) == 1 ? VM_BOOT_PVH
+                                                                          : VM_BOOT_NATIVE;
+    return 0;
+}
+
+static int read_kernel(struct vm *vm, struct wisp_error *err)
+{
+    if (elf_read_file(vm->cfg.kernel_path, &vm->kernel_file, &vm->kernel_file_size, err) < 0)
+        return -1;
+    vm->boot = vm->cfg.boot;
+    if (vm->boot == VM_BOOT_AUTO && detect_boot(vm, err) < 0)
+        return -1;
+    if (vm->boot == VM_BOOT_NATIVE && (vm->cfg.initrd_path || vm->cfg.cmdline))
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "%s: --initrd and --cmdline are for Linux kernels (bzImage or PVH "
+                         "vmlinux); this is a native ELF boot", vm->cfg.kernel_path);
+    if (vm->cfg.boot_entry == 32 && vm->boot != VM_BOOT_BZIMAGE)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "%s: --boot-entry 32 is for bzImages; this is a %s boot",
+                         vm->cfg.kernel_path, boot_name(vm->boot));
+    if (vm_is_linux(vm) && vm->user_irqchip)
+        /* wisp's own interrupt controllers have no I/O APIC, which Linux's
+         * MP table and MADT describe. */
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "--irqchip user cannot boot Linux (no I/O APIC); use the default "
+                         "--irqchip kernel");
+    /* An idle Linux is waiting for the console, not finished. */
+    if (vm_is_linux(vm) && !vm->cfg.idle_exit_set)
+        vm->cfg.idle_exit = 0;
+    if (vm->cfg.debug)
+        fprintf(stderr, "wisp: %s: %s boot\n", vm->cfg.kernel_path, boot_name(vm->boot));
+    return 0;
+}
+
+/* ---- memory ---- */
+
+static int check_memory_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
+                             const char *why_max, struct wisp_error *err)
+{
+    if (size < min || size > max)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "memory size %llu MiB is out of range: the %s boot needs "
+                         "%llu MiB to %llu MiB%s",
+                         (unsigned long long)(size >> 20), boot, (unsigned long long)(min >> 20),
+                         (unsigned long long)(max >> 20), why_max);
+    if (size & 0xFFFFF)
+        return wisp_fail(err, WISP_EXIT_USAGE, "memory size must be a whole number of MiB");
+    return 0;
+}
+
+/* Linux: one RAM bank from 0, no framebuffer. The bank stays below the
+ * PCI hole (I/O APIC and LAPIC at 0xFEC00000+), where a PC puts no RAM;
+ * RAM above 4 GiB is not offered yet. */
+#define LINUX_MIN_MEMORY (32ull << 20)
+#define LINUX_MAX_MEMORY (3ull << 30)
+
+static int setup_linux_memory(struct vm *vm, struct wisp_error *err)
+{
+    uint64_t size = vm->cfg.memory_size;
+    if (check_memory_size(size, LINUX_MIN_MEMORY, LINUX_MAX_MEMORY, "Linux",
+                          " (RAM stays below the 3 GiB PCI hole for now)", err) < 0)
+        return -1;
+    return guest_memory_add_bank(&vm->memory, "RAM", MEM_BANK_RAM, 0, size, err);
 }
 
 static int setup_memory(struct vm *vm, struct wisp_error *err)
 {
     const struct vm_config *cfg = &vm->cfg;
-    if (cfg->memory_size < NATIVE_MIN_MEMORY || cfg->memory_size > NATIVE_MAX_MEMORY)
-        return wisp_fail(err, WISP_EXIT_USAGE,
-                         "memory size %llu MiB is out of range: the native boot needs "
-                         "%llu MiB to %llu MiB",
-                         (unsigned long long)(cfg->memory_size >> 20),
-                         (unsigned long long)(NATIVE_MIN_MEMORY >> 20),
-                         (unsigned long long)(NATIVE_MAX_MEMORY >> 20));
-    if (cfg->memory_size & 0xFFFFF)
-        return wisp_fail(err, WISP_EXIT_USAGE, "memory size must be a whole number of MiB");
+    if (vm_is_linux(vm))
+        return setup_linux_memory(vm, err);
+    if (check_memory_size(cfg->memory_size, NATIVE_MIN_MEMORY, NATIVE_MAX_MEMORY, "native", "",
+                          err) < 0)
+        return -1;
     vm->fb_size = (uint64_t)cfg->fb_width * cfg->fb_height * 4;
     if (cfg->fb_width == 0 || cfg->fb_height == 0 || vm->fb_size > WISP_FRAMEBUFFER_WINDOW)
         return wisp_fail(err, WISP_EXIT_USAGE,
@@ -118,6 +227,56 @@ static void com1_set_irq(void *opaque, bool level)
     vm_set_irq(opaque, COM1_IRQ, level);
 }
 
+/* ---- the PC platform Linux expects ---- */
+
+static void platform_power_off(void *opaque)
+{
+    struct vm *vm = opaque;
+    vm->platform_stop = VM_STOP_POWER_OFF;
+    vm->platform_stop_requested = true;
+}
+
+static void platform_reset(void *opaque)
+{
+    struct vm *vm = opaque;
+    vm->platform_stop = VM_STOP_REBOOT;
+    vm->platform_stop_requested = true;
+}
+
+static void pm_set_sci(void *opaque, bool level)
+{
+    vm_set_irq(opaque, ACPI_PM_SCI_IRQ, level);
+}
+
+static uint64_t pm_clock(void *opaque)
+{
+    (void)opaque;
+    return clock_monotonic_ns();
+}
+
+/* CMOS RTC with the host's time, the 8042 and 0xCF9 reset paths, and the
+ * ACPI PM1 registers and PM timer the FADT points at. */
+static int setup_linux_devices(struct vm *vm, struct wisp_error *err)
+{
+    cmos_rtc_init(&vm->rtc, cmos_rtc_host_time, NULL);
+    cmos_rtc_set_memory(&vm->rtc, guest_memory_ram_size(&vm->memory), 0);
+    static const struct reset_port_ops reset_ops = { platform_reset };
+    reset_port_init(&vm->reset, &reset_ops, vm);
+    static const struct acpi_pm_ops pm_ops = { platform_power_off, pm_set_sci, pm_clock };
+    acpi_pm_init(&vm->pm, &pm_ops, vm);
+    if (bus_register(&vm->ports, CMOS_RTC_PORT, CMOS_RTC_NR_PORTS, "CMOS RTC", cmos_rtc_io,
+                     &vm->rtc, err) < 0 ||
+        bus_register(&vm->ports, I8042_DATA_PORT, 1, "i8042 data", reset_port_i8042_data_io,
+                     &vm->reset, err) < 0 ||
+        bus_register(&vm->ports, I8042_COMMAND_PORT, 1, "i8042 command",
+                     reset_port_i8042_command_io, &vm->reset, err) < 0 ||
+        bus_register(&vm->ports, RESET_PORT_CF9, 1, "reset control", reset_port_cf9_io,
+                     &vm->reset, err) < 0)
+        return -1;
+    return bus_register(&vm->ports, ACPI_PM_BASE, ACPI_PM_NR_PORTS, "ACPI PM", acpi_pm_io,
+                        &vm->pm, err);
+}
+
 static int setup_devices(struct vm *vm, struct wisp_error *err)
 {
     vm->ports.name = "port";
@@ -127,21 +286,20 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
         return -1;
     static const struct uart16550_ops com1_ops = { com1_transmit, com1_set_irq };
     uart16550_init(&vm->com1, &com1_ops, vm);
-    return bus_register(&vm->ports, COM1_PORT, UART16550_NR_PORTS, "COM1", uart16550_io,
-                        &vm->com1, err);
+    if (bus_register(&vm->ports, COM1_PORT, UART16550_NR_PORTS, "COM1", uart16550_io,
+                     &vm->com1, err) < 0)
+        return -1;
+    return vm_is_linux(vm) ? setup_linux_devices(vm, err) : 0;
 }
 
-static int load_kernel(struct vm *vm, struct wisp_error *err)
+/* ---- the kernel ---- */
+
+static int load_native_kernel(struct vm *vm, struct wisp_error *err)
 {
-    uint8_t *file;
-    size_t size;
-    if (elf_read_file(vm->cfg.kernel_path, &file, &size, err) < 0)
-        return -1;
     struct elf_load_rules rules;
     native_load_rules(&rules, guest_memory_ram_size(&vm->memory));
-    int rc = elf_load_kernel(&vm->memory, vm->cfg.kernel_path, file, size, &rules, &vm->kernel, err);
-    free(file);
-    if (rc < 0)
+    if (elf_load_kernel(&vm->memory, vm->cfg.kernel_path, vm->kernel_file, vm->kernel_file_size,
+                        &rules, &vm->kernel, err) < 0)
         return -1;
     struct native_boot_params params = {
         .fb_width = vm->cfg.fb_width,
@@ -151,14 +309,86 @@ static int load_kernel(struct vm *vm, struct wisp_error *err)
     return native_build_environment(&vm->memory, &vm->kernel, &params, err);
 }
 
+/* The firmware tables go into the BIOS area (reserved in e820) before the
+ * kernel, so the loaders can hand the RSDP's address over: ACPI at
+ * 0xE0000, the MP table at 0xF0000 where Linux scans for it. */
+static int build_firmware_tables(struct vm *vm, struct wisp_error *err)
+{
+    struct acpi_config acpi = { .cpus = 1 };
+    if (acpi_build(&vm->memory, ACPI_BIOS_AREA_BASE, MPTABLE_BIOS_BASE - ACPI_BIOS_AREA_BASE,
+                   &acpi, &vm->acpi_rsdp, err) < 0)
+        return -1;
+    return mptable_build(&vm->memory, MPTABLE_BIOS_BASE, MPTABLE_BIOS_SIZE, 1, err);
+}
+
+static int load_linux_kernel(struct vm *vm, struct wisp_error *err)
+{
+    const char *path = vm->cfg.kernel_path;
+    uint8_t *initrd = NULL;
+    size_t initrd_size = 0;
+    if (vm->cfg.initrd_path &&
+        elf_read_file(vm->cfg.initrd_path, &initrd, &initrd_size, err) < 0)
+        return -1;
+    struct linux_boot_params params = {
+        .cmdline = vm->cfg.cmdline,
+        .initrd = initrd,
+        .initrd_size = initrd_size,
+        .initrd_path = vm->cfg.initrd_path,
+        .acpi_rsdp = vm->acpi_rsdp,
+    };
+    int rc;
+    if (vm->boot == VM_BOOT_PVH) {
+        rc = pvh_load(&vm->memory, path, vm->kernel_file, vm->kernel_file_size, &params,
+                      &vm->pvh, err);
+    } else {
+        struct bzimage_info info;
+        rc = bzimage_parse(path, vm->kernel_file, vm->kernel_file_size, &info, err);
+        if (rc == 0)
+            rc = bzimage_load(&vm->memory, path, vm->kernel_file, vm->kernel_file_size, &info,
+                              &params, &vm->bzimage, err);
+    }
+    free(initrd);
+    return rc;
+}
+
+static int load_kernel(struct vm *vm, struct wisp_error *err)
+{
+    int rc;
+    if (vm_is_linux(vm))
+        rc = build_firmware_tables(vm, err) < 0 ? -1 : load_linux_kernel(vm, err);
+    else
+        rc = load_native_kernel(vm, err);
+    free(vm->kernel_file);
+    vm->kernel_file = NULL;
+    return rc;
+}
+
+static int entry_state(struct vm *vm, struct accel_regs *regs, struct accel_sregs *sregs,
+                       struct wisp_error *err)
+{
+    switch (vm->boot) {
+    case VM_BOOT_PVH:
+        return pvh_entry_prepare(&vm->memory, &vm->pvh, regs, sregs, err);
+    case VM_BOOT_BZIMAGE:
+        return linux_entry_prepare(&vm->memory,
+                                   vm->cfg.boot_entry == 32 ? LINUX_ENTRY_32 : LINUX_ENTRY_64,
+                                   &vm->bzimage, vm->cfg.kernel_path, regs, sregs, err);
+    default:
+        native_entry_state(&vm->kernel, regs, sregs);
+        return 0;
+    }
+}
+
 static int setup_registers(struct vm *vm, struct wisp_error *err)
 {
     struct accel_regs regs;
     struct accel_sregs sregs;
     if (accel_vcpu_get_sregs(vm->vcpu, &sregs) < 0)
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot read the vCPU's registers");
-    native_entry_state(&vm->kernel, &regs, &sregs);
-    if (vm->cfg.debug) {
+    if (entry_state(vm, &regs, &sregs, err) < 0)
+        return -1;
+    /* The probe runs in the native boot's long mode. */
+    if (vm->cfg.debug && !vm_is_linux(vm)) {
         /* Run the CPUID probe first; vm_run enters the kernel after it. */
         vm->kernel_entry_regs = regs;
         regs.rip = cpuid_probe_install(&vm->memory);
@@ -180,7 +410,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
-    if (setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
+    if (read_kernel(vm, err) < 0 || setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
         setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
         setup_enlightenments(vm, err) < 0 || setup_devices(vm, err) < 0 ||
         setup_registers(vm, err) < 0) {
@@ -193,6 +423,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
 
 int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err)
 {
+    if (vm->fb_size == 0)
+        return wisp_fail(err, WISP_EXIT_USAGE, "%s: no screenshot: a Linux guest has no "
+                         "framebuffer", path);
     struct framebuffer_view view = {
         .pixels = guest_memory_ptr(&vm->memory, WISP_FRAMEBUFFER_ADDR, vm->fb_size),
         .width = vm->cfg.fb_width,
@@ -204,6 +437,8 @@ int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err)
 
 void vm_print_ascii_preview(struct vm *vm, FILE *out)
 {
+    if (vm->fb_size == 0)
+        return;
     struct framebuffer_view view = {
         .pixels = guest_memory_ptr(&vm->memory, WISP_FRAMEBUFFER_ADDR, vm->fb_size),
         .width = vm->cfg.fb_width,
@@ -218,6 +453,7 @@ void vm_destroy(struct vm *vm)
     if (!vm)
         return;
     serial_console_close(&vm->console);
+    free(vm->kernel_file);
     accel_vcpu_destroy(vm->vcpu);
     accel_vm_destroy(vm->accel);
     guest_memory_release(&vm->memory);

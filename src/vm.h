@@ -22,8 +22,20 @@ enum vm_irqchip {
     VM_IRQCHIP_USER,   /* wisp's own (src/dev/irqchip_user.c) */
 };
 
+/* How the kernel file is entered (--boot). */
+enum vm_boot {
+    VM_BOOT_AUTO,    /* from the file: PVH note, other ELF64, or bzImage */
+    VM_BOOT_NATIVE,  /* ELF64 in long mode with wisp's boot info */
+    VM_BOOT_PVH,     /* Linux vmlinux through its PVH note */
+    VM_BOOT_BZIMAGE, /* Linux bzImage through the x86 boot protocol */
+};
+
 struct vm_config {
     const char *kernel_path;
+    enum vm_boot boot;
+    unsigned boot_entry;           /* bzImage: 32 or 64 (default) */
+    const char *initrd_path;       /* Linux boots only, or NULL */
+    const char *cmdline;           /* Linux boots only, or NULL */
     enum vm_irqchip irqchip;
     uint64_t memory_size;
     uint32_t fb_width, fb_height;
@@ -31,6 +43,7 @@ struct vm_config {
     bool hyperv;                   /* present Hyper-V enlightenments (src/hv/) */
     bool debug;                    /* log every exit to stderr */
     unsigned idle_exit;            /* halts at one RIP before stopping; 0 = never */
+    bool idle_exit_set;            /* given by the user: Linux boots default to never */
     double timeout_seconds;        /* 0 = none */
     int console_input_fd;          /* host input for COM1, -1 for none */
     bool console_is_terminal;      /* raw mode and Ctrl-A escapes on the input */
@@ -47,6 +60,8 @@ enum vm_stop_reason {
     VM_STOP_TIMEOUT,
     VM_STOP_USER_QUIT,    /* Ctrl-A x */
     VM_STOP_SIGNAL,       /* SIGINT / SIGTERM / SIGHUP */
+    VM_STOP_POWER_OFF,    /* ACPI S5 or a shutdown system event */
+    VM_STOP_REBOOT,       /* reset request (8042, 0xCF9, a Linux triple fault) */
 };
 
 struct vm_result {

@@ -3,9 +3,14 @@
 #define WISP_VM_INTERNAL_H
 
 #include "accel/accel.h"
+#include "boot/bzimage.h"
 #include "boot/elf_loader.h"
+#include "boot/pvh.h"
 #include "bus.h"
+#include "dev/acpi_pm.h"
+#include "dev/cmos_rtc.h"
 #include "dev/irqchip_user.h"
+#include "dev/reset_port.h"
 #include "dev/uart16550.h"
 #include "guest_memory.h"
 #include "hv/enlightenments.h"
@@ -32,6 +37,21 @@ struct vm {
     struct elf_image kernel;
     uint64_t fb_size;
 
+    /* Linux boots (cfg.boot resolved to PVH or bzImage) */
+    enum vm_boot boot;            /* never VM_BOOT_AUTO after vm_create */
+    uint8_t *kernel_file;         /* the kernel's bytes until it is loaded */
+    size_t kernel_file_size;
+    struct cmos_rtc rtc;
+    struct reset_port reset;
+    struct acpi_pm pm;
+    uint64_t acpi_rsdp;
+    struct linux_boot_result bzimage; /* where bzimage_load put things */
+    struct pvh_boot_result pvh;       /* where pvh_load put things */
+    /* Set by the devices' callbacks, acted on by the run loop. */
+    enum vm_stop_reason platform_stop; /* VM_STOP_POWER_OFF, VM_STOP_REBOOT or 0 */
+    bool platform_stop_requested;
+    bool kernel_started;          /* the guest has touched a port: past its entry */
+
     /* -v: the CPUID probe runs before the kernel (boot/cpuid_probe.h) */
     bool cpuid_probe_active;
     struct accel_regs kernel_entry_regs;
@@ -42,6 +62,11 @@ struct vm {
     uint64_t idle_rip;
     unsigned idle_count;
 };
+
+static inline bool vm_is_linux(const struct vm *vm)
+{
+    return vm->boot == VM_BOOT_PVH || vm->boot == VM_BOOT_BZIMAGE;
+}
 
 /* Raises or lowers a legacy IRQ line, wherever the interrupt controllers are. */
 void vm_set_irq(struct vm *vm, unsigned irq, bool level);

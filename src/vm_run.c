@@ -13,7 +13,9 @@
 #include "boot/cpuid_probe.h"
 #include "clock.h"
 #include "crash_report.h"
+#include "emulation_fallback.h"
 #include "hypercall.h"
+#include "screenshot.h"
 #include "ticker.h"
 
 #define RFLAGS_IF (1ull << 9)
@@ -126,7 +128,7 @@ static enum step note_halt(struct vm *vm, uint64_t rip, uint64_t rflags, struct 
 
 static enum step take_screenshot_now(struct vm *vm)
 {
-    const char *path = vm->cfg.screenshot_path ? vm->cfg.screenshot_path : "wisp-screenshot.png";
+    const char *path = vm->cfg.screenshot_path ? vm->cfg.screenshot_path : SCREENSHOT_DEFAULT_PATH;
     struct wisp_error shot_err = { 0 };
     if (vm_save_screenshot(vm, path, &shot_err) < 0)
         fprintf(stderr, "wisp: %s\n", shot_err.message);
@@ -148,6 +150,10 @@ static enum step service_host(struct vm *vm, struct vm_result *result)
     if (events & TICKER_SCREENSHOT)
         take_screenshot_now(vm);
 
+    /* Linux resets the UART's FIFO when it opens the port: input typed
+     * ahead waits in wisp until the driver enables receive interrupts. */
+    if (vm_is_linux(vm))
+        vm->console.hold_input = !(vm->com1.ier & UART_IER_ERBFI);
     switch (serial_console_poll(&vm->console, &vm->com1)) {
     case CONSOLE_CMD_QUIT:
         fprintf(stderr, "wisp: quit from the console\n");
@@ -224,8 +230,37 @@ static enum step wait_for_interrupt(struct vm *vm, struct vm_result *result)
     }
 }
 
-static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct wisp_error *err)
+static enum step powered_off(struct vm_result *result)
 {
+    fprintf(stderr, "wisp: guest powered off\n");
+    return stop(result, VM_STOP_POWER_OFF, WISP_EXIT_OK);
+}
+
+static enum step rebooted(struct vm_result *result)
+{
+    fprintf(stderr, "wisp: guest rebooted\n");
+    return stop(result, VM_STOP_REBOOT, WISP_EXIT_OK);
+}
+
+/* The devices' callbacks only note a power-off or reset request; the loop
+ * stops here, after the access that made it. */
+static enum step platform_request(struct vm *vm, struct vm_result *result)
+{
+    if (!vm->platform_stop_requested)
+        return STEP_CONTINUE;
+    return vm->platform_stop == VM_STOP_POWER_OFF ? powered_off(result) : rebooted(result);
+}
+
+static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct vm_result *result,
+                               struct wisp_error *err)
+{
+    if (e->u.raw_code == ACCEL_SHUTDOWN_POWER_OFF)
+        return powered_off(result);
+    /* Linux's reboot=t resets by triple fault, as kvmtool and Firecracker
+     * users expect; for a native kernel, or a Linux that never got far
+     * enough to touch a device (a bad entry state), it is a crash. */
+    if (vm_is_linux(vm) && vm->kernel_started)
+        return rebooted(result);
     /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
      * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */
     bool reset_state = e->rip == 0xFFF0 && e->cs.base == 0xFFFF0000ull;
@@ -250,6 +285,15 @@ static enum step emulation_failed(struct vm *vm, const struct accel_exit *e, str
         memcpy(bytes, e->u.unsupported.insn_bytes, n);
     else
         n = crash_report_code_bytes(vm->vcpu, &vm->memory, e->rip, bytes, sizeof bytes);
+    /* INT3, CLAC and STAC are finished here (emulation_fallback.c). */
+    struct emulation_decision d = emulation_fallback_decide(bytes, n);
+    if (d.action != EMULATION_UNSUPPORTED) {
+        if (emulation_fallback_apply(vm->vcpu, d) == 0)
+            return STEP_CONTINUE;
+        wisp_fail_errno(err, WISP_EXIT_UNHANDLED,
+                        "cannot step over the instruction at RIP 0x%" PRIx64, e->rip);
+        return STEP_FAIL;
+    }
     char text[64];
     crash_report_format_bytes(bytes, n < 8 ? n : 8, text, sizeof text);
     wisp_fail(err, WISP_EXIT_UNHANDLED,
@@ -287,8 +331,9 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, struct vm_resu
             }
             return STEP_CONTINUE;
         }
+        vm->kernel_started = true;
         handle_port(vm, &e->u.io);
-        return STEP_CONTINUE;
+        return platform_request(vm, result);
     case ACCEL_EXIT_HYPERCALL:
         return handle_hypercall(vm, result, err);
     case ACCEL_EXIT_MEMORY_ACCESS:
@@ -309,7 +354,7 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, struct vm_resu
     case ACCEL_EXIT_INTERRUPT_WINDOW:
         return housekeeping(vm, result);
     case ACCEL_EXIT_UNRECOVERABLE_EXCEPTION:
-        return guest_crashed(vm, e, err);
+        return guest_crashed(vm, e, result, err);
     case ACCEL_EXIT_UNSUPPORTED_FEATURE:
         return emulation_failed(vm, e, err);
     case ACCEL_EXIT_INVALID_VP_REGISTER_VALUE:

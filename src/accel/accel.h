@@ -30,7 +30,7 @@ enum accel_exit_reason {
     ACCEL_EXIT_HALT = 0x0008,
     ACCEL_EXIT_APIC_EOI = 0x0009,
     ACCEL_EXIT_MSR_ACCESS = 0x1000,
-    ACCEL_EXIT_CPUID = 0x1001,
+    ACCEL_EXIT_CPUID = 0x1001, /* answered inside the WHP backend; never returned */
     ACCEL_EXIT_EXCEPTION = 0x1002,
     ACCEL_EXIT_RDTSC = 0x1003,
     ACCEL_EXIT_HYPERCALL = 0x1005,
@@ -121,6 +121,11 @@ struct accel_unsupported {
     uint8_t insn_length;   /* how many of insn_bytes are valid, 0 if unknown */
 };
 
+/* raw_code of an ACCEL_EXIT_UNRECOVERABLE_EXCEPTION that is not a triple
+ * fault but the guest's own request to power off (KVM's shutdown system
+ * event). */
+#define ACCEL_SHUTDOWN_POWER_OFF 1
+
 struct accel_exit {
     enum accel_exit_reason reason;
     struct accel_exec_state state;
@@ -173,7 +178,8 @@ void accel_vm_destroy(struct accel_vm *vm);
 int accel_vm_map_memory(struct accel_vm *vm, uint64_t gpa, uint64_t size, void *host,
                         struct wisp_error *err);
 
-/* The CPUID the host can offer a guest (KVM_GET_SUPPORTED_CPUID). */
+/* The CPUID the host can offer a guest (KVM_GET_SUPPORTED_CPUID; on WHP the
+ * host's own CPUID). */
 int accel_vm_supported_cpuid(struct accel_vm *vm, struct accel_cpuid *out,
                              struct wisp_error *err);
 
@@ -199,7 +205,8 @@ int accel_vcpu_set_sregs(struct accel_vcpu *vcpu, const struct accel_sregs *sreg
 int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp_error *err);
 
 /* Makes a running (or about to run) accel_vcpu_run return
- * ACCEL_EXIT_CANCELED soon. Async-signal-safe. */
+ * ACCEL_EXIT_CANCELED soon. Async-signal-safe (KVM) and callable from
+ * another thread (WHP). */
 void accel_vcpu_kick(struct accel_vcpu *vcpu);
 
 /* True when the vCPU sits in HLT waiting for an interrupt. */

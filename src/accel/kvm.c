@@ -526,6 +526,7 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
     case KVM_EXIT_SYSTEM_EVENT:
         if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
             exit->reason = ACCEL_EXIT_UNRECOVERABLE_EXCEPTION;
+            exit->u.raw_code = ACCEL_SHUTDOWN_POWER_OFF;
             break;
         }
         exit->reason = ACCEL_EXIT_NONE;

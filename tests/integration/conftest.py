@@ -19,6 +19,17 @@ EXIT_TIMEOUT = 124
 EXIT_UNHANDLED = 125
 
 
+# Linux boot times measured by test_linux.py, shown after the test summary.
+BOOT_TIMES = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if BOOT_TIMES:
+        terminalreporter.write_line("Linux boots (wisp start to exit, command included):")
+        for line in BOOT_TIMES:
+            terminalreporter.write_line("  " + line)
+
+
 def kvm_usable():
     try:
         fd = os.open("/dev/kvm", os.O_RDWR)
