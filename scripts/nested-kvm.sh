@@ -2,7 +2,7 @@
 # Run a command where /dev/kvm works, on a host that has none.
 #
 #   scripts/nested-kvm.sh [--workdir DIR] [--cpus N] [--mem SIZE] [--verbose]
-#                         -- COMMAND ARGS...
+#                         [--retries N] -- COMMAND ARGS...
 #
 # Boots a Debian kernel in QEMU with pure software emulation (TCG) of a CPU
 # that has AMD SVM with nested paging, loads kvm_amd there, and runs COMMAND
@@ -10,7 +10,9 @@
 # filesystem shared over 9p.  DIR is shared writable; the rest of the root is
 # an overlay whose writes are discarded at the end.  The command's stdout and
 # stderr are streamed to ours and its exit status becomes ours (125 when the
-# VM itself failed).
+# VM itself failed).  A VM whose kernel hangs (a soft lockup over 100 s,
+# which TCG's emulated SVM can cause) is stopped; with --retries N the
+# command then runs again in a fresh VM, up to N times.
 #
 # Kernel, modules and initramfs are cached in
 # ${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm; qemu-system-x86 and
@@ -21,7 +23,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm
 
 workdir=$PWD
-cpus=2
+cpus=1
+retries=0
 mem=2G
 verbose=0
 
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --workdir) workdir=$2; shift 2 ;;
     --cpus) cpus=$2; shift 2 ;;
+    --retries) retries=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --) shift; break ;;
@@ -259,9 +263,26 @@ qemu-system-x86_64 \
     -device virtserialport,bus=vser.0,chardev=stderr,name=stderr \
     </dev/null &
 qemu_pid=$!
+# TCG's emulated SVM can wedge the VM's kernel for good (both CPUs in soft
+# lockup, seen about once in a dozen runs with -smp 2): a lockup lasting
+# over 100 s is a hang, not a slow host, so stop the VM instead of hanging CI.
+(
+    while kill -0 "$qemu_pid" 2>/dev/null; do
+        if grep -Eq 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$run/console.log" 2>/dev/null; then
+            echo "nested-kvm: the VM's kernel is hung (soft lockup); stopping it" >&2
+            touch "$run/hung"
+            kill "$qemu_pid"
+            break
+        fi
+        sleep 5
+    done
+) &
+watchdog_pid=$!
 qemu_rc=0
 wait "$qemu_pid" || qemu_rc=$?
 qemu_pid=
+kill "$watchdog_pid" 2>/dev/null || true
+wait "$watchdog_pid" 2>/dev/null || true
 # If QEMU died before opening a FIFO, its reader still waits in open():
 # a read-write open never blocks and lets it see end-of-file.
 for f in "$run/stdout" "$run/stderr" ${tee_pid:+"$console"}; do
@@ -272,6 +293,15 @@ out_pid='' err_pid='' tee_pid=''
 
 if [ -s "$run/ctl/status" ]; then
     exit "$(cat "$run/ctl/status")"
+fi
+if [ -e "$run/hung" ] && [ "$retries" -gt 0 ]; then
+    echo "nested-kvm: running the command again in a fresh VM ($retries retries left)" >&2
+    cleanup
+    trap - EXIT
+    extra=()
+    [ "$verbose" = 1 ] && extra+=(--verbose)
+    exec "$0" --workdir "$workdir" --cpus "$cpus" --mem "$mem" --retries $((retries - 1)) \
+        "${extra[@]}" -- "$@"
 fi
 echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc); console:" >&2
 tail -n 40 "$run/console.log" >&2

@@ -16,7 +16,7 @@ runner=
 if ! /usr/bin/python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' 2>/dev/null \
     && [ "${WISP_NESTED:-1}" != 0 ]; then
     echo "wisp: /dev/kvm is not usable here; guest tests run under scripts/nested-kvm.sh"
-    runner="scripts/nested-kvm.sh --"
+    runner="scripts/nested-kvm.sh --retries 1 --"
 fi
 
 make -s all

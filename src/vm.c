@@ -11,11 +11,9 @@
 
 #include <wisp/guest.h>
 
-#include "boot/acpi_tables.h"
 #include "boot/bzimage.h"
 #include "boot/cpuid_probe.h"
 #include "boot/linux_entry.h"
-#include "boot/mptable.h"
 #include "boot/native_layout.h"
 #include "boot/pvh.h"
 #include "clock.h"
@@ -111,7 +109,7 @@ static int read_kernel(struct vm *vm, struct wisp_error *err)
 
 /* ---- memory ---- */
 
-static int check_memory_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
+int vm_check_memory_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
                              const char *why_max, struct wisp_error *err)
 {
     if (size < min || size > max)
@@ -125,27 +123,12 @@ static int check_memory_size(uint64_t size, uint64_t min, uint64_t max, const ch
     return 0;
 }
 
-/* Linux: one RAM bank from 0, no framebuffer. The bank stays below the
- * PCI hole (I/O APIC and LAPIC at 0xFEC00000+), where a PC puts no RAM;
- * RAM above 4 GiB is not offered yet. */
-#define LINUX_MIN_MEMORY (32ull << 20)
-#define LINUX_MAX_MEMORY (3ull << 30)
-
-static int setup_linux_memory(struct vm *vm, struct wisp_error *err)
-{
-    uint64_t size = vm->cfg.memory_size;
-    if (check_memory_size(size, LINUX_MIN_MEMORY, LINUX_MAX_MEMORY, "Linux",
-                          " (RAM stays below the 3 GiB PCI hole for now)", err) < 0)
-        return -1;
-    return guest_memory_add_bank(&vm->memory, "RAM", MEM_BANK_RAM, 0, size, err);
-}
-
 static int setup_memory(struct vm *vm, struct wisp_error *err)
 {
     const struct vm_config *cfg = &vm->cfg;
     if (vm_is_linux(vm))
-        return setup_linux_memory(vm, err);
-    if (check_memory_size(cfg->memory_size, NATIVE_MIN_MEMORY, NATIVE_MAX_MEMORY, "native", "",
+        return vm_linux_setup_memory(vm, err);
+    if (vm_check_memory_size(cfg->memory_size, NATIVE_MIN_MEMORY, NATIVE_MAX_MEMORY, "native", "",
                           err) < 0)
         return -1;
     vm->fb_size = (uint64_t)cfg->fb_width * cfg->fb_height * 4;
@@ -227,56 +210,6 @@ static void com1_set_irq(void *opaque, bool level)
     vm_set_irq(opaque, COM1_IRQ, level);
 }
 
-/* ---- the PC platform Linux expects ---- */
-
-static void platform_power_off(void *opaque)
-{
-    struct vm *vm = opaque;
-    vm->platform_stop = VM_STOP_POWER_OFF;
-    vm->platform_stop_requested = true;
-}
-
-static void platform_reset(void *opaque)
-{
-    struct vm *vm = opaque;
-    vm->platform_stop = VM_STOP_REBOOT;
-    vm->platform_stop_requested = true;
-}
-
-static void pm_set_sci(void *opaque, bool level)
-{
-    vm_set_irq(opaque, ACPI_PM_SCI_IRQ, level);
-}
-
-static uint64_t pm_clock(void *opaque)
-{
-    (void)opaque;
-    return clock_monotonic_ns();
-}
-
-/* CMOS RTC with the host's time, the 8042 and 0xCF9 reset paths, and the
- * ACPI PM1 registers and PM timer the FADT points at. */
-static int setup_linux_devices(struct vm *vm, struct wisp_error *err)
-{
-    cmos_rtc_init(&vm->rtc, cmos_rtc_host_time, NULL);
-    cmos_rtc_set_memory(&vm->rtc, guest_memory_ram_size(&vm->memory), 0);
-    static const struct reset_port_ops reset_ops = { platform_reset };
-    reset_port_init(&vm->reset, &reset_ops, vm);
-    static const struct acpi_pm_ops pm_ops = { platform_power_off, pm_set_sci, pm_clock };
-    acpi_pm_init(&vm->pm, &pm_ops, vm);
-    if (bus_register(&vm->ports, CMOS_RTC_PORT, CMOS_RTC_NR_PORTS, "CMOS RTC", cmos_rtc_io,
-                     &vm->rtc, err) < 0 ||
-        bus_register(&vm->ports, I8042_DATA_PORT, 1, "i8042 data", reset_port_i8042_data_io,
-                     &vm->reset, err) < 0 ||
-        bus_register(&vm->ports, I8042_COMMAND_PORT, 1, "i8042 command",
-                     reset_port_i8042_command_io, &vm->reset, err) < 0 ||
-        bus_register(&vm->ports, RESET_PORT_CF9, 1, "reset control", reset_port_cf9_io,
-                     &vm->reset, err) < 0)
-        return -1;
-    return bus_register(&vm->ports, ACPI_PM_BASE, ACPI_PM_NR_PORTS, "ACPI PM", acpi_pm_io,
-                        &vm->pm, err);
-}
-
 static int setup_devices(struct vm *vm, struct wisp_error *err)
 {
     vm->ports.name = "port";
@@ -289,7 +222,7 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
     if (bus_register(&vm->ports, COM1_PORT, UART16550_NR_PORTS, "COM1", uart16550_io,
                      &vm->com1, err) < 0)
         return -1;
-    return vm_is_linux(vm) ? setup_linux_devices(vm, err) : 0;
+    return vm_is_linux(vm) ? vm_linux_setup_devices(vm, err) : 0;
 }
 
 /* ---- the kernel ---- */
@@ -309,53 +242,11 @@ static int load_native_kernel(struct vm *vm, struct wisp_error *err)
     return native_build_environment(&vm->memory, &vm->kernel, &params, err);
 }
 
-/* The firmware tables go into the BIOS area (reserved in e820) before the
- * kernel, so the loaders can hand the RSDP's address over: ACPI at
- * 0xE0000, the MP table at 0xF0000 where Linux scans for it. */
-static int build_firmware_tables(struct vm *vm, struct wisp_error *err)
-{
-    struct acpi_config acpi = { .cpus = 1 };
-    if (acpi_build(&vm->memory, ACPI_BIOS_AREA_BASE, MPTABLE_BIOS_BASE - ACPI_BIOS_AREA_BASE,
-                   &acpi, &vm->acpi_rsdp, err) < 0)
-        return -1;
-    return mptable_build(&vm->memory, MPTABLE_BIOS_BASE, MPTABLE_BIOS_SIZE, 1, err);
-}
-
-static int load_linux_kernel(struct vm *vm, struct wisp_error *err)
-{
-    const char *path = vm->cfg.kernel_path;
-    uint8_t *initrd = NULL;
-    size_t initrd_size = 0;
-    if (vm->cfg.initrd_path &&
-        elf_read_file(vm->cfg.initrd_path, &initrd, &initrd_size, err) < 0)
-        return -1;
-    struct linux_boot_params params = {
-        .cmdline = vm->cfg.cmdline,
-        .initrd = initrd,
-        .initrd_size = initrd_size,
-        .initrd_path = vm->cfg.initrd_path,
-        .acpi_rsdp = vm->acpi_rsdp,
-    };
-    int rc;
-    if (vm->boot == VM_BOOT_PVH) {
-        rc = pvh_load(&vm->memory, path, vm->kernel_file, vm->kernel_file_size, &params,
-                      &vm->pvh, err);
-    } else {
-        struct bzimage_info info;
-        rc = bzimage_parse(path, vm->kernel_file, vm->kernel_file_size, &info, err);
-        if (rc == 0)
-            rc = bzimage_load(&vm->memory, path, vm->kernel_file, vm->kernel_file_size, &info,
-                              &params, &vm->bzimage, err);
-    }
-    free(initrd);
-    return rc;
-}
-
 static int load_kernel(struct vm *vm, struct wisp_error *err)
 {
     int rc;
     if (vm_is_linux(vm))
-        rc = build_firmware_tables(vm, err) < 0 ? -1 : load_linux_kernel(vm, err);
+        rc = vm_linux_load_kernel(vm, err);
     else
         rc = load_native_kernel(vm, err);
     free(vm->kernel_file);
@@ -421,17 +312,22 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
     return 0;
 }
 
-int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err)
+static struct framebuffer_view framebuffer_view(struct vm *vm)
 {
-    if (vm->fb_size == 0)
-        return wisp_fail(err, WISP_EXIT_USAGE, "%s: no screenshot: a Linux guest has no "
-                         "framebuffer", path);
-    struct framebuffer_view view = {
+    return (struct framebuffer_view){
         .pixels = guest_memory_ptr(&vm->memory, WISP_FRAMEBUFFER_ADDR, vm->fb_size),
         .width = vm->cfg.fb_width,
         .height = vm->cfg.fb_height,
         .stride = vm->cfg.fb_width * 4,
     };
+}
+
+int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err)
+{
+    if (vm->fb_size == 0)
+        return wisp_fail(err, WISP_EXIT_USAGE, "%s: no screenshot: a Linux guest has no "
+                         "framebuffer", path);
+    struct framebuffer_view view = framebuffer_view(vm);
     return screenshot_save(path, &view, err);
 }
 
@@ -439,12 +335,7 @@ void vm_print_ascii_preview(struct vm *vm, FILE *out)
 {
     if (vm->fb_size == 0)
         return;
-    struct framebuffer_view view = {
-        .pixels = guest_memory_ptr(&vm->memory, WISP_FRAMEBUFFER_ADDR, vm->fb_size),
-        .width = vm->cfg.fb_width,
-        .height = vm->cfg.fb_height,
-        .stride = vm->cfg.fb_width * 4,
-    };
+    struct framebuffer_view view = framebuffer_view(vm);
     screenshot_ascii(out, &view, 80);
 }
 

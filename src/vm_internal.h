@@ -68,6 +68,14 @@ static inline bool vm_is_linux(const struct vm *vm)
     return vm->boot == VM_BOOT_PVH || vm->boot == VM_BOOT_BZIMAGE;
 }
 
+int vm_check_memory_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
+                         const char *why_max, struct wisp_error *err);
+
+/* vm_linux.c: the Linux boot's steps of vm_create(). */
+int vm_linux_setup_memory(struct vm *vm, struct wisp_error *err);
+int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err);
+int vm_linux_load_kernel(struct vm *vm, struct wisp_error *err);
+
 /* Raises or lowers a legacy IRQ line, wherever the interrupt controllers are. */
 void vm_set_irq(struct vm *vm, unsigned irq, bool level);
 
