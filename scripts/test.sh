@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 
 runner=
-if ! /usr/bin/python3 -c 'import os; os.close(os.open("/dev/kvm", os.O_RDWR))' 2>/dev/null \
+if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     && [ "${WISP_NESTED:-1}" != 0 ]; then
     echo "wisp: /dev/kvm is not usable here; guest tests run under scripts/nested-kvm.sh"
     runner="scripts/nested-kvm.sh --retries 1 --"

@@ -1,5 +1,6 @@
 """Shared helpers: where the build is, how to run wisp, whether KVM works."""
 import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def pytest_terminal_summary(terminalreporter):
 
 def kvm_usable():
     try:
+        if not stat.S_ISCHR(os.stat("/dev/kvm").st_mode):
+            return False
         fd = os.open("/dev/kvm", os.O_RDWR)
     except OSError:
         return False
