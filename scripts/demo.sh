@@ -12,7 +12,7 @@ runner=()
 if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     && [ "${WISP_NESTED:-1}" != 0 ]; then
     echo "== /dev/kvm is not usable here: running the demo under scripts/nested-kvm.sh"
-    runner=(scripts/nested-kvm.sh --retries 1 --)
+    runner=(scripts/nested-kvm.sh --retries 2 --hang-timeout 120 --)
 fi
 echo "== wisp run --screenshot build/demo.png build/demo/demo.elf"
 status=0

@@ -2,7 +2,7 @@
 # Run a command where /dev/kvm works, on a host that has none.
 #
 #   scripts/nested-kvm.sh [--workdir DIR] [--cpus N] [--mem SIZE] [--verbose]
-#                         [--retries N] -- COMMAND ARGS...
+#                         [--retries N] [--hang-timeout SECONDS] -- COMMAND ARGS...
 #
 # Boots a Debian kernel in QEMU with pure software emulation (TCG) of a CPU
 # that has AMD SVM with nested paging, loads kvm_amd there, and runs COMMAND
@@ -11,8 +11,9 @@
 # an overlay whose writes are discarded at the end.  The command's stdout and
 # stderr are streamed to ours and its exit status becomes ours (125 when the
 # VM itself failed).  A VM whose kernel hangs (a soft lockup over 100 s,
-# which TCG's emulated SVM can cause) is stopped; with --retries N the
-# command then runs again in a fresh VM, up to N times.
+# which TCG's emulated SVM can cause), or whose command prints nothing for
+# --hang-timeout seconds, is stopped; with --retries N the command then runs
+# again in a fresh VM, up to N times.
 #
 # Kernel, modules and initramfs are cached in
 # ${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm; qemu-system-x86 and
@@ -25,6 +26,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm
 workdir=$PWD
 cpus=1
 retries=0
+hang_timeout=0
 mem=2G
 verbose=0
 
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --workdir) workdir=$2; shift 2 ;;
     --cpus) cpus=$2; shift 2 ;;
     --retries) retries=$2; shift 2 ;;
+    --hang-timeout) hang_timeout=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --) shift; break ;;
@@ -226,9 +229,11 @@ EOF
 # Output travels through FIFOs so that whatever our stdout/stderr are
 # (terminal, pipe, file, socket), QEMU only ever opens a FIFO.
 mkfifo "$run/stdout" "$run/stderr"
-cat "$run/stdout" &
+# Copies of what streams through, so the watchdog below can see progress
+# without reading the FIFOs itself.
+tee "$run/stdout.seen" <"$run/stdout" &
 out_pid=$!
-cat "$run/stderr" >&2 &
+tee "$run/stderr.seen" <"$run/stderr" >&2 &
 err_pid=$!
 
 # The serial console (kernel messages, init's complaints) goes to a log,
@@ -266,10 +271,25 @@ qemu_pid=$!
 # TCG's emulated SVM can wedge the VM's kernel for good (both CPUs in soft
 # lockup, seen about once in a dozen runs with -smp 2): a lockup lasting
 # over 100 s is a hang, not a slow host, so stop the VM instead of hanging CI.
+# With --hang-timeout, a command that prints nothing for that long counts
+# as hung too (a wedged one-CPU VM cannot even report its soft lockup).
 (
+    last_size=-1 quiet=0
     while kill -0 "$qemu_pid" 2>/dev/null; do
         if grep -Eq 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$run/console.log" 2>/dev/null; then
             echo "nested-kvm: the VM's kernel is hung (soft lockup); stopping it" >&2
+            touch "$run/hung"
+            kill "$qemu_pid"
+            break
+        fi
+        size=$(cat "$run/stdout.seen" "$run/stderr.seen" 2>/dev/null | wc -c)
+        if [ "$size" != "$last_size" ]; then
+            last_size=$size quiet=0
+        else
+            quiet=$((quiet + 5))
+        fi
+        if [ "$hang_timeout" -gt 0 ] && [ "$quiet" -ge "$hang_timeout" ]; then
+            echo "nested-kvm: no output for ${hang_timeout} s; taking the VM as hung and stopping it" >&2
             touch "$run/hung"
             kill "$qemu_pid"
             break
@@ -301,6 +321,7 @@ if [ -e "$run/hung" ] && [ "$retries" -gt 0 ]; then
     extra=()
     [ "$verbose" = 1 ] && extra+=(--verbose)
     exec "$0" --workdir "$workdir" --cpus "$cpus" --mem "$mem" --retries $((retries - 1)) \
+        --hang-timeout "$hang_timeout" \
         "${extra[@]}" -- "$@"
 fi
 echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc); console:" >&2
