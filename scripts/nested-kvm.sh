@@ -274,6 +274,7 @@ qemu_pid=$!
 # With --hang-timeout, a command that prints nothing for that long counts
 # as hung too (a wedged one-CPU VM cannot even report its soft lockup).
 (
+    set +e
     last_size=-1 quiet=0
     while kill -0 "$qemu_pid" 2>/dev/null; do
         if grep -Eq 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$run/console.log" 2>/dev/null; then
@@ -282,7 +283,12 @@ qemu_pid=$!
             kill "$qemu_pid"
             break
         fi
-        size=$(cat "$run/stdout.seen" "$run/stderr.seen" 2>/dev/null | wc -c)
+        size=0
+        for f in "$run/stdout.seen" "$run/stderr.seen"; do
+            if [ -e "$f" ]; then  # tee creates it once QEMU opens the FIFO
+                size=$((size + $(wc -c <"$f")))
+            fi
+        done
         if [ "$size" != "$last_size" ]; then
             last_size=$size quiet=0
         else

@@ -16,7 +16,7 @@ runner=
 if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     && [ "${WISP_NESTED:-1}" != 0 ]; then
     echo "wisp: /dev/kvm is not usable here; guest tests run under scripts/nested-kvm.sh"
-    runner="scripts/nested-kvm.sh --retries 2 --hang-timeout 240 --"
+    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 150 --"
 fi
 
 make -s all
