@@ -16,13 +16,6 @@
 
 #include "os/os.h"
 
-#ifndef O_CLOEXEC
-#define O_CLOEXEC 0
-#endif
-#ifndef O_BINARY
-#define O_BINARY 0
-#endif
-
 enum image_format { FORMAT_NONE, FORMAT_PNG, FORMAT_BMP };
 
 static enum image_format format_for(const char *path)

@@ -10,16 +10,7 @@
 #include <unistd.h>
 
 #include "elf64.h"
-
-#ifndef O_CLOEXEC
-#define O_CLOEXEC 0
-#endif
-#ifndef O_BINARY
-#define O_BINARY 0
-#endif
-#ifndef O_NONBLOCK
-#define O_NONBLOCK 0
-#endif
+#include "os/os.h"
 
 typedef unsigned long long ull;
 

@@ -4,7 +4,8 @@
  * that only needs these stays free of #ifdef _WIN32.
  *
  * The console's raw mode and input (console_posix.c, console_windows.c) and
- * the run-loop ticker (ticker.c, ticker_windows.c) are split the same way
+ * the run-loop ticker (ticker_posix.c, ticker_windows.c), the clock
+ * (clock_posix.c, clock_windows.c) are split the same way
  * behind their own headers, console.h and ticker.h.
  *
  * Failures return -1 or NULL with errno set, so callers can report them
@@ -13,8 +14,21 @@
 #ifndef WISP_OS_H
 #define WISP_OS_H
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* open() flags one host lacks mean "nothing to do" there: no exec on
+ * Windows, no text mode on POSIX, no FIFOs to block on on Windows. */
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
+#ifndef O_NONBLOCK
+#define O_NONBLOCK 0
+#endif
 
 /* size bytes (a multiple of the host page size) of zero-filled, read-write
  * memory, page aligned, that the host only backs once touched where it can
