@@ -24,7 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm
 
 workdir=$PWD
-cpus=1
+cpus=2
 retries=0
 hang_timeout=0
 mem=2G
