@@ -9,7 +9,7 @@ CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla $(WERROR)
 CPPFLAGS += -Isrc -Iinclude -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANITIZE) -MMD -MP
-LDLIBS_WISP := -lpng -lz -lutil
+LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2
 # Debian's interpreter, where python3-pytest lives (not a pyenv shim).
 PYTHON   ?= /usr/bin/python3
 
@@ -19,7 +19,7 @@ LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all wisp guests demo unit check integration header-matrix sanitize fuzz fuzz-smoke clean install
+.PHONY: all wisp guests demo unit check integration check-stock-kernels header-matrix sanitize fuzz fuzz-smoke clean install
 all: wisp guests demo
 
 wisp: $(BUILD)/wisp
@@ -52,12 +52,19 @@ unit: $(UNIT_TESTS)
 # emulated AMD SVM and the kvm_amd module).
 KVM_RUNNER ?=
 integration: all
-	WISP_BUILD=$(abspath $(BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra tests/integration
+	WISP_BUILD=$(abspath $(BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
+	    -m "not stock_kernel" tests/integration
+
+# Debian's stock kernels (scripts/fetch-debian-kernels.sh): bigger and slower
+# to boot than the small test Linux, so a target of their own.
+check-stock-kernels: all
+	WISP_BUILD=$(abspath $(BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
+	    -m stock_kernel tests/integration
 
 header-matrix:
 	bash tests/hyperv/compile-matrix.sh
 
-check: unit header-matrix fuzz-smoke integration
+check: unit header-matrix fuzz-smoke integration check-stock-kernels
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize:

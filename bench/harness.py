@@ -14,6 +14,8 @@ run of each case, so drifting host load spreads over every case alike.
 
   harness.py bench --launcher L --wisp W --raw R --qemu Q --hello ELF --pvh ELF
                    [-n N] [--warmup N] [--timeout S] [--json]
+  harness.py linux --launcher L --wisp W --qemu Q --small DIR --initrd CPIO
+                   [-n N] [--warmup N] [--timeout S] [--json]
   harness.py self-test --launcher L [-n N] [--json]   stand-in commands, no KVM
 """
 
@@ -187,10 +189,10 @@ BENCH_ORDER = ("raw", "wisp", "qemu")
 BENCH_PAIRS = (("wisp", "raw"), ("qemu", "raw"), ("qemu", "wisp"))
 
 
-def report(cases, runs, warmup, as_json, title):
+def report(cases, runs, warmup, as_json, title, pairs=BENCH_PAIRS):
     summary = {c.key: summarize(c) for c in cases}
     order = [c.key for c in cases]
-    ratio_table = ratios(summary, BENCH_PAIRS)
+    ratio_table = ratios(summary, pairs)
     if as_json:
         return json.dumps({"runs": runs, "warmup": warmup, "cases": summary,
                            "ratios": ratio_table}, indent=2) + "\n"
@@ -219,6 +221,54 @@ def cmd_bench(a):
     title = (f"bench: boot hello, print two lines, exit -- {a.runs} runs each "
              f"(+{a.warmup} warm-up), interleaved; wall time from spawn to exit")
     sys.stdout.write(report(cases, a.runs, a.warmup, a.json, title))
+    return 0
+
+
+# ---- linux: boot-to-init of a real Linux through each entry path ----------
+
+INIT_LINES = ("WISP-INIT-READY",)
+# wisp.poweroff: the initramfs's /init powers off right after its marker.
+LINUX_CMDLINE = "console=ttyS0 reboot=k panic=-1 wisp.poweroff"
+LINUX_PAIRS = (("qemu-bz", "wisp-bz64"), ("qemu-pvh", "wisp-pvh"),
+               ("wisp-xz-guest", "wisp-xz-host"), ("wisp-bz64", "wisp-pvh"))
+
+
+def linux_cases(a):
+    small = a.small.rstrip("/")
+    def wisp(*args):
+        return [a.wisp, "run", "-m", "256M", "--initrd", a.initrd, "--cmdline", LINUX_CMDLINE,
+                *args]
+    def qemu(machine, kernel):
+        return [a.qemu, "-M", machine, "-enable-kvm", "-cpu", "host", "-m", "256M",
+                "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
+                "-no-reboot", "-kernel", kernel, "-initrd", a.initrd, "-append", LINUX_CMDLINE]
+    return [
+        Case("wisp-bz64", "wisp bzImage (LZ4), 64-bit entry",
+             wisp(f"{small}/bzImage"), 0, INIT_LINES),
+        Case("wisp-bz32", "wisp bzImage (LZ4), 32-bit entry",
+             wisp("--boot-entry", "32", f"{small}/bzImage"), 0, INIT_LINES),
+        Case("wisp-pvh", "wisp vmlinux, PVH", wisp(f"{small}/vmlinux"), 0, INIT_LINES),
+        Case("wisp-xz-guest", "wisp bzImage (XZ), guest unpacks",
+             wisp(f"{small}/bzImage.xz"), 0, INIT_LINES),
+        Case("wisp-xz-host", "wisp bzImage (XZ), wisp unpacks, PVH",
+             wisp("--boot", "pvh", f"{small}/bzImage.xz"), 0, INIT_LINES),
+        Case("qemu-bz", "QEMU pc, bzImage (LZ4)", qemu("pc", f"{small}/bzImage"), 0,
+             INIT_LINES),
+        Case("qemu-pvh", "QEMU microvm, vmlinux (PVH)",
+             qemu("microvm,acpi=on", f"{small}/vmlinux"), 0, INIT_LINES),
+    ]
+
+
+def cmd_linux(a):
+    cases = linux_cases(a)
+    try:
+        measure(cases, a.runs, a.launcher, a.warmup, a.timeout)
+    except RunFailed as e:
+        sys.stderr.write(f"bench: {e}")
+        return 1
+    title = (f"bench linux: the small Linux from spawn to power-off right after init "
+             f"started -- {a.runs} runs each (+{a.warmup} warm-up), interleaved")
+    sys.stdout.write(report(cases, a.runs, a.warmup, a.json, title, LINUX_PAIRS))
     return 0
 
 
@@ -306,9 +356,9 @@ def main(argv):
     p = argparse.ArgumentParser(prog="harness.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="mode", required=True)
-    for name in ("bench", "self-test"):
+    for name in ("bench", "linux", "self-test"):
         s = sub.add_parser(name)
-        s.add_argument("-n", "--runs", type=int, default=20 if name == "bench" else 5)
+        s.add_argument("-n", "--runs", type=int, default={"bench": 20, "linux": 5}.get(name, 5))
         s.add_argument("--warmup", type=int, default=1)
         s.add_argument("--timeout", type=float, default=60.0, help="seconds per run")
         s.add_argument("--json", action="store_true")
@@ -316,10 +366,13 @@ def main(argv):
         if name == "bench":
             for opt in ("wisp", "raw", "qemu", "hello", "pvh"):
                 s.add_argument(f"--{opt}", required=True)
+        if name == "linux":
+            for opt in ("wisp", "qemu", "small", "initrd"):
+                s.add_argument(f"--{opt}", required=True)
     a = p.parse_args(argv)
     if a.runs < 1 or a.warmup < 0:
         p.error("need at least one run and a non-negative warm-up")
-    return cmd_bench(a) if a.mode == "bench" else cmd_self_test(a)
+    return {"bench": cmd_bench, "linux": cmd_linux, "self-test": cmd_self_test}[a.mode](a)
 
 
 if __name__ == "__main__":

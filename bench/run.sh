@@ -1,7 +1,8 @@
 #!/bin/bash
-# Start-up benchmark: the same tiny guest under three VMMs, side by side.
+# Start-up benchmarks, side by side in one run.
 #
-#   bench/run.sh [-n RUNS] [--json]
+#   bench/run.sh [-n RUNS] [--json]            the tiny guest under three VMMs
+#   bench/run.sh --linux [-n RUNS] [--json]    a real Linux's boot, every path
 #
 #   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
 #   wisp     build/wisp run build/guests/hello.elf
@@ -13,6 +14,13 @@
 # Per case: median, min and max wall time from spawn to exit, median peak
 # RSS, and the ratios wisp/raw, qemu/raw, qemu/wisp. Runs are interleaved
 # after one warm-up run of each.
+#
+# --linux boots the small Linux (scripts/build-small-linux.sh, built the first
+# time) to its init, which powers off at once (wisp.poweroff on the command
+# line): wisp through the bzImage 64- and 32-bit entries, PVH, an XZ bzImage
+# unpacked by the guest and by wisp (--boot pvh), and QEMU beside it (pc with
+# the bzImage, microvm with the vmlinux). Ratios: QEMU/wisp per path and what
+# host-side unpacking saves.
 #
 # Options:
 #   -n, --runs N   runs per case (default 20)
@@ -29,6 +37,7 @@ python=/usr/bin/python3  # Debian's, not a pyenv shim
 qemu="qemu-system-x86_64"
 
 runs=
+linux=0
 json=()
 self_test=0
 
@@ -52,6 +61,7 @@ while [ $# -gt 0 ]; do
     -n*) runs=${1#-n}; shift ;;
     --runs=*) runs=${1#--runs=}; shift ;;
     --json) json=(--json); shift ;;
+    --linux) linux=1; shift ;;
     --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
     -h | --help) usage 0 ;;
     *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
@@ -87,6 +97,15 @@ command -v "$qemu" >/dev/null ||
 
 make -s -C "$repo" wisp guests >&2 || die "building wisp failed"
 build_bench
+
+if [ "$linux" = 1 ]; then
+    small=$("$repo/scripts/build-small-linux.sh") || die "building the small Linux failed"
+    "$repo/scripts/build-initramfs.sh" "$repo/build/initramfs.cpio.gz" ||
+        die "building the initramfs failed"
+    exec "$python" "$here/harness.py" linux -n "${runs:-5}" "${json[@]}" \
+        --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \
+        --small "$small" --initrd "$repo/build/initramfs.cpio.gz"
+fi
 
 exec "$python" "$here/harness.py" bench -n "${runs:-20}" "${json[@]}" \
     --launcher "$here/build/spawn_rusage" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit tests, the Hyper-V header
-# compile matrix, the integration tests on real guests, then the unit and
-# integration tests again under ASan/UBSan, and the Windows cross-build.
-# Installs missing packages first.
+# compile matrix, the integration tests on real guests (among them the small
+# Linux, built from Debian's linux-source the first time: ~8 minutes, and
+# Debian's stock kernels), then the unit and integration tests again under
+# ASan/UBSan, and the Windows cross-build. Installs missing packages first.
 #
 # The integration tests boot guests and need /dev/kvm. On a host without it
 # (our CI machines are themselves VMs without nested KVM) they run inside a
@@ -20,6 +21,10 @@ if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
 fi
 
 make -s all
+# The Linux guests, built or fetched once per machine and cached.
+WISP_SMALL_LINUX=$(scripts/build-small-linux.sh)
+WISP_DEBIAN_KERNELS=$(scripts/fetch-debian-kernels.sh)
+export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS
 scripts/build-windows.sh   # wisp.exe with mingw-w64, -Werror, WHP imports checked
 make -s check KVM_RUNNER="$runner"
 make -s sanitize KVM_RUNNER="$runner"

@@ -150,10 +150,10 @@ static enum step service_host(struct vm *vm, struct vm_result *result)
     if (events & TICKER_SCREENSHOT)
         take_screenshot_now(vm);
 
-    /* Linux resets the UART's FIFO when it opens the port: input typed
-     * ahead waits in wisp until the driver enables receive interrupts. */
+    /* Linux probes the UART and flushes its receiver while opening the
+     * port: input typed ahead waits in wisp until the driver listens. */
     if (vm_is_linux(vm))
-        vm->console.hold_input = !(vm->com1.ier & UART_IER_ERBFI);
+        vm->console.hold_input = !uart16550_driver_listening(&vm->com1);
     switch (serial_console_poll(&vm->console, &vm->com1)) {
     case CONSOLE_CMD_QUIT:
         fprintf(stderr, "wisp: quit from the console\n");

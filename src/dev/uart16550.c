@@ -291,6 +291,11 @@ bool uart16550_can_receive(const struct uart16550 *uart)
     return !loopback(uart) && uart->rx_count < rx_capacity(uart);
 }
 
+bool uart16550_driver_listening(const struct uart16550 *uart)
+{
+    return (uart->ier & UART_IER_ERBFI) && (uart->mcr & UART_MCR_OUT2) && !loopback(uart);
+}
+
 bool uart16550_irq_level(const struct uart16550 *uart)
 {
     return uart->irq_level;

@@ -143,6 +143,13 @@ size_t uart16550_receive(struct uart16550 *uart, const uint8_t *bytes, size_t le
 /* True when uart16550_receive() would take at least one byte. */
 bool uart16550_can_receive(const struct uart16550 *uart);
 
+/* True once a driver has opened the port for interrupt-driven input: the
+ * receive interrupt enabled, OUT2 (the PC's IRQ gate) set, no loopback.
+ * Linux's probe enables receive interrupts for a moment with OUT2 clear or
+ * in loopback, then reads and flushes the receiver while opening the port;
+ * a byte delivered in that window is lost. */
+bool uart16550_driver_listening(const struct uart16550 *uart);
+
 /* Current level of the interrupt line. */
 bool uart16550_irq_level(const struct uart16550 *uart);
 

@@ -100,6 +100,14 @@ static bool install_reference_tsc_page(const struct hv_enlightenments *hv,
     return guest_memory_write(memory, gpa, &page, sizeof page);
 }
 
+/* The assist page is an overlay the hypervisor shows zeroed; wisp writes the
+ * zeros into the guest's page instead of overlaying it (as for the others). */
+static bool clear_vp_assist_page(struct guest_memory *memory, uint64_t gpa)
+{
+    static const uint8_t zeros[HV_PAGE_SIZE];
+    return guest_memory_write(memory, gpa, zeros, sizeof zeros);
+}
+
 static void write_msr(struct hv_enlightenments *hv, struct guest_memory *memory,
                       struct accel_msr_access *msr)
 {
@@ -129,6 +137,14 @@ static void write_msr(struct hv_enlightenments *hv, struct guest_memory *memory,
         }
         hv->reference_tsc_msr = v & (~(uint64_t)HV_PAGE_MASK | 1);
         return;
+    case HV_X64_MSR_VP_ASSIST_PAGE:
+        /* Linux enables it on every Hyper-V, whatever CPUID recommends. */
+        if ((v & 1) && !(hv->vp_assist_msr & 1) && !clear_vp_assist_page(memory, page_gpa(v))) {
+            msr->inject_gp = true;
+            return;
+        }
+        hv->vp_assist_msr = v & (~(uint64_t)HV_PAGE_MASK | 1);
+        return;
     default:
         msr->inject_gp = true; /* read-only or not implemented */
         return;
@@ -144,6 +160,7 @@ static void read_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu,
     case HV_X64_MSR_HYPERCALL: msr->value = hv->hypercall_msr; return;
     case HV_X64_MSR_VP_INDEX: msr->value = 0; return;
     case HV_X64_MSR_REFERENCE_TSC: msr->value = hv->reference_tsc_msr; return;
+    case HV_X64_MSR_VP_ASSIST_PAGE: msr->value = hv->vp_assist_msr; return;
     case HV_X64_MSR_TSC_FREQUENCY: msr->value = hv->tsc_hz; return;
     case HV_X64_MSR_APIC_FREQUENCY: msr->value = hv->apic_hz; return;
     case HV_X64_MSR_TIME_REF_COUNT:

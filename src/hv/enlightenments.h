@@ -2,7 +2,9 @@
  * --hyperv: wisp presents itself to the guest as Hyper-V, as far as it
  * really implements it: the CPUID leaves 0x40000000+, the synthetic MSRs for
  * the guest OS ID, the hypercall page, the VP index, the reference time
- * counter, the reference TSC page and the TSC/APIC frequencies. KVM here has
+ * counter, the reference TSC page, the VP assist page (accepted and zeroed;
+ * wisp uses none of its fields, and recommends none of the features that
+ * would) and the TSC/APIC frequencies. KVM here has
  * no Hyper-V of its own, so the MSRs exit to user space (an MSR filter) and
  * the hypercall page traps with a port write (KVM keeps VMCALL to itself).
  */
@@ -22,6 +24,7 @@ struct hv_enlightenments {
     uint64_t guest_os_id;
     uint64_t hypercall_msr;
     uint64_t reference_tsc_msr;
+    uint64_t vp_assist_msr;
     uint64_t tsc_hz;
     uint64_t apic_hz;
     uint64_t tsc_scale;   /* guest TSC -> 100 ns units, for the counter and the page */

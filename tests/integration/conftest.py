@@ -24,6 +24,11 @@ EXIT_UNHANDLED = 125
 BOOT_TIMES = []
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "stock_kernel: boots one of Debian's stock kernels "
+                            "(make check-stock-kernels)")
+
+
 def pytest_terminal_summary(terminalreporter):
     if BOOT_TIMES:
         terminalreporter.write_line("Linux boots (wisp start to exit, command included):")

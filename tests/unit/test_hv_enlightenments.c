@@ -163,6 +163,30 @@ static void reference_tsc_page_is_filled(void **state)
     assert_int_equal(page->TscOffset, 0);
 }
 
+static void vp_assist_page_is_accepted_and_zeroed(void **state)
+{
+    (void)state;
+    struct hv_enlightenments hv = { .tsc_hz = 1000000000ull };
+    uint8_t *page = guest_memory_ptr(&memory, 0x7000, HV_PAGE_SIZE);
+    memset(page, 0xAB, HV_PAGE_SIZE);
+    struct accel_msr_access m = msr_write(HV_X64_MSR_VP_ASSIST_PAGE, 0x7000 | 0xFFE | 1);
+    hv_handle_msr(&hv, NULL, &memory, &m);
+    assert_false(m.inject_gp);
+    bool gp;
+    /* Reserved bits 11:1 read back as zero. */
+    assert_int_equal(msr_read(&hv, HV_X64_MSR_VP_ASSIST_PAGE, &gp), 0x7001);
+    for (unsigned i = 0; i < HV_PAGE_SIZE; i++)
+        assert_int_equal(page[i], 0);
+    /* Disabling keeps the page's contents (the guest owns them again). */
+    page[0] = 0x55;
+    m = msr_write(HV_X64_MSR_VP_ASSIST_PAGE, 0x7000);
+    hv_handle_msr(&hv, NULL, &memory, &m);
+    assert_int_equal(page[0], 0x55);
+    m = msr_write(HV_X64_MSR_VP_ASSIST_PAGE, 0x7FFF0000ull | 1);
+    hv_handle_msr(&hv, NULL, &memory, &m);
+    assert_true(m.inject_gp);
+}
+
 static void read_only_and_unknown_msrs(void **state)
 {
     (void)state;
@@ -192,6 +216,8 @@ int main(void)
                                         setup_memory, release_memory),
         cmocka_unit_test_setup_teardown(pages_outside_ram_are_refused, setup_memory, release_memory),
         cmocka_unit_test_setup_teardown(reference_tsc_page_is_filled, setup_memory, release_memory),
+        cmocka_unit_test_setup_teardown(vp_assist_page_is_accepted_and_zeroed, setup_memory,
+                                        release_memory),
         cmocka_unit_test_setup_teardown(read_only_and_unknown_msrs, setup_memory, release_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

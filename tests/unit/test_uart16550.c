@@ -290,6 +290,26 @@ static void test_out2_gating(void **state)
     assert_false(h->irq);
 }
 
+/* The order Linux's 8250 driver touches the port in, probe then open: only
+ * the open's last step (receive interrupts on, OUT2 already set) counts. */
+static void test_driver_listening_follows_the_open_sequence(void **state)
+{
+    struct harness *h = *state;
+    assert_false(uart16550_driver_listening(&h->uart));
+    wr(h, UART_IER, 0x0F); /* probe: is IER writable? (MCR still 0) */
+    assert_false(uart16550_driver_listening(&h->uart));
+    wr(h, UART_IER, 0);
+    wr(h, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS); /* loopback test */
+    wr(h, UART_IER, 0x0F);
+    assert_false(uart16550_driver_listening(&h->uart));
+    wr(h, UART_IER, 0);
+    wr(h, UART_MCR, UART_MCR_OUT2 | UART_MCR_RTS | UART_MCR_DTR); /* open: modem lines */
+    wr(h, UART_IER, UART_IER_ETBEI); /* THRE interrupt test */
+    assert_false(uart16550_driver_listening(&h->uart));
+    wr(h, UART_IER, UART_IER_ELSI | UART_IER_ERBFI); /* the port is open */
+    assert_true(uart16550_driver_listening(&h->uart));
+}
+
 static void test_overrun(void **state)
 {
     struct harness *h = *state;
@@ -413,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup(test_rx_interrupt, setup),
         cmocka_unit_test_setup(test_receive_capacity, setup),
         cmocka_unit_test_setup(test_out2_gating, setup),
+        cmocka_unit_test_setup(test_driver_listening_follows_the_open_sequence, setup),
         cmocka_unit_test_setup(test_overrun, setup),
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_wide_and_stray_accesses, setup),
