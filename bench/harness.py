@@ -179,9 +179,9 @@ def render_table(summary, order, ratio_table, title):
         lines.append(f"{s['label']:{width}}  {w['median']:9.2f} {w['min']:9.2f} "
                      f"{w['max']:9.2f}  {s['peak_rss_mib']['median']:9.1f}")
     lines.append("")
-    lines.append("ratios of the medians    wall time   peak RSS")
+    lines.append("ratios of the medians          wall time   peak RSS")
     for name, r in ratio_table.items():
-        lines.append(f"  {name:<22} {r['wall']:9.2f}x {r['rss']:9.2f}x")
+        lines.append(f"  {name:<28} {r['wall']:9.2f}x {r['rss']:9.2f}x")
     return "\n".join(lines) + "\n"
 
 

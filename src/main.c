@@ -38,7 +38,7 @@ static void usage(FILE *out)
 "\n"
 "options for run:\n"
 "  -m, --memory SIZE       guest RAM, e.g. 512M, 1G (plain numbers are MiB; default 512M;\n"
-"                          Linux: 32M to 3G)\n"
+"                          Linux: 32M to 64G, above 3G mapped from 4 GiB)\n"
 "      --kernel FILE       the kernel (same as the positional KERNEL)\n"
 "      --boot auto|native|pvh|bzimage  how to enter it (default auto: an ELF with\n"
 "                          Xen's PVH note is pvh, another ELF native, else bzimage);\n"

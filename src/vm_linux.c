@@ -14,19 +14,25 @@
 #include "boot/mptable.h"
 #include "boot/pvh.h"
 #include "clock.h"
-/* Linux: one RAM bank from 0, no framebuffer. The bank stays below the
- * PCI hole (I/O APIC and LAPIC at 0xFEC00000+), where a PC puts no RAM;
- * RAM above 4 GiB is not offered yet. */
+/* Linux: RAM from 0 up to the PCI hole, the rest from 4 GiB, as on a PC
+ * (the hole holds the I/O APIC and LAPIC at 0xFEC00000+); no framebuffer. */
 #define LINUX_MIN_MEMORY (32ull << 20)
-#define LINUX_MAX_MEMORY (3ull << 30)
+#define LINUX_MAX_MEMORY (64ull << 30)
+#define LINUX_LOW_RAM_END (3ull << 30)
+#define LINUX_HIGH_RAM_BASE (4ull << 30)
 
 int vm_linux_setup_memory(struct vm *vm, struct wisp_error *err)
 {
     uint64_t size = vm->cfg.memory_size;
-    if (vm_check_memory_size(size, LINUX_MIN_MEMORY, LINUX_MAX_MEMORY, "Linux",
-                          " (RAM stays below the 3 GiB PCI hole for now)", err) < 0)
+    if (vm_check_memory_size(size, LINUX_MIN_MEMORY, LINUX_MAX_MEMORY, "Linux", "", err) < 0)
         return -1;
-    return guest_memory_add_bank(&vm->memory, "RAM", MEM_BANK_RAM, 0, size, err);
+    uint64_t low = size < LINUX_LOW_RAM_END ? size : LINUX_LOW_RAM_END;
+    if (guest_memory_add_bank(&vm->memory, "RAM", MEM_BANK_RAM, 0, low, err) < 0)
+        return -1;
+    if (size == low)
+        return 0;
+    return guest_memory_add_bank(&vm->memory, "RAM above 4 GiB", MEM_BANK_RAM,
+                                 LINUX_HIGH_RAM_BASE, size - low, err);
 }
 
 /* ---- the PC platform Linux expects ---- */
@@ -61,7 +67,9 @@ static uint64_t pm_clock(void *opaque)
 int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err)
 {
     cmos_rtc_init(&vm->rtc, cmos_rtc_host_time, NULL);
-    cmos_rtc_set_memory(&vm->rtc, guest_memory_ram_size(&vm->memory), 0);
+    uint64_t ram = guest_memory_ram_size(&vm->memory);
+    uint64_t low = ram < LINUX_LOW_RAM_END ? ram : LINUX_LOW_RAM_END;
+    cmos_rtc_set_memory(&vm->rtc, low, ram - low);
     static const struct reset_port_ops reset_ops = { platform_reset };
     reset_port_init(&vm->reset, &reset_ops, vm);
     static const struct acpi_pm_ops pm_ops = { platform_power_off, pm_set_sci, pm_clock };

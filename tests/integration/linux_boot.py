@@ -67,12 +67,13 @@ def build_initramfs():
     return out
 
 
-def boot(label, kernel_path, initramfs, *extra, command=COMMAND, cmdline=CMDLINE):
+def boot(label, kernel_path, initramfs, *extra, command=COMMAND, cmdline=CMDLINE,
+         memory="256M"):
     """Boots kernel_path with the command typed ahead (all of it is in
     wisp's input before the kernel starts) and returns the CompletedProcess."""
     start = time.monotonic()
     r = run_wisp("run", "--kernel", kernel_path, "--initrd", initramfs, "--cmdline", cmdline,
-                 "-m", "256M", "--timeout", BOOT_TIMEOUT, *extra, input=command,
+                 "-m", memory, "--timeout", BOOT_TIMEOUT, *extra, input=command,
                  timeout=BOOT_TIMEOUT + 30)
     elapsed = time.monotonic() - start
     BOOT_TIMES.append(f"{label}: {elapsed:.1f} s from start to exit")

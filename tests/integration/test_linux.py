@@ -46,6 +46,18 @@ def test_pvh_vmlinux_runs_a_typed_command_and_powers_off(small, initramfs):
 
 
 @needs_kvm
+def test_ram_above_the_pci_hole_is_mapped_from_4_gib(small, initramfs):
+    # 5 GiB: 3 GiB below the hole, 2 GiB from 4 GiB up.
+    r = boot("small bzImage, 5 GiB", small / "bzImage", initramfs, memory="5G",
+             command="grep MemTotal /proc/meminfo; " + COMMAND)
+    total_kib = int(r.stdout.split("MemTotal:")[1].split()[0])
+    # 5 GiB less the kernel and its page structures: more than fits below 4 GiB.
+    assert total_kib > (4 << 20) + (512 << 10), total_kib
+    assert "[mem 0x0000000100000000-0x000000017fffffff] usable" in r.stdout, r.stdout[:4000]
+    check_command_and_power_off(r)
+
+
+@needs_kvm
 def test_xz_bzimage_unpacked_on_the_host_boots_through_pvh(small, initramfs):
     r = boot("small bzImage (XZ) unpacked by wisp, PVH", small / "bzImage.xz", initramfs,
              "--boot", "pvh", command=LOADER_COMMAND + "; " + COMMAND)
@@ -129,8 +141,9 @@ def test_too_little_memory_for_the_kernel_is_refused(small, tmp_path):
 
 def test_memory_outside_the_linux_range_is_refused(small):
     one_line_error(run_wisp("run", small / "bzImage", "-m", "16M"), EXIT_USAGE,
-                   "32 MiB to 3072 MiB")
-    one_line_error(run_wisp("run", small / "bzImage", "-m", "4G"), EXIT_USAGE, "PCI hole")
+                   "32 MiB to 65536 MiB")
+    one_line_error(run_wisp("run", small / "bzImage", "-m", "65G"), EXIT_USAGE,
+                   "32 MiB to 65536 MiB")
 
 
 def test_linux_with_the_user_space_irqchip_is_refused(small):
