@@ -293,7 +293,8 @@ bool uart16550_can_receive(const struct uart16550 *uart)
 
 bool uart16550_driver_listening(const struct uart16550 *uart)
 {
-    return (uart->ier & UART_IER_ERBFI) && (uart->mcr & UART_MCR_OUT2) && !loopback(uart);
+    return (uart->ier & UART_IER_ERBFI) && (uart->mcr & UART_MCR_OUT2) && !loopback(uart) &&
+           fifo_enabled(uart);
 }
 
 bool uart16550_irq_level(const struct uart16550 *uart)

@@ -144,10 +144,12 @@ size_t uart16550_receive(struct uart16550 *uart, const uint8_t *bytes, size_t le
 bool uart16550_can_receive(const struct uart16550 *uart);
 
 /* True once a driver has opened the port for interrupt-driven input: the
- * receive interrupt enabled, OUT2 (the PC's IRQ gate) set, no loopback.
- * Linux's probe enables receive interrupts for a moment with OUT2 clear or
- * in loopback, then reads and flushes the receiver while opening the port;
- * a byte delivered in that window is lost. */
+ * receive interrupt enabled, OUT2 (the PC's IRQ gate) set, no loopback and
+ * the FIFOs on. Linux's 8250 driver probes the port (receive interrupt on
+ * for a moment, OUT2 clear or in loopback), then while opening it empties
+ * and disables the FIFOs, enables the receive interrupt, and only then
+ * turns the FIFOs back on, which empties the receiver once more: a byte
+ * that arrives before that last step is lost, on hardware as here. */
 bool uart16550_driver_listening(const struct uart16550 *uart);
 
 /* Current level of the interrupt line. */

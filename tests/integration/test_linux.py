@@ -50,6 +50,7 @@ def test_ram_above_the_pci_hole_is_mapped_from_4_gib(small, initramfs):
     # 5 GiB: 3 GiB below the hole, 2 GiB from 4 GiB up.
     r = boot("small bzImage, 5 GiB", small / "bzImage", initramfs, memory="5G",
              command="grep MemTotal /proc/meminfo; " + COMMAND)
+    assert "MemTotal:" in r.stdout, r.stdout[-3000:] + r.stderr
     total_kib = int(r.stdout.split("MemTotal:")[1].split()[0])
     # 5 GiB less the kernel and its page structures: more than fits below 4 GiB.
     assert total_kib > (4 << 20) + (512 << 10), total_kib
