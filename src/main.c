@@ -55,7 +55,7 @@ static void usage(FILE *out)
 "                          Linux boots default to never: an idle Linux waits for input)\n"
 "      --timeout SECONDS   stop the guest after this long (exit status 124)\n"
 "      --cpu-hide LIST     hide CPU features from the guest, /proc/cpuinfo names: avx2,xsave\n"
-"      --irqchip kernel|user  LAPIC, PIC and PIT in KVM (default) or in wisp itself\n"
+"      --irqchip kernel|user  LAPIC, I/O APIC, PIC and PIT in KVM (default) or in wisp\n"
 "      --hyperv            present Hyper-V enlightenments (CPUID 0x40000000+, synthetic\n"
 "                          MSRs, hypercall page, reference TSC page)\n"
 "  -v, --debug             log every VM exit to stderr\n"

@@ -129,12 +129,6 @@ static int read_kernel(struct vm *vm, struct wisp_error *err)
         return wisp_fail(err, WISP_EXIT_USAGE,
                          "%s: --boot-entry 32 is for bzImages; this is a %s boot",
                          vm->cfg.kernel_path, boot_name(vm->boot));
-    if (vm_is_linux(vm) && vm->user_irqchip)
-        /* wisp's own interrupt controllers have no I/O APIC, which Linux's
-         * MP table and MADT describe. */
-        return wisp_fail(err, WISP_EXIT_USAGE,
-                         "--irqchip user cannot boot Linux (no I/O APIC); use the default "
-                         "--irqchip kernel");
     /* An idle Linux is waiting for the console, not finished. */
     if (vm_is_linux(vm) && !vm->cfg.idle_exit_set)
         vm->cfg.idle_exit = 0;
@@ -194,6 +188,22 @@ static int setup_accelerator(struct vm *vm, struct wisp_error *err)
     return accel_vcpu_create(vm->accel, 0, &vm->vcpu, err);
 }
 
+/* KVM's paravirtual features (CPUID 0x40000001 EAX) that KVM implements in
+ * its in-kernel LAPIC: async page faults, PV EOI, PV unhalt, PV TLB flush,
+ * PV IPIs, PV sched yield. With wisp's own LAPIC the MSRs that enable them
+ * fail, so a guest must not be told they exist. */
+#define KVM_CPUID_FEATURES 0x40000001u
+#define KVM_PV_FEATURES_NEEDING_KERNEL_LAPIC                                    \
+    ((1u << 4) | (1u << 6) | (1u << 7) | (1u << 9) | (1u << 10) | (1u << 11) | \
+     (1u << 13) | (1u << 14))
+
+static void hide_kvm_pv_features_needing_kernel_lapic(struct accel_cpuid *policy)
+{
+    struct accel_cpuid_entry *e = cpuid_policy_find(policy, KVM_CPUID_FEATURES, 0);
+    if (e)
+        e->eax &= ~KVM_PV_FEATURES_NEEDING_KERNEL_LAPIC;
+}
+
 static int setup_cpuid(struct vm *vm, struct wisp_error *err)
 {
     struct accel_cpuid supported;
@@ -205,6 +215,8 @@ static int setup_cpuid(struct vm *vm, struct wisp_error *err)
     /* wisp's own LAPIC is xAPIC only, without the TSC-deadline timer. */
     if (vm->user_irqchip && cpuid_policy_hide(&vm->cpuid, "x2apic,tsc_deadline_timer", err) < 0)
         return -1;
+    if (vm->user_irqchip)
+        hide_kvm_pv_features_needing_kernel_lapic(&vm->cpuid);
     if (vm->cfg.hyperv)
         hv_add_cpuid(&vm->cpuid);
     return accel_vcpu_set_cpuid(vm->vcpu, &vm->cpuid, err);

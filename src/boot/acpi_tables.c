@@ -142,13 +142,11 @@ struct layout {
     size_t dsdt_len, madt_len;
 };
 
-static size_t madt_length(unsigned cpus, bool ioapic)
+static size_t madt_length(unsigned cpus)
 {
-    size_t len = sizeof(struct acpi_madt) + cpus * sizeof(struct acpi_madt_local_apic) +
-                 sizeof(struct acpi_madt_local_apic_nmi);
-    if (ioapic)
-        len += sizeof(struct acpi_madt_io_apic) + sizeof(struct acpi_madt_interrupt_override);
-    return len;
+    return sizeof(struct acpi_madt) + cpus * sizeof(struct acpi_madt_local_apic) +
+           sizeof(struct acpi_madt_io_apic) + sizeof(struct acpi_madt_interrupt_override) +
+           sizeof(struct acpi_madt_local_apic_nmi);
 }
 
 static void plan(struct layout *l, uint64_t start, size_t dsdt_len, size_t madt_len)
@@ -210,7 +208,7 @@ static void write_fadt(uint8_t *blob, const struct layout *l)
     memcpy(blob, &f, sizeof f);
 }
 
-static void write_madt(uint8_t *blob, size_t len, unsigned cpus, bool ioapic)
+static void write_madt(uint8_t *blob, size_t len, unsigned cpus)
 {
     struct acpi_madt m = {
         .header = header("APIC", len, ACPI_MADT_REVISION),
@@ -228,23 +226,21 @@ static void write_madt(uint8_t *blob, size_t len, unsigned cpus, bool ioapic)
         memcpy(blob + at, &lapic, sizeof lapic);
         at += sizeof lapic;
     }
-    if (ioapic) {
-        struct acpi_madt_io_apic io = {
-            .type = ACPI_MADT_TYPE_IO_APIC, .length = sizeof io,
-            .io_apic_id = (uint8_t)cpus, .address = ACPI_IOAPIC_ADDR, .gsi_base = 0,
-        };
-        memcpy(blob + at, &io, sizeof io);
-        at += sizeof io;
-        /* The SCI is level-triggered, active high: ISA IRQ 9 -> GSI 9. No
-         * override for IRQ 0: see the header. */
-        struct acpi_madt_interrupt_override sci = {
-            .type = ACPI_MADT_TYPE_INTERRUPT_OVERRIDE, .length = sizeof sci,
-            .bus = 0, .source = ACPI_PM_SCI_IRQ, .gsi = ACPI_PM_SCI_IRQ,
-            .flags = ACPI_MPS_INTI_POLARITY_HIGH | ACPI_MPS_INTI_TRIGGER_LEVEL,
-        };
-        memcpy(blob + at, &sci, sizeof sci);
-        at += sizeof sci;
-    }
+    struct acpi_madt_io_apic io = {
+        .type = ACPI_MADT_TYPE_IO_APIC, .length = sizeof io,
+        .io_apic_id = (uint8_t)cpus, .address = ACPI_IOAPIC_ADDR, .gsi_base = 0,
+    };
+    memcpy(blob + at, &io, sizeof io);
+    at += sizeof io;
+    /* The SCI is level-triggered, active high: ISA IRQ 9 -> GSI 9. No
+     * override for IRQ 0: see the header. */
+    struct acpi_madt_interrupt_override sci = {
+        .type = ACPI_MADT_TYPE_INTERRUPT_OVERRIDE, .length = sizeof sci,
+        .bus = 0, .source = ACPI_PM_SCI_IRQ, .gsi = ACPI_PM_SCI_IRQ,
+        .flags = ACPI_MPS_INTI_POLARITY_HIGH | ACPI_MPS_INTI_TRIGGER_LEVEL,
+    };
+    memcpy(blob + at, &sci, sizeof sci);
+    at += sizeof sci;
     struct acpi_madt_local_apic_nmi nmi = {
         .type = ACPI_MADT_TYPE_LOCAL_APIC_NMI, .length = sizeof nmi,
         .processor_uid = MADT_ALL_PROCESSORS, .flags = 0, .lint = 1,
@@ -256,7 +252,6 @@ int acpi_build(struct guest_memory *gm, uint64_t base, uint64_t size,
                const struct acpi_config *cfg, uint64_t *rsdp_gpa, struct wisp_error *err)
 {
     unsigned cpus = cfg && cfg->cpus ? cfg->cpus : 1;
-    bool ioapic = !(cfg && cfg->no_ioapic);
     if (cpus > ACPI_MAX_CPUS)
         return wisp_fail(err, WISP_EXIT_USAGE, "ACPI tables: %u CPUs requested, at most %u",
                          cpus, ACPI_MAX_CPUS);
@@ -270,7 +265,7 @@ int acpi_build(struct guest_memory *gm, uint64_t base, uint64_t size,
     uint64_t start = align_up(base, 16);
     if (start < base) /* base within 15 bytes of the top */
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "ACPI tables: no room at 0x%" PRIx64, base);
-    plan(&l, start, sizeof(struct acpi_table_header) + aml_len, madt_length(cpus, ioapic));
+    plan(&l, start, sizeof(struct acpi_table_header) + aml_len, madt_length(cpus));
     if (l.end > base + size || l.end < start)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR,
                          "ACPI tables need 0x%" PRIx64 " bytes at 0x%" PRIx64
@@ -303,7 +298,7 @@ int acpi_build(struct guest_memory *gm, uint64_t base, uint64_t size,
     write_fadt(AT(l.fadt), &l);
     seal(blob, (size_t)(l.fadt - start));
 
-    write_madt(AT(l.madt), l.madt_len, cpus, ioapic);
+    write_madt(AT(l.madt), l.madt_len, cpus);
     seal(blob, (size_t)(l.madt - start));
 
     /* RSDT and XSDT: FADT first, as ACPI requires, then MADT. */

@@ -40,9 +40,6 @@
  * which rewrites KVM's routing table to match) wire the PIT to pin 2 and
  * describe it with an IRQ0 -> GSI2 override; a wisp that ever installs
  * such a routing table must add that override here and in mptable.c.
- * With cfg->no_ioapic the MADT has no I/O APIC and no overrides: for an
- * interrupt controller without one (wisp's --irqchip user), where Linux
- * uses the 8259 through LINT0.
  *
  * The caller must keep the area out of the guest's usable RAM (reserved
  * in e820), as a BIOS area is. Nothing is written outside [base,
@@ -77,8 +74,7 @@
 #define ACPI_CREATOR_ID "WISP"      /* 4 characters */
 
 struct acpi_config {
-    unsigned cpus;  /* processors, APIC IDs 0..cpus-1; 0 means 1 */
-    bool no_ioapic; /* describe a PIC-only machine (no I/O APIC entry) */
+    unsigned cpus; /* processors, APIC IDs 0..cpus-1; 0 means 1 */
 };
 
 /* Writes the tables; *rsdp_gpa receives the RSDP's guest-physical address. */

@@ -12,8 +12,22 @@ static void pic_output(void *opaque, bool level)
 /* PIT channel 0's output is ISA IRQ 0. */
 static void pit_irq0(void *opaque, bool level)
 {
+    irqchip_user_set_irq(opaque, IRQCHIP_USER_PIT_IRQ, level);
+}
+
+static void ioapic_deliver(void *opaque, uint8_t vector, bool level)
+{
     struct irqchip_user *chip = opaque;
-    pic8259_set_irq(&chip->pic, IRQCHIP_USER_PIT_IRQ, level);
+    if (level)
+        lapic_accept_level_irq(&chip->lapic, vector);
+    else
+        lapic_accept_irq(&chip->lapic, vector);
+}
+
+static void lapic_level_eoi(void *opaque, uint8_t vector)
+{
+    struct irqchip_user *chip = opaque;
+    ioapic_eoi(&chip->ioapic, vector);
 }
 
 int irqchip_user_init(struct irqchip_user *chip, struct bus *ports, struct bus *mmio,
@@ -23,9 +37,13 @@ int irqchip_user_init(struct irqchip_user *chip, struct bus *ports, struct bus *
     memset(chip, 0, sizeof *chip);
     chip->clock = clock;
     chip->clock_opaque = clock_opaque;
-    /* Sinks before sources: the LAPIC, then the PIC that drives it, then
-     * the PIT that drives the PIC. */
+    /* Sinks before sources: the LAPIC, then the PIC and I/O APIC that
+     * drive it, then the PIT that drives them. */
     lapic_init(&chip->lapic, clock, clock_opaque);
+    chip->lapic.level_eoi = lapic_level_eoi;
+    chip->lapic.level_eoi_opaque = chip;
+    static const struct ioapic_ops ioapic_ops = { ioapic_deliver, NULL };
+    ioapic_init(&chip->ioapic, IRQCHIP_USER_IOAPIC_ID, &ioapic_ops, chip);
     pic8259_init(&chip->pic, pic_output, chip);
     pit8254_init(&chip->pit, pit_irq0, chip, clock, clock_opaque);
 
@@ -39,14 +57,18 @@ int irqchip_user_init(struct irqchip_user *chip, struct bus *ports, struct bus *
                      &chip->pit, err) < 0 ||
         bus_register(ports, PIT8254_PORT61, 1, "port 0x61", pit8254_port61_io, &chip->pit,
                      err) < 0 ||
-        bus_register(mmio, LAPIC_BASE, LAPIC_SIZE, "LAPIC", lapic_mmio, &chip->lapic, err) < 0)
+        bus_register(mmio, LAPIC_BASE, LAPIC_SIZE, "LAPIC", lapic_mmio, &chip->lapic, err) < 0 ||
+        bus_register(mmio, IOAPIC_BASE, IOAPIC_SIZE, "I/O APIC", ioapic_mmio, &chip->ioapic,
+                     err) < 0)
         return -1;
     return 0;
 }
 
 void irqchip_user_set_irq(struct irqchip_user *chip, unsigned irq, bool level)
 {
-    pic8259_set_irq(&chip->pic, irq, level);
+    if (irq < 16)
+        pic8259_set_irq(&chip->pic, irq, level);
+    ioapic_set_irq(&chip->ioapic, irq, level);
 }
 
 uint64_t irqchip_user_update(struct irqchip_user *chip, uint64_t now_ns)

@@ -33,6 +33,11 @@ static void clear_bit256(uint32_t *r, unsigned v)
     r[v >> 5] &= ~(1u << (v & 31));
 }
 
+static bool test_bit256(const uint32_t *r, unsigned v)
+{
+    return r[v >> 5] >> (v & 31) & 1;
+}
+
 static int highest_bit256(const uint32_t *r)
 {
     for (int i = 7; i >= 0; i--)
@@ -113,6 +118,13 @@ void lapic_accept_irq(struct lapic *apic, uint8_t vector)
     }
     set_bit256(apic->irr, vector);
     clear_bit256(apic->tmr, vector); /* edge-triggered */
+}
+
+void lapic_accept_level_irq(struct lapic *apic, uint8_t vector)
+{
+    lapic_accept_irq(apic, vector);
+    if (test_bit256(apic->irr, vector))
+        set_bit256(apic->tmr, vector);
 }
 
 /* A fixed-mode LVT source fires. */
@@ -302,7 +314,10 @@ static void write_eoi(struct lapic *a)
     if (v < 0)
         return;
     clear_bit256(a->isr, (unsigned)v);
+    bool level = test_bit256(a->tmr, (unsigned)v);
     clear_bit256(a->tmr, (unsigned)v);
+    if (level && a->level_eoi)
+        a->level_eoi(a->level_eoi_opaque, (uint8_t)v);
 }
 
 static void write_reg(struct lapic *a, unsigned off, uint32_t v, uint64_t now)

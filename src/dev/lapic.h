@@ -155,6 +155,9 @@ struct lapic {
     uint64_t base_ns;
     uint64_t base_count;
     uint64_t timer_next_ns; /* next expiry, or UINT64_MAX */
+    /* Called on the EOI of a level-triggered vector (an I/O APIC's). */
+    void (*level_eoi)(void *opaque, uint8_t vector);
+    void *level_eoi_opaque;
     bool lint0;             /* level of the LINT0 pin */
     bool lint1;
 };
@@ -186,6 +189,10 @@ int lapic_acknowledge(struct lapic *apic);
 /* A fixed, edge-triggered interrupt arriving from outside (a test, an
  * IOAPIC): sets IRR unless the APIC is disabled. */
 void lapic_accept_irq(struct lapic *apic, uint8_t vector);
+
+/* A fixed, level-triggered interrupt from an I/O APIC: sets IRR and TMR;
+ * its EOI is reported to level_eoi. */
+void lapic_accept_level_irq(struct lapic *apic, uint8_t vector);
 
 /* Levels of the LINT0 and LINT1 pins (LINT0: the 8259's INTR). */
 void lapic_set_lint0(struct lapic *apic, bool level);

@@ -1,7 +1,8 @@
 """Debian's stock kernels under wisp (scripts/fetch-debian-kernels.sh):
-linux-image-amd64 through the bzImage 64-bit entry and through PVH after
-wisp unpacked its payload, linux-image-cloud-amd64 (ACPI only: it ignores
-MP tables), and the generic kernel with --hyperv, where Linux must find
+linux-image-amd64 through the bzImage 64-bit entry, through PVH after wisp
+unpacked its payload, and on wisp's own interrupt controllers;
+linux-image-cloud-amd64 (ACPI only: it ignores MP tables); and the generic
+kernel with --hyperv, where Linux must find
 Hyper-V and pick its reference TSC page as clocksource. Their own target:
 `make check-stock-kernels` (also part of `make check`)."""
 import pytest
@@ -34,6 +35,16 @@ def test_debian_cloud_kernel_finds_the_machine_through_acpi(initramfs):
     r = boot("Debian cloud-amd64 bzImage, 64-bit entry", debian_kernel("cloud-amd64"),
              initramfs)
     assert "ACPI: MADT" in r.stdout or "ACPI: APIC" in r.stdout, r.stdout[-3000:]
+    check_command_and_power_off(r)
+
+
+def test_debian_kernel_on_wisps_own_interrupt_controllers(initramfs):
+    r = boot("Debian amd64, --irqchip user", debian_kernel("amd64"), initramfs,
+             "--irqchip", "user", command="grep ttyS0 /proc/interrupts; " + COMMAND)
+    assert any("IO-APIC" in line and line.endswith("ttyS0") for line in r.stdout.splitlines()), \
+        r.stdout[-3000:]
+    # No KVM paravirtual feature that needs KVM's own LAPIC was offered.
+    assert "unchecked MSR access" not in r.stdout, r.stdout[-3000:]
     check_command_and_power_off(r)
 
 

@@ -386,18 +386,6 @@ static void test_most_cpus_fit_the_bios_area(void **state)
     assert_int_equal(s.ioapic.io_apic_id, ACPI_MAX_CPUS);
 }
 
-static void test_pic_only_madt_has_no_ioapic_or_overrides(void **state)
-{
-    struct harness *h = *state;
-    build(h, &(struct acpi_config){ .cpus = 1, .no_ioapic = true });
-    struct madt_summary s;
-    walk_madt(h, &s);
-    assert_int_equal(s.lapics, 1);
-    assert_int_equal(s.ioapics, 0);
-    assert_int_equal(s.overrides, 0);
-    assert_int_equal(s.nmis, 1);
-}
-
 static void test_writes_only_inside_the_area(void **state)
 {
     struct harness *h = *state;
@@ -508,7 +496,6 @@ int main(void)
         T(test_madt_lists_every_cpu),
         T(test_default_config_is_one_cpu),
         T(test_most_cpus_fit_the_bios_area),
-        T(test_pic_only_madt_has_no_ioapic_or_overrides),
         T(test_writes_only_inside_the_area),
         T(test_area_too_small_fails_and_writes_nothing),
         T(test_area_outside_guest_memory_fails),
