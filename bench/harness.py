@@ -230,7 +230,8 @@ INIT_LINES = ("WISP-INIT-READY",)
 # wisp.poweroff: the initramfs's /init powers off right after its marker.
 LINUX_CMDLINE = "console=ttyS0 reboot=k panic=-1 wisp.poweroff"
 LINUX_PAIRS = (("qemu-bz", "wisp-bz64"), ("qemu-pvh", "wisp-pvh"),
-               ("wisp-xz-guest", "wisp-xz-host"), ("wisp-bz64", "wisp-pvh"))
+               ("wisp-xz-guest", "wisp-xz-host"), ("wisp-bz64", "wisp-pvh"),
+               ("wisp-user-irqchip", "wisp-bz64"))
 
 
 def linux_cases(a):
@@ -248,6 +249,8 @@ def linux_cases(a):
         Case("wisp-bz32", "wisp bzImage (LZ4), 32-bit entry",
              wisp("--boot-entry", "32", f"{small}/bzImage"), 0, INIT_LINES),
         Case("wisp-pvh", "wisp vmlinux, PVH", wisp(f"{small}/vmlinux"), 0, INIT_LINES),
+        Case("wisp-user-irqchip", "wisp bzImage (LZ4), --irqchip user",
+             wisp("--irqchip", "user", f"{small}/bzImage"), 0, INIT_LINES),
         Case("wisp-xz-guest", "wisp bzImage (XZ), guest unpacks",
              wisp(f"{small}/bzImage.xz"), 0, INIT_LINES),
         Case("wisp-xz-host", "wisp bzImage (XZ), wisp unpacks, PVH",

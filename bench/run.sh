@@ -18,7 +18,8 @@
 # --linux boots the small Linux (scripts/build-small-linux.sh, built the first
 # time) to its init, which powers off at once (wisp.poweroff on the command
 # line): wisp through the bzImage 64- and 32-bit entries, PVH, an XZ bzImage
-# unpacked by the guest and by wisp (--boot pvh), and QEMU beside it (pc with
+# unpacked by the guest and by wisp (--boot pvh), on wisp's own interrupt
+# controllers (--irqchip user), and QEMU beside it (pc with
 # the bzImage, microvm with the vmlinux). Ratios: QEMU/wisp per path and what
 # host-side unpacking saves.
 #
