@@ -605,9 +605,15 @@ static void test_real_debian_kernel(void **state)
 {
     (void)state;
     static const char *const candidates[] = {
-        "/tmp/wisp-linux/bzImage", "~/.cache/wisp/nested-kvm/vmlinuz", NULL,
+        "~/.cache/wisp/debian-kernels/amd64/vmlinuz", "~/.cache/wisp/nested-kvm/vmlinuz", NULL,
     };
+    char named[4096];
+    const char *kernels = getenv("WISP_DEBIAN_KERNELS"); /* scripts/test.sh sets it */
     const char *path = fx_real_file("WISP_TEST_BZIMAGE", candidates);
+    if (kernels && *kernels) {
+        snprintf(named, sizeof named, "%s/amd64/vmlinuz", kernels);
+        path = named;
+    }
     if (!path) {
         print_message("no real bzImage (set WISP_TEST_BZIMAGE, or run the nested-KVM "
                       "runner once to cache Debian's vmlinuz): skipped\n");
@@ -628,11 +634,18 @@ static void test_small_linux_every_method(void **state)
 {
     (void)state;
     const char *home = getenv("HOME");
+    const char *named = getenv("WISP_SMALL_LINUX"); /* scripts/test.sh sets it */
     char pattern[4096];
-    snprintf(pattern, sizeof pattern, "%s/.cache/wisp/small-linux-*/bzImage*",
-             home ? home : "/root");
+    if (named && *named)
+        snprintf(pattern, sizeof pattern, "%s/bzImage*", named);
+    else
+        snprintf(pattern, sizeof pattern, "%s/.cache/wisp/small-linux-*/bzImage*",
+                 home ? home : "/root");
     glob_t g;
     if (glob(pattern, 0, NULL, &g) != 0) {
+        /* Named by the test run: a missing kernel is a failure, not a skip. */
+        if (named && *named)
+            fail_msg("WISP_SMALL_LINUX=%s has no bzImage*", named);
         print_message("no small-linux kernels (scripts/build-small-linux.sh): skipped\n");
         globfree(&g);
         skip();
