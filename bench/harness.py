@@ -211,17 +211,21 @@ def bench_cases(a):
     ]
 
 
-def cmd_bench(a):
-    cases = bench_cases(a)
+def run_and_report(a, cases, title, pairs=BENCH_PAIRS):
+    """Measure cases, print the table (or JSON); 1 if a run failed."""
     try:
         measure(cases, a.runs, a.launcher, a.warmup, a.timeout)
     except RunFailed as e:
         sys.stderr.write(f"bench: {e}")
         return 1
-    title = (f"bench: boot hello, print two lines, exit -- {a.runs} runs each "
-             f"(+{a.warmup} warm-up), interleaved; wall time from spawn to exit")
-    sys.stdout.write(report(cases, a.runs, a.warmup, a.json, title))
+    sys.stdout.write(report(cases, a.runs, a.warmup, a.json, title, pairs))
     return 0
+
+
+def cmd_bench(a):
+    return run_and_report(a, bench_cases(a),
+                          f"bench: boot hello, print two lines, exit -- {a.runs} runs each "
+                          f"(+{a.warmup} warm-up), interleaved; wall time from spawn to exit")
 
 
 # ---- linux: boot-to-init of a real Linux through each entry path ----------
@@ -263,16 +267,10 @@ def linux_cases(a):
 
 
 def cmd_linux(a):
-    cases = linux_cases(a)
-    try:
-        measure(cases, a.runs, a.launcher, a.warmup, a.timeout)
-    except RunFailed as e:
-        sys.stderr.write(f"bench: {e}")
-        return 1
-    title = (f"bench linux: the small Linux from spawn to power-off right after init "
-             f"started -- {a.runs} runs each (+{a.warmup} warm-up), interleaved")
-    sys.stdout.write(report(cases, a.runs, a.warmup, a.json, title, LINUX_PAIRS))
-    return 0
+    return run_and_report(a, linux_cases(a),
+                          f"bench linux: the small Linux from spawn to power-off right after "
+                          f"init started -- {a.runs} runs each (+{a.warmup} warm-up), "
+                          f"interleaved", LINUX_PAIRS)
 
 
 # ---- self-test: the same code on stand-in commands -------------------------

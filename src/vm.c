@@ -15,7 +15,6 @@
 #include "boot/cpuid_probe.h"
 #include "boot/linux_entry.h"
 #include "boot/native_layout.h"
-#include "boot/payload_unpack.h"
 #include "boot/pvh.h"
 #include "clock.h"
 #include "cpuid_policy.h"
@@ -84,26 +83,16 @@ static int detect_boot(struct vm *vm, struct wisp_error *err)
  * own decompressor (slow wherever guest ring-0 code is emulated). */
 static int unpack_bzimage_payload(struct vm *vm, struct wisp_error *err)
 {
-    const char *path = vm->cfg.kernel_path;
-    struct bzimage_info info;
-    if (bzimage_parse(path, vm->kernel_file, vm->kernel_file_size, &info, err) < 0)
-        return -1;
-    if (info.payload_length == 0)
-        return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
-                         "%s: boot protocol %u.%02u has no payload fields to unpack; "
-                         "--boot pvh needs protocol 2.08 or newer (or a vmlinux)",
-                         path, info.version >> 8, info.version & 0xFF);
-    const uint8_t *payload = vm->kernel_file + info.kernel_offset + info.payload_offset;
     uint8_t *vmlinux;
     size_t vmlinux_size;
     const char *method = NULL;
     uint64_t start = clock_monotonic_ns();
-    if (linux_payload_unpack(path, payload, info.payload_length, vm->cfg.memory_size, &vmlinux,
-                             &vmlinux_size, &method, err) < 0)
+    if (bzimage_unpack_payload(vm->cfg.kernel_path, vm->kernel_file, vm->kernel_file_size,
+                               vm->cfg.memory_size, &vmlinux, &vmlinux_size, &method, err) < 0)
         return -1;
     if (vm->cfg.debug)
-        fprintf(stderr, "wisp: %s: unpacked the %s payload on the host: %u -> %zu bytes in "
-                        "%.1f ms\n", path, method, info.payload_length, vmlinux_size,
+        fprintf(stderr, "wisp: %s: unpacked the %s payload on the host: %zu bytes in %.1f ms\n",
+                vm->cfg.kernel_path, method, vmlinux_size,
                 (double)(clock_monotonic_ns() - start) / 1e6);
     free(vm->kernel_file);
     vm->kernel_file = vmlinux;

@@ -21,12 +21,18 @@
 #define LINUX_LOW_RAM_END (3ull << 30)
 #define LINUX_HIGH_RAM_BASE (4ull << 30)
 
+/* How much of size bytes of RAM goes below the hole. */
+static uint64_t ram_below_hole(uint64_t size)
+{
+    return size < LINUX_LOW_RAM_END ? size : LINUX_LOW_RAM_END;
+}
+
 int vm_linux_setup_memory(struct vm *vm, struct wisp_error *err)
 {
     uint64_t size = vm->cfg.memory_size;
     if (vm_check_memory_size(size, LINUX_MIN_MEMORY, LINUX_MAX_MEMORY, "Linux", "", err) < 0)
         return -1;
-    uint64_t low = size < LINUX_LOW_RAM_END ? size : LINUX_LOW_RAM_END;
+    uint64_t low = ram_below_hole(size);
     if (guest_memory_add_bank(&vm->memory, "RAM", MEM_BANK_RAM, 0, low, err) < 0)
         return -1;
     if (size == low)
@@ -68,8 +74,7 @@ int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err)
 {
     cmos_rtc_init(&vm->rtc, cmos_rtc_host_time, NULL);
     uint64_t ram = guest_memory_ram_size(&vm->memory);
-    uint64_t low = ram < LINUX_LOW_RAM_END ? ram : LINUX_LOW_RAM_END;
-    cmos_rtc_set_memory(&vm->rtc, low, ram - low);
+    cmos_rtc_set_memory(&vm->rtc, ram_below_hole(ram), ram - ram_below_hole(ram));
     static const struct reset_port_ops reset_ops = { platform_reset };
     reset_port_init(&vm->reset, &reset_ops, vm);
     static const struct acpi_pm_ops pm_ops = { platform_power_off, pm_set_sci, pm_clock };

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "payload_unpack.h"
+
 typedef unsigned long long ull;
 
 #define BAD(...) wisp_fail(err, WISP_EXIT_BAD_KERNEL, __VA_ARGS__)
@@ -150,6 +152,22 @@ int bzimage_parse(const char *path, const uint8_t *file, size_t size,
 }
 
 /* ---- loading ---- */
+
+int bzimage_unpack_payload(const char *path, const uint8_t *file, size_t size,
+                           uint64_t max_size, uint8_t **out, size_t *out_size,
+                           const char **method, struct wisp_error *err)
+{
+    struct bzimage_info info;
+    if (bzimage_parse(path, file, size, &info, err) < 0)
+        return -1;
+    if (info.payload_length == 0)
+        return BAD("%s: boot protocol %u.%02u has no payload fields to unpack; "
+                   "--boot pvh needs protocol 2.08 or newer (or a vmlinux)",
+                   path, info.version >> 8, info.version & 0xFF);
+    /* bzimage_parse checked that the payload lies inside the file. */
+    return linux_payload_unpack(path, file + info.kernel_offset + info.payload_offset,
+                                info.payload_length, max_size, out, out_size, method, err);
+}
 
 static uint64_t align_up(uint64_t x, uint64_t align)
 {

@@ -209,6 +209,15 @@ struct bzimage_info {
 int bzimage_parse(const char *path, const uint8_t *file, size_t size,
                   struct bzimage_info *out, struct wisp_error *err);
 
+/* Unpacks the compressed vmlinux a bzImage carries (payload_offset and
+ * payload_length of the setup header) on the host: *out is a malloc'd ELF
+ * of *out_size bytes, at most max_size; method names the compression
+ * (linux_payload_unpack in payload_unpack.h does the work). Returns 0, or
+ * -1 with one line in err (a protocol before 2.08 has no payload fields). */
+int bzimage_unpack_payload(const char *path, const uint8_t *file, size_t size,
+                           uint64_t max_size, uint8_t **out, size_t *out_size,
+                           const char **method, struct wisp_error *err);
+
 /* Where bzimage_load put things. */
 struct linux_boot_result {
     uint64_t zero_page;        /* ESI/RSI at entry */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/elf_loader.h"
 #include "guest_memory.h"
 
 #define MiB (1ull << 20)
@@ -186,8 +187,8 @@ static inline void fx_show(const char *what, const char *message)
                          needles_[n_]);                                                \
     } while (0)
 
-/* A real bzImage, if this machine has one: $WISP_TEST_BZIMAGE,
- * /tmp/wisp-linux/bzImage, or the nested-KVM runner's Debian kernel. */
+/* A real kernel file, if this machine has one: $env, else the first of
+ * candidates that exists ("~/" is $HOME). */
 static inline const char *fx_real_file(const char *env, const char *const *candidates)
 {
     static char path[4096];
@@ -208,6 +209,34 @@ static inline const char *fx_real_file(const char *env, const char *const *candi
         }
     }
     return NULL;
+}
+
+/* Debian's bzImage for the real-kernel tests: $WISP_TEST_BZIMAGE, the one
+ * scripts/test.sh fetched ($WISP_DEBIAN_KERNELS: then it must be there),
+ * or a cached one; NULL if none. */
+static inline const char *fx_debian_bzimage(void)
+{
+    static char named[4096];
+    const char *kernels = getenv("WISP_DEBIAN_KERNELS");
+    if (kernels && *kernels && !getenv("WISP_TEST_BZIMAGE")) {
+        snprintf(named, sizeof named, "%s/amd64/vmlinuz", kernels);
+        return named;
+    }
+    static const char *const candidates[] = {
+        "~/.cache/wisp/debian-kernels/amd64/vmlinuz", "~/.cache/wisp/nested-kvm/vmlinuz", NULL,
+    };
+    return fx_real_file("WISP_TEST_BZIMAGE", candidates);
+}
+
+/* The bytes of a real kernel file (malloc'd); the test fails if they
+ * cannot be read. */
+static inline uint8_t *fx_read_real_file(const char *path, size_t *size)
+{
+    uint8_t *file;
+    struct wisp_error err = { 0 };
+    if (elf_read_file(path, &file, size, &err) != 0)
+        fail_msg("%s", err.message);
+    return file;
 }
 
 #endif

@@ -526,20 +526,15 @@ static void test_reject_ram_below_1mib(void **state)
 static void test_real_bzimage(void **state)
 {
     (void)state;
-    static const char *const candidates[] = {
-        "/tmp/wisp-linux/bzImage", "~/.cache/wisp/nested-kvm/vmlinuz", NULL,
-    };
-    const char *path = fx_real_file("WISP_TEST_BZIMAGE", candidates);
+    const char *path = fx_debian_bzimage();
     if (!path) {
-        print_message("no real bzImage (set WISP_TEST_BZIMAGE, or run the nested-KVM "
-                      "runner once to cache Debian's vmlinuz): skipped\n");
+        print_message("no real bzImage (set WISP_TEST_BZIMAGE, or run "
+                      "scripts/fetch-debian-kernels.sh): skipped\n");
         skip();
     }
-    uint8_t *file;
     size_t size;
+    uint8_t *file = fx_read_real_file(path, &size);
     struct wisp_error err = { 0 };
-    if (elf_read_file(path, &file, &size, &err) != 0)
-        fail_msg("%s", err.message);
     struct bzimage_info info;
     if (bzimage_parse(path, file, size, &info, &err) != 0)
         fail_msg("%s", err.message);

@@ -372,6 +372,32 @@ static void test_lz4_concatenated_streams(void **state)
 
 /* ---- payloads refused before unpacking ---- */
 
+/* bzimage_unpack_payload finds the payload through the setup header. */
+static void test_bzimage_payload_is_found_through_the_setup_header(void **state)
+{
+    (void)state;
+    static struct fx_bzimage k;
+    fx_make_bzimage(&k);
+    uint8_t *out = (uint8_t *)1;
+    size_t out_size = 1;
+    struct wisp_error err = { 0 };
+    /* The synthetic kernel's payload is a byte pattern: no known magic. */
+    assert_int_equal(bzimage_unpack_payload("bz", k.bytes, k.size, 64 * MiB, &out, &out_size,
+                                            NULL, &err), -1);
+    fx_assert_message(&err, "bz", "unknown format", "starts with 07 14 21");
+    assert_null(out);
+    fx_put32(&k, 0x24C, 0); /* payload_length: nothing to unpack */
+    err = (struct wisp_error){ 0 };
+    assert_int_equal(bzimage_unpack_payload("bz", k.bytes, k.size, 64 * MiB, &out, &out_size,
+                                            NULL, &err), -1);
+    fx_assert_message(&err, "bz", "no payload fields", "2.08");
+    fx_put16(&k, 0x1FE, 0); /* not a bzImage at all: the parser's error */
+    err = (struct wisp_error){ 0 };
+    assert_int_equal(bzimage_unpack_payload("bz", k.bytes, k.size, 64 * MiB, &out, &out_size,
+                                            NULL, &err), -1);
+    fx_assert_message(&err, "bz", "0xAA55");
+}
+
 static void test_too_short(void **state)
 {
     (void)state;
@@ -578,45 +604,27 @@ static void test_lz4_stray_bytes(void **state)
 
 /* ---- real kernels ---- */
 
-/* The payload of a bzImage file, and what it unpacks to. */
+/* What a bzImage file's payload unpacks to. */
 static void unpack_bzimage(const char *path, uint8_t **out, size_t *out_size,
                            const char **method)
 {
-    uint8_t *file;
     size_t size;
+    uint8_t *file = fx_read_real_file(path, &size);
     struct wisp_error err = { 0 };
-    if (elf_read_file(path, &file, &size, &err) != 0)
-        fail_msg("%s", err.message);
-    struct bzimage_info info;
-    if (bzimage_parse(path, file, size, &info, &err) != 0)
-        fail_msg("%s", err.message);
-    uint64_t at = info.kernel_offset + info.payload_offset;
-    assert_true(info.payload_length > 0);
-    assert_true(at + info.payload_length <= size);
-    if (linux_payload_unpack(path, file + at, info.payload_length, 3 * GiB, out, out_size,
-                             method, &err) != 0)
+    if (bzimage_unpack_payload(path, file, size, 3 * GiB, out, out_size, method, &err) != 0)
         fail_msg("%s", err.message);
     assert_memory_equal(*out, "\177ELF", 4);
-    print_message("%s: %s, %u -> %zu bytes\n", path, *method, info.payload_length, *out_size);
+    print_message("%s: %s, %zu -> %zu bytes\n", path, *method, size, *out_size);
     free(file);
 }
 
 static void test_real_debian_kernel(void **state)
 {
     (void)state;
-    static const char *const candidates[] = {
-        "~/.cache/wisp/debian-kernels/amd64/vmlinuz", "~/.cache/wisp/nested-kvm/vmlinuz", NULL,
-    };
-    char named[4096];
-    const char *kernels = getenv("WISP_DEBIAN_KERNELS"); /* scripts/test.sh sets it */
-    const char *path = fx_real_file("WISP_TEST_BZIMAGE", candidates);
-    if (kernels && *kernels) {
-        snprintf(named, sizeof named, "%s/amd64/vmlinuz", kernels);
-        path = named;
-    }
+    const char *path = fx_debian_bzimage();
     if (!path) {
-        print_message("no real bzImage (set WISP_TEST_BZIMAGE, or run the nested-KVM "
-                      "runner once to cache Debian's vmlinuz): skipped\n");
+        print_message("no real bzImage (set WISP_TEST_BZIMAGE, or run "
+                      "scripts/fetch-debian-kernels.sh): skipped\n");
         skip();
     }
     uint8_t *out;
@@ -670,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_gzip_with_appended_size),
         cmocka_unit_test(test_lz4_several_blocks),
         cmocka_unit_test(test_lz4_concatenated_streams),
+        cmocka_unit_test(test_bzimage_payload_is_found_through_the_setup_header),
         cmocka_unit_test(test_too_short),
         cmocka_unit_test(test_unknown_magic),
         cmocka_unit_test(test_lzo_refused),

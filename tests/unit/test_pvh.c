@@ -388,11 +388,9 @@ static void test_real_vmlinux(void **state)
                       "runner once to cache Debian's): skipped\n");
         skip();
     }
-    uint8_t *file;
     size_t size;
+    uint8_t *file = fx_read_real_file(path, &size);
     struct wisp_error err = { 0 };
-    if (elf_read_file(path, &file, &size, &err) != 0)
-        fail_msg("%s", err.message);
     uint32_t entry;
     int found = pvh_find_entry(path, file, size, &entry, &err);
     if (found < 0)
