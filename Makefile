@@ -71,10 +71,10 @@ sanitize:
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" KVM_RUNNER="$(KVM_RUNNER)" unit integration
 
 fuzz: $(BUILD)/fuzz/fuzz_elf_loader
-$(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/guest_memory.c src/error.c src/os/os_posix.c
+$(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
-	    tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/guest_memory.c src/error.c src/os/os_posix.c
+	    tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
 
 # A short fuzzing run from the committed seeds (new inputs go to a scratch
 # directory): keeps the target building and the seeds passing.

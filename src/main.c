@@ -16,7 +16,7 @@
 #endif
 
 #include "hv/hvcalls_command.h"
-#include "vm.h"
+#include "vmm/vm.h"
 
 #ifndef WISP_VERSION
 #define WISP_VERSION "0.1.0"

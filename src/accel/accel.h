@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "core/error.h"
 
 /* Values of WHV_RUN_VP_EXIT_REASON. */
 enum accel_exit_reason {

@@ -53,8 +53,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
-#include "../guest_memory.h"
+#include "core/error.h"
+#include "core/guest_memory.h"
 
 /* Where a PC BIOS keeps the RSDP; Linux scans it on 16-byte boundaries. */
 #define ACPI_BIOS_AREA_BASE 0xE0000ull

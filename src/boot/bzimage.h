@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
-#include "../guest_memory.h"
+#include "core/error.h"
+#include "core/guest_memory.h"
 #include "linux_layout.h"
 
 /* ---- the setup header (file offset 0x1F1, zero-page offset 0x1F1) ---- */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "elf64.h"
-#include "os/os.h"
+#include "core/os.h"
 
 typedef unsigned long long ull;
 

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "guest_memory.h"
+#include "core/error.h"
+#include "core/guest_memory.h"
 
 #define ELF_MAX_PHNUM          128           /* more program headers is not a kernel */
 #define ELF_MAX_LOAD_SEGMENTS  32            /* non-empty PT_LOAD segments */

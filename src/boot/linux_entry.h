@@ -20,9 +20,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../accel/accel.h"
-#include "../error.h"
-#include "../guest_memory.h"
+#include "accel/accel.h"
+#include "core/error.h"
+#include "core/guest_memory.h"
 #include "bzimage.h"
 
 #define LINUX_BOOT_CS 0x10 /* __BOOT_CS */

@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
-#include "../guest_memory.h"
+#include "core/error.h"
+#include "core/guest_memory.h"
 
 #define LINUX_GDT_ADDR         0x00500ull
 #define LINUX_PVH_INFO_ADDR    0x06000ull /* struct hvm_start_info */

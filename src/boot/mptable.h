@@ -39,8 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
-#include "../guest_memory.h"
+#include "core/error.h"
+#include "core/guest_memory.h"
 
 #define MPTABLE_BIOS_BASE 0xF0000ull
 #define MPTABLE_BIOS_SIZE 0x10000ull

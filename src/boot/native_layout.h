@@ -10,8 +10,8 @@
 
 #include <wisp/guest.h>
 
-#include "../accel/accel.h"
-#include "../guest_memory.h"
+#include "accel/accel.h"
+#include "core/guest_memory.h"
 #include "elf_loader.h"
 
 /* Smallest RAM that holds the boot area, arena and heap backing. */

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "../guest_memory.h"
+#include "core/guest_memory.h"
 
 #define PTE_PRESENT   (1ull << 0)
 #define PTE_WRITABLE  (1ull << 1)

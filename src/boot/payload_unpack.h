@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "core/error.h"
 
 /* Unpacks payload (payload_size bytes, trailer included; path names the
  * file in messages) into a malloc'd buffer the caller frees: *out, exactly

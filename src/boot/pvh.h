@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../accel/accel.h"
-#include "../error.h"
-#include "../guest_memory.h"
+#include "accel/accel.h"
+#include "core/error.h"
+#include "core/guest_memory.h"
 #include "elf_loader.h"
 #include "linux_layout.h"
 

@@ -38,12 +38,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "error.h"
-#include "dev/ioapic.h"
-#include "dev/lapic.h"
-#include "dev/pic8259.h"
-#include "dev/pit8254.h"
+#include "core/bus.h"
+#include "core/error.h"
+#include "ioapic.h"
+#include "lapic.h"
+#include "pic8259.h"
+#include "pit8254.h"
 
 #define IRQCHIP_USER_PIT_IRQ 0
 /* The I/O APIC's ID: after the CPUs' (one), as the firmware tables say. */

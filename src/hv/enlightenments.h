@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../accel/accel.h"
-#include "../guest_memory.h"
+#include "accel/accel.h"
+#include "core/guest_memory.h"
 
 /* The hypercall page's code is `out %al, $0xE6; ret`. */
 #define HV_WISP_HYPERCALL_PORT 0xE6

@@ -2,7 +2,7 @@
  * hvcall_table.c - the Hyper-V hypercall table, generated at compile time
  * from the header constants so that codes and names cannot drift apart.
  */
-#include "hv/hvcall_table.h"
+#include "hvcall_table.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /*
  * hvcalls_command.c - "wisp hvcalls [CODE|NAME|--csv]".
  */
-#include "hv/hvcalls_command.h"
+#include "hvcalls_command.h"
 
 #include <string.h>
 
-#include "hv/hvcall_table.h"
+#include "hvcall_table.h"
 
 #define HVCALLS_MAX_MATCHES 8
 

@@ -16,7 +16,7 @@
 
 #include "boot/elf64.h"
 #include "boot/elf_loader.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 #include "wisp/guest.h"
 
 #define RAM_SIZE (64ull << 20)

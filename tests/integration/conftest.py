@@ -11,7 +11,7 @@ BUILD = Path(os.environ.get("WISP_BUILD", ROOT / "build"))
 WISP = BUILD / "wisp"
 GUESTS = BUILD / "guests"
 
-# wisp's own exit statuses (src/error.h, README)
+# wisp's own exit statuses (src/core/error.h, README)
 EXIT_USAGE = 120
 EXIT_BAD_KERNEL = 121
 EXIT_NO_ACCEL = 122

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "boot/elf_loader.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)

@@ -22,7 +22,7 @@
 #include "dev/acpi_pm.h"
 #include "dev/cmos_rtc.h"
 #include "dev/reset_port.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 
 #define RAM_SIZE 0x100000ull
 #define AREA ACPI_BIOS_AREA_BASE

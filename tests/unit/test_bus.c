@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "bus.h"
+#include "core/bus.h"
 
 /* A fake device that remembers its last access and answers reads with a
  * recognisable pattern. */

@@ -10,7 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "console.h"
+#include "host/console.h"
 
 #define CA "\x01"
 

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "console.h"
+#include "host/console.h"
 
 static double now_ms(void)
 {

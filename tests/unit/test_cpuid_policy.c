@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "cpuid_policy.h"
+#include "vmm/cpuid_policy.h"
 
 #define SIG ACCEL_CPUID_FLAG_SIGNIFICANT_INDEX
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "emulation_fallback.h"
+#include "vmm/emulation_fallback.h"
 
 static void expect(const uint8_t *bytes, unsigned n, enum emulation_action action,
                    unsigned length)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 
 #define KiB 0x400ull
 #define MiB 0x100000ull

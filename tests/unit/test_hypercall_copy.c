@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "guest_memory.h"
-#include "hypercall.h"
+#include "core/guest_memory.h"
+#include "vmm/hypercall.h"
 
 #define PAGE      0x1000ull
 #define RAM_SIZE  0x100000ull /* 1 MiB at 0 */

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "bus.h"
+#include "core/bus.h"
 #include "dev/irqchip_user.h"
 
 #define MS 1000000ull

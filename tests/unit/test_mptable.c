@@ -16,7 +16,7 @@
 
 #include "boot/acpi_tables.h"
 #include "boot/mptable.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 
 #define RAM_SIZE 0x100000ull
 #define FILL 0xCC

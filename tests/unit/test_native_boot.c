@@ -17,7 +17,7 @@
 #include "boot/elf64.h"
 #include "boot/native_layout.h"
 #include "boot/page_tables.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 #include "wisp/guest.h"
 
 #define MiB 0x100000ull

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "screenshot.h"
+#include "host/screenshot.h"
 
 struct fixture {
     char dir[64];

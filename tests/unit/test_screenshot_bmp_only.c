@@ -5,7 +5,7 @@
  * file behind, .bmp must work as usual.
  */
 #define WISP_HAVE_LIBPNG 0
-#include "../../src/screenshot.c"
+#include "host/screenshot.c"
 
 #include <setjmp.h>
 #include <stdarg.h>

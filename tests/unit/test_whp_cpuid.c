@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "accel/winhv_translate.h"
-#include "cpuid_policy.h"
+#include "vmm/cpuid_policy.h"
 
 /* ---- a fake CPU ---- */
 

@@ -1,6 +1,6 @@
 #include "hypercall.h"
 
-#include "clock.h"
+#include "host/clock.h"
 
 
 #include <wisp/guest.h>

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "accel/accel.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 
 struct hypercall_context {
     struct accel_vcpu *vcpu;

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "os/os.h"
+#include "os.h"
 
 #define PAGE_MASK 0xFFFull
 
@@ -99,4 +99,18 @@ uint64_t guest_memory_ram_size(const struct guest_memory *gm)
         if (gm->banks[i].kind == MEM_BANK_RAM)
             total += gm->banks[i].size;
     return total;
+}
+
+int guest_memory_check_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
+                            const char *why_max, struct wisp_error *err)
+{
+    if (size < min || size > max)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "memory size %llu MiB is out of range: the %s boot needs "
+                         "%llu MiB to %llu MiB%s",
+                         (unsigned long long)(size >> 20), boot, (unsigned long long)(min >> 20),
+                         (unsigned long long)(max >> 20), why_max);
+    if (size & 0xFFFFF)
+        return wisp_fail(err, WISP_EXIT_USAGE, "memory size must be a whole number of MiB");
+    return 0;
 }

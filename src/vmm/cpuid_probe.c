@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../cpuid_policy.h"
+#include "cpuid_policy.h"
 
 struct probe_leaf {
     uint32_t leaf, subleaf;

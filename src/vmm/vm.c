@@ -4,6 +4,7 @@
  * ACPI and MP tables first), accelerator, CPUID, devices, registers. One
  * visible place, no constructors.
  */
+#include "irq_routing.h"
 #include "vm_internal.h"
 
 #include <stdlib.h>
@@ -12,13 +13,13 @@
 #include <wisp/guest.h>
 
 #include "boot/bzimage.h"
-#include "boot/cpuid_probe.h"
+#include "cpuid_probe.h"
 #include "boot/linux_entry.h"
 #include "boot/native_layout.h"
 #include "boot/pvh.h"
-#include "clock.h"
+#include "host/clock.h"
 #include "cpuid_policy.h"
-#include "screenshot.h"
+#include "host/screenshot.h"
 
 void vm_config_defaults(struct vm_config *cfg)
 {
@@ -128,27 +129,13 @@ static int read_kernel(struct vm *vm, struct wisp_error *err)
 
 /* ---- memory ---- */
 
-int vm_check_memory_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
-                             const char *why_max, struct wisp_error *err)
-{
-    if (size < min || size > max)
-        return wisp_fail(err, WISP_EXIT_USAGE,
-                         "memory size %llu MiB is out of range: the %s boot needs "
-                         "%llu MiB to %llu MiB%s",
-                         (unsigned long long)(size >> 20), boot, (unsigned long long)(min >> 20),
-                         (unsigned long long)(max >> 20), why_max);
-    if (size & 0xFFFFF)
-        return wisp_fail(err, WISP_EXIT_USAGE, "memory size must be a whole number of MiB");
-    return 0;
-}
-
 static int setup_memory(struct vm *vm, struct wisp_error *err)
 {
     const struct vm_config *cfg = &vm->cfg;
     if (vm_is_linux(vm))
         return vm_linux_setup_memory(vm, err);
-    if (vm_check_memory_size(cfg->memory_size, NATIVE_MIN_MEMORY, NATIVE_MAX_MEMORY, "native", "",
-                          err) < 0)
+    if (guest_memory_check_size(cfg->memory_size, NATIVE_MIN_MEMORY, NATIVE_MAX_MEMORY, "native",
+                                "", err) < 0)
         return -1;
     vm->fb_size = (uint64_t)cfg->fb_width * cfg->fb_height * 4;
     if (cfg->fb_width == 0 || cfg->fb_height == 0 || vm->fb_size > WISP_FRAMEBUFFER_WINDOW)
@@ -232,14 +219,6 @@ static uint64_t irqchip_clock(void *opaque)
 {
     (void)opaque;
     return clock_monotonic_ns();
-}
-
-void vm_set_irq(struct vm *vm, unsigned irq, bool level)
-{
-    if (vm->user_irqchip)
-        irqchip_user_set_irq(&vm->irqchip, irq, level);
-    else
-        accel_vm_set_irq_line(vm->accel, irq, level);
 }
 
 static void com1_set_irq(void *opaque, bool level)

@@ -5,6 +5,7 @@
  * its one visible order.
  */
 
+#include "irq_routing.h"
 #include "vm_internal.h"
 
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "boot/bzimage.h"
 #include "boot/mptable.h"
 #include "boot/pvh.h"
-#include "clock.h"
+#include "host/clock.h"
 /* Linux: RAM from 0 up to the PCI hole, the rest from 4 GiB, as on a PC
  * (the hole holds the I/O APIC and LAPIC at 0xFEC00000+); no framebuffer. */
 #define LINUX_MIN_MEMORY (32ull << 20)
@@ -30,7 +31,7 @@ static uint64_t ram_below_hole(uint64_t size)
 int vm_linux_setup_memory(struct vm *vm, struct wisp_error *err)
 {
     uint64_t size = vm->cfg.memory_size;
-    if (vm_check_memory_size(size, LINUX_MIN_MEMORY, LINUX_MAX_MEMORY, "Linux", "", err) < 0)
+    if (guest_memory_check_size(size, LINUX_MIN_MEMORY, LINUX_MAX_MEMORY, "Linux", "", err) < 0)
         return -1;
     uint64_t low = ram_below_hole(size);
     if (guest_memory_add_bank(&vm->memory, "RAM", MEM_BANK_RAM, 0, low, err) < 0)

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define VM_DEFAULT_MEMORY (512ull << 20)
 #define VM_DEFAULT_FB_WIDTH 1024

@@ -3,9 +3,9 @@
  * header: os_posix.c (Linux) and os_windows.c (Windows) implement it. Code
  * that only needs these stays free of #ifdef _WIN32.
  *
- * The console's raw mode and input (console_posix.c, console_windows.c) and
- * the run-loop ticker (ticker_posix.c, ticker_windows.c), the clock
- * (clock_posix.c, clock_windows.c) are split the same way
+ * The console's raw mode and input (host/console_posix.c, console_windows.c) and
+ * the run-loop ticker (host/ticker_*.c), the clock
+ * (host/clock_*.c) are split the same way
  * behind their own headers, console.h and ticker.h.
  *
  * Failures return -1 or NULL with errno set, so callers can report them

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "accel/accel.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 
 void crash_report_registers(FILE *out, struct accel_vcpu *vcpu);
 

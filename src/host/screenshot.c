@@ -14,7 +14,7 @@
 #include <setjmp.h>
 #endif
 
-#include "os/os.h"
+#include "core/os.h"
 
 enum image_format { FORMAT_NONE, FORMAT_PNG, FORMAT_BMP };
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "console.h"
+#include "host/console.h"
 #include "dev/uart16550.h"
 
 #define SERIAL_CONSOLE_BUFFER 256

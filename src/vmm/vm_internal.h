@@ -6,13 +6,13 @@
 #include "boot/bzimage.h"
 #include "boot/elf_loader.h"
 #include "boot/pvh.h"
-#include "bus.h"
+#include "core/bus.h"
 #include "dev/acpi_pm.h"
 #include "dev/cmos_rtc.h"
 #include "dev/irqchip_user.h"
 #include "dev/reset_port.h"
 #include "dev/uart16550.h"
-#include "guest_memory.h"
+#include "core/guest_memory.h"
 #include "hv/enlightenments.h"
 #include "serial_console.h"
 #include "vm.h"
@@ -68,16 +68,10 @@ static inline bool vm_is_linux(const struct vm *vm)
     return vm->boot == VM_BOOT_PVH || vm->boot == VM_BOOT_BZIMAGE;
 }
 
-int vm_check_memory_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
-                         const char *why_max, struct wisp_error *err);
-
 /* vm_linux.c: the Linux boot's steps of vm_create(). */
 int vm_linux_setup_memory(struct vm *vm, struct wisp_error *err);
 int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err);
 int vm_linux_load_kernel(struct vm *vm, struct wisp_error *err);
-
-/* Raises or lowers a legacy IRQ line, wherever the interrupt controllers are. */
-void vm_set_irq(struct vm *vm, unsigned irq, bool level);
 
 /* The framebuffer as characters, for --ascii. */
 void vm_print_ascii_preview(struct vm *vm, FILE *out);

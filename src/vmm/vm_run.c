@@ -10,13 +10,13 @@
 
 #include <wisp/guest.h>
 
-#include "boot/cpuid_probe.h"
-#include "clock.h"
+#include "cpuid_probe.h"
+#include "host/clock.h"
 #include "crash_report.h"
 #include "emulation_fallback.h"
 #include "hypercall.h"
-#include "screenshot.h"
-#include "ticker.h"
+#include "host/screenshot.h"
+#include "host/ticker.h"
 
 #define RFLAGS_IF (1ull << 9)
 

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../accel/accel.h"
-#include "../guest_memory.h"
+#include "accel/accel.h"
+#include "core/guest_memory.h"
 
 #define CPUID_PROBE_CODE_ADDR   0xC000ull /* free RAM below the boot info */
 #define CPUID_PROBE_RESULT_ADDR 0xC800ull

@@ -58,4 +58,9 @@ bool guest_memory_fill(struct guest_memory *gm, uint64_t gpa, uint8_t byte, uint
 /* Bytes of RAM (framebuffer banks excluded). */
 uint64_t guest_memory_ram_size(const struct guest_memory *gm);
 
+/* Checks a requested RAM size against what a boot protocol allows (MiB
+ * granular); the message names the boot and why the limit exists. */
+int guest_memory_check_size(uint64_t size, uint64_t min, uint64_t max, const char *boot,
+                            const char *why_max, struct wisp_error *err);
+
 #endif

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* PNG needs libpng, which builds for Windows do not have (Debian packages
  * no libpng for mingw-w64): there screenshots are BMP only. The build may
