@@ -2,7 +2,9 @@
 # Run a command where /dev/kvm works, on a host that has none.
 #
 #   scripts/nested-kvm.sh [--workdir DIR] [--cpus N] [--mem SIZE] [--verbose]
-#                         [--retries N] [--hang-timeout SECONDS] -- COMMAND ARGS...
+#                         [--retries N] [--hang-timeout SECONDS] [--stall-log DIR]
+#                         [--accel TCG-OPTIONS] [--cpu MODEL] [--append KERNEL-ARGS]
+#                         [--module-params 'MODULE PARAM=VALUE...'] -- COMMAND ARGS...
 #
 # Boots a Debian kernel in QEMU with pure software emulation (TCG) of a CPU
 # that has AMD SVM with nested paging, loads kvm_amd there, and runs COMMAND
@@ -29,6 +31,13 @@ retries=0
 hang_timeout=0
 mem=2G
 verbose=0
+stall_log=${TMPDIR:-/tmp}/nested-kvm-stalls
+accel=tcg
+cpu_model=max
+extra_append=
+module_params=()
+# Everything but the command, for a retry in a fresh VM.
+options=()
 
 usage() {
     sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
@@ -37,12 +46,21 @@ usage() {
 
 while [ $# -gt 0 ]; do
     case $1 in
+    --verbose | --) ;;
+    *) [ $# -ge 2 ] || usage; options+=("$1" "$2") ;;
+    esac
+    case $1 in
     --workdir) workdir=$2; shift 2 ;;
     --cpus) cpus=$2; shift 2 ;;
     --retries) retries=$2; shift 2 ;;
     --hang-timeout) hang_timeout=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
-    --verbose) verbose=1; shift ;;
+    --verbose) verbose=1; options+=(--verbose); shift ;;
+    --stall-log) stall_log=$2; shift 2 ;;
+    --accel) accel=$2; shift 2 ;;
+    --cpu) cpu_model=$2; shift 2 ;;
+    --append) extra_append=$2; shift 2 ;;
+    --module-params) module_params+=("$2"); shift 2 ;;
     --) shift; break ;;
     *) usage ;;
     esac
@@ -203,6 +221,12 @@ trap 'exit 143' TERM
 # The control share carries the script to run and brings back the status.
 mkdir "$run/ctl"
 printf '%s\n' "$workdir" >"$run/ctl/workdir"
+# Module parameters travel as modprobe takes them, on the kernel command
+# line (name.param=value); the VM's init hands them to insmod.
+for m in "${module_params[@]}"; do
+    name=${m%% *}
+    for p in ${m#* }; do extra_append+=" $name.$p"; done
+done
 {
     # Our exported environment, minus what describes this shell or host.
     for v in $(compgen -e); do
@@ -253,10 +277,12 @@ kernel=$cache/vmlinuz
 # with nested paging, which kvm_amd needs.  -nodefaults drops the VGA,
 # NIC and option ROMs that only slow the boot down.
 qemu-system-x86_64 \
-    -accel tcg -cpu max -smp "$cpus" -m "$mem" \
+    -accel "$accel" -cpu "$cpu_model" -smp "$cpus" -m "$mem" \
+    -name nested-kvm,debug-threads=on \
     -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$kernel" -initrd "$cache/initramfs.cpio.gz" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off sysrq_always_enabled $extra_append" \
+    -monitor unix:"$run/monitor",server=on,wait=off \
     -chardev file,id=console,path="$console" -serial chardev:console \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$workdir",mount_tag=work,security_model=none,multidevs=remap \
@@ -268,6 +294,31 @@ qemu-system-x86_64 \
     -device virtserialport,bus=vser.0,chardev=stderr,name=stderr \
     </dev/null &
 qemu_pid=$!
+
+# What a stalled VM was doing, recorded before it is stopped: CPU time of
+# each QEMU thread over two seconds (spinning or asleep), where each vCPU
+# is (RIP, halted or not), and the VM kernel's own backtraces (sysrq l and
+# w through the emulated keyboard, console loglevel raised first).
+diagnose_stall() {
+    local t before after
+    echo "== nested-kvm stall diagnostics, $(date -u +%FT%TZ)"
+    declare -A before=()
+    for t in /proc/"$qemu_pid"/task/*; do
+        before[$t]=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)
+    done
+    sleep 2
+    echo "QEMU threads, CPU ticks used in 2 s (100 = one core busy):"
+    for t in /proc/"$qemu_pid"/task/*; do
+        after=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null) || continue
+        echo "  $(cat "$t/comm" 2>/dev/null): $((after - ${before[$t]:-0}))"
+    done
+    python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info cpus" "info registers -a" 2>&1
+    sleep 1
+    python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info registers -a" \
+        "sendkey alt-sysrq-7" "sendkey alt-sysrq-l" "sendkey alt-sysrq-w" 2>&1
+    sleep 8
+}
+
 # TCG's emulated SVM can wedge the VM's kernel for good (both CPUs in soft
 # lockup, seen about once in a dozen runs with -smp 2): a lockup lasting
 # over 100 s is a hang, not a slow host, so stop the VM instead of hanging CI.
@@ -280,6 +331,7 @@ qemu_pid=$!
         if grep -Eq 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$run/console.log" 2>/dev/null; then
             echo "nested-kvm: the VM's kernel is hung (soft lockup); stopping it" >&2
             touch "$run/hung"
+            diagnose_stall >"$run/diagnostics.log" 2>&1
             kill "$qemu_pid"
             break
         fi
@@ -297,6 +349,7 @@ qemu_pid=$!
         if [ "$hang_timeout" -gt 0 ] && [ "$quiet" -ge "$hang_timeout" ]; then
             echo "nested-kvm: no output for ${hang_timeout} s; taking the VM as hung and stopping it" >&2
             touch "$run/hung"
+            diagnose_stall >"$run/diagnostics.log" 2>&1
             kill "$qemu_pid"
             break
         fi
@@ -320,15 +373,31 @@ out_pid='' err_pid='' tee_pid=''
 if [ -s "$run/ctl/status" ]; then
     exit "$(cat "$run/ctl/status")"
 fi
+if [ -e "$run/hung" ]; then
+    # Keep the evidence of every stall; the summary goes to stderr.
+    mkdir -p "$stall_log"
+    saved=$(mktemp -d "$stall_log/stall.$(date -u +%Y%m%dT%H%M%S).XXXX")
+    cp "$run/console.log" "$run/diagnostics.log" "$saved/" 2>/dev/null || true
+    {
+        echo "nested-kvm: stall evidence kept in $saved"
+        sed -n '/^QEMU threads/,/^(qemu)/p' "$run/diagnostics.log" 2>/dev/null | sed '$d'
+        grep -E 'RIP=|HLT=' "$run/diagnostics.log" 2>/dev/null | head -n 8
+        echo "nested-kvm: the VM's console, last lines:"
+        tail -n 25 "$run/console.log"
+    } >&2
+    echo "NESTED-KVM-STALL" >&2
+fi
 if [ -e "$run/hung" ] && [ "$retries" -gt 0 ]; then
     echo "nested-kvm: running the command again in a fresh VM ($retries retries left)" >&2
     cleanup
     trap - EXIT
-    extra=()
-    [ "$verbose" = 1 ] && extra+=(--verbose)
-    exec "$0" --workdir "$workdir" --cpus "$cpus" --mem "$mem" --retries $((retries - 1)) \
-        --hang-timeout "$hang_timeout" \
-        "${extra[@]}" -- "$@"
+    # The options of this run again, with one retry fewer.
+    rest=()
+    for ((i = 0; i < ${#options[@]}; i++)); do
+        if [ "${options[i]}" = --retries ]; then i=$((i + 1)); continue; fi
+        rest+=("${options[i]}")
+    done
+    exec "$0" "${rest[@]}" --retries $((retries - 1)) -- "$@"
 fi
 echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc); console:" >&2
 tail -n 40 "$run/console.log" >&2

@@ -1,0 +1,139 @@
+#!/bin/bash
+# Measures how often the nested test VM (scripts/nested-kvm.sh) stalls.
+#
+#   scripts/nested-stress.sh [--runs N] [--hang-timeout S] [--linux-only | --native-only]
+#                            [-- NESTED-KVM-OPTIONS...]
+#
+# Boots wisp's test guests one after another in one nested VM: the native
+# guests (hello, timer, Hyper-V, idle, framebuffer; both irqchips) and, when
+# scripts/build-small-linux.sh has built it, the small Linux through the
+# bzImage, PVH and --irqchip user paths with a command typed on the console.
+# A VM that stalls is stopped by nested-kvm.sh's watchdog (its evidence is
+# kept, see --stall-log there) and the next run starts in a fresh VM, until
+# N guest runs have been attempted. Prints each run and a summary: stalls per
+# 100 guest runs, VMs started, and any run where wisp itself misbehaved (wrong
+# exit status, wisp's own timeout): those are wisp bugs, not VM stalls.
+#
+# Options after -- go to nested-kvm.sh (e.g. --cpus 1, --accel tcg,thread=single,
+# --module-params 'kvm_amd vgif=0'), so one setting can be measured against another.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --- inside the VM: run guests FIRST..LAST of the rotation ----------------------
+
+# label | expected exit status | wisp arguments (the Linux ones take the
+# kernel directory and the initramfs from the environment)
+rotation() {
+    cat <<'EOF'
+hello/kernel|0|run --irqchip kernel build/guests/hello.elf
+hello/user|0|run --irqchip user build/guests/hello.elf
+timer/kernel|0|run --irqchip kernel --idle-exit 0 build/guests/timer.elf
+timer/user|0|run --irqchip user --idle-exit 0 build/guests/timer.elf
+hyperv/kernel|0|run --hyperv --irqchip kernel build/guests/hyperv.elf
+hyperv/user|0|run --hyperv --irqchip user build/guests/hyperv.elf
+idle/kernel|0|run --irqchip kernel build/guests/idle.elf
+framebuffer|0|run build/guests/framebuffer.elf
+linux/bzimage|0|run --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0_reboot=k_panic=-1 -m 256M
+linux/pvh|0|run --kernel $SMALL/vmlinux --initrd $INITRAMFS --cmdline console=ttyS0_reboot=k_panic=-1 -m 256M
+linux/user-irqchip|0|run --irqchip user --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0_reboot=k_panic=-1 -m 256M
+EOF
+}
+
+inner() {
+    local first=$1 last=$2 filter=$3 i=0 label status args n
+    mapfile -t runs < <(rotation | grep -E "$filter")
+    n=${#runs[@]}
+    for ((i = first; i <= last; i++)); do
+        IFS='|' read -r label status args <<<"${runs[i % n]}"
+        args=${args//\$SMALL/$SMALL}
+        args=${args//\$INITRAMFS/$INITRAMFS}
+        local input=/dev/null
+        if [[ $label == linux/* ]]; then
+            input=$(mktemp)
+            echo 'echo stress-$((6*7))' >"$input"
+        fi
+        echo "stress: start $i $label"
+        local t0 rc out
+        t0=$(date +%s.%N)
+        out=$(mktemp)
+        # wisp's own timeout first, then a hard one: a hung wisp is a
+        # wisp failure here, never mistaken for a stalled VM.
+        # shellcheck disable=SC2086  # args are words
+        rc=0
+        timeout -s KILL 100 build/wisp ${args//_/ } --timeout 90 <"$input" >"$out" 2>&1 || rc=$?
+        local took
+        took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+        if [ "$rc" = "$status" ] && { [[ $label != linux/* ]] || grep -q stress-42 "$out"; }; then
+            echo "stress: done $i $label ok ${took}s"
+        else
+            echo "stress: done $i $label FAIL status=$rc ${took}s"
+            tail -n 15 "$out" | sed 's/^/stress:   | /'
+        fi
+        rm -f "$out"
+        [ "$input" = /dev/null ] || rm -f "$input"
+    done
+}
+
+if [ "${1:-}" = --inner ]; then
+    inner "$2" "$3" "$4"
+    exit 0
+fi
+
+# --- outside: start VMs until N runs were attempted ------------------------------
+
+runs=110
+hang_timeout=120
+filter=.
+while [ $# -gt 0 ]; do
+    case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --hang-timeout) hang_timeout=$2; shift 2 ;;
+    --linux-only) filter='^linux/'; shift ;;
+    --native-only) filter='^[^l]'; shift ;;
+    --) shift; break ;;
+    *) sed -n '2,/^set /s/^# \{0,1\}//p' "$0" | sed '$d' >&2; exit 2 ;;
+    esac
+done
+
+make -s all
+SMALL=
+INITRAMFS=$PWD/build/initramfs.cpio.gz
+if [ "$filter" != '^[^l]' ]; then
+    SMALL=$(scripts/build-small-linux.sh)  # built once per machine, then cached
+    scripts/build-initramfs.sh "$INITRAMFS"
+fi
+export SMALL INITRAMFS
+
+log=$(mktemp -d "${TMPDIR:-/tmp}/nested-stress.XXXXXX")
+next=0 vms=0 stalls=0 start=$(date +%s)
+stalled_in=()
+while [ "$next" -lt "$runs" ]; do
+    vms=$((vms + 1))
+    rc=0
+    scripts/nested-kvm.sh --hang-timeout "$hang_timeout" "$@" -- \
+        scripts/nested-stress.sh --inner "$next" "$((runs - 1))" "$filter" \
+        > >(tee "$log/vm$vms.out") 2> >(tee "$log/vm$vms.err" >&2) || rc=$?
+    sleep 0.5  # let the tees finish
+    done_runs=$(grep -c '^stress: done' "$log/vm$vms.out" || true)
+    last_start=$(grep '^stress: start' "$log/vm$vms.out" | tail -n1 || true)
+    if grep -q NESTED-KVM-STALL "$log/vm$vms.err"; then
+        stalls=$((stalls + 1))
+        # The run that was going on counts as attempted.
+        stalled_in+=("${last_start#stress: start }")
+        next=$((next + done_runs + 1))
+    elif [ "$rc" != 0 ]; then
+        echo "nested-stress: the VM failed without a stall (status $rc); stopping" >&2
+        break
+    else
+        next=$((next + done_runs))
+    fi
+done
+
+fails=$(cat "$log"/vm*.out | grep -c '^stress: done .* FAIL' || true)
+oks=$(cat "$log"/vm*.out | grep -c '^stress: done .* ok' || true)
+echo
+echo "nested-stress: $next guest runs attempted in $vms VM(s), $(( $(date +%s) - start )) s"
+echo "nested-stress: $oks ok, $fails wisp failures, $stalls VM stalls" \
+    "($(awk -v s="$stalls" -v n="$next" 'BEGIN { printf "%.1f", n ? 100 * s / n : 0 }') per 100 runs)"
+for s in "${stalled_in[@]}"; do echo "nested-stress:   stalled during run $s"; done
+echo "nested-stress: per-run output in $log"
