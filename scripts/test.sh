@@ -17,7 +17,19 @@ runner=
 if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     && [ "${WISP_NESTED:-1}" != 0 ]; then
     echo "wisp: /dev/kvm is not usable here; guest tests run under scripts/nested-kvm.sh"
-    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 150 --"
+    # The watchdog waits longer than any one test may take (the Makefile's
+    # TEST_TIMEOUT, 120 s): only a VM that stalls is stopped and retried.
+    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 180 --"
+    # Every stall leaves its evidence here; the summary counts them.
+    NESTED_KVM_STALL_LOG=$(mktemp -d "${TMPDIR:-/tmp}/wisp-test-stalls.XXXXXX")
+    export NESTED_KVM_STALL_LOG
+    report_stalls() {
+        local n
+        n=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'stall.*' | wc -l)
+        echo "wisp: nested VM stalls in this run: $n (each one stopped and its command rerun;" \
+            "evidence in $NESTED_KVM_STALL_LOG)"
+    }
+    trap report_stalls EXIT
 fi
 
 make -s all
