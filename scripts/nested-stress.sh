@@ -2,7 +2,7 @@
 # Measures how often the nested test VM (scripts/nested-kvm.sh) stalls.
 #
 #   scripts/nested-stress.sh [--runs N] [--hang-timeout S] [--linux-only | --native-only]
-#                            [-- NESTED-KVM-OPTIONS...]
+#                            [--small-linux DIR] [-- NESTED-KVM-OPTIONS...]
 #
 # Boots wisp's test guests one after another in one nested VM: the native
 # guests (hello, timer, Hyper-V, idle, framebuffer; both irqchips) and, when
@@ -86,22 +86,24 @@ fi
 runs=110
 hang_timeout=120
 filter=.
+SMALL=
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) runs=$2; shift 2 ;;
     --hang-timeout) hang_timeout=$2; shift 2 ;;
     --linux-only) filter='^linux/'; shift ;;
     --native-only) filter='^[^l]'; shift ;;
+    --small-linux) SMALL=$2; shift 2 ;;
     --) shift; break ;;
     *) sed -n '2,/^set /s/^# \{0,1\}//p' "$0" | sed '$d' >&2; exit 2 ;;
     esac
 done
 
 make -s all
-SMALL=
 INITRAMFS=$PWD/build/initramfs.cpio.gz
 if [ "$filter" != '^[^l]' ]; then
-    SMALL=$(scripts/build-small-linux.sh)  # built once per machine, then cached
+    # built once per machine, then cached
+    [ -n "$SMALL" ] || SMALL=$(scripts/build-small-linux.sh)
     scripts/build-initramfs.sh "$INITRAMFS"
 fi
 export SMALL INITRAMFS
