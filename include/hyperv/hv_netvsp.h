@@ -72,25 +72,25 @@
     X(NvspMessage1TypeRevokeSendBuffer, 106, "guest")                         \
     X(NvspMessage1TypeSendRNDISPacket, 107, "both")                           \
     X(NvspMessage1TypeSendRNDISPacketComplete, 108, "both")                   \
-    X(NvspMessage2TypeSendChimneyDelegatedBuffer, 109, "")               \
-    X(NvspMessage2TypeSendChimneyDelegatedBufferComplete, 110, "")        \
-    X(NvspMessage2TypeRevokeChimneyDelegatedBuffer, 111, "")             \
-    X(NvspMessage2TypeResumeChimneyRXIndication, 112, "")                \
-    X(NvspMessage2TypeTerminateChimney, 113, "")                         \
-    X(NvspMessage2TypeTerminateChimneyComplete, 114, "")                  \
-    X(NvspMessage2TypeIndicateChimneyEvent, 115, "")                      \
-    X(NvspMessage2TypeSendChimneyPacket, 116, "")                        \
-    X(NvspMessage2TypeSendChimneyPacketComplete, 117, "")                 \
-    X(NvspMessage2TypePostChimneyRecvRequest, 118, "")                   \
-    X(NvspMessage2TypePostChimneyRecvRequestComplete, 119, "")            \
-    X(NvspMessage2TypeAllocateReceiveBuffer, 120, "")                    \
-    X(NvspMessage2TypeAllocateReceiveBufferComplete, 121, "")             \
-    X(NvspMessage2TypeFreeReceiveBuffer, 122, "")                        \
-    X(NvspMessage2TypeSendVmqRndisPacket, 123, "")                        \
-    X(NvspMessage2TypeSendVmqRndisPacketComplete, 124, "")               \
+    X(NvspMessage2TypeSendChimneyDelegatedBuffer, 109, "")                    \
+    X(NvspMessage2TypeSendChimneyDelegatedBufferComplete, 110, "")            \
+    X(NvspMessage2TypeRevokeChimneyDelegatedBuffer, 111, "")                  \
+    X(NvspMessage2TypeResumeChimneyRXIndication, 112, "")                     \
+    X(NvspMessage2TypeTerminateChimney, 113, "")                              \
+    X(NvspMessage2TypeTerminateChimneyComplete, 114, "")                      \
+    X(NvspMessage2TypeIndicateChimneyEvent, 115, "")                          \
+    X(NvspMessage2TypeSendChimneyPacket, 116, "")                             \
+    X(NvspMessage2TypeSendChimneyPacketComplete, 117, "")                     \
+    X(NvspMessage2TypePostChimneyRecvRequest, 118, "")                        \
+    X(NvspMessage2TypePostChimneyRecvRequestComplete, 119, "")                \
+    X(NvspMessage2TypeAllocateReceiveBuffer, 120, "")                         \
+    X(NvspMessage2TypeAllocateReceiveBufferComplete, 121, "")                 \
+    X(NvspMessage2TypeFreeReceiveBuffer, 122, "")                             \
+    X(NvspMessage2TypeSendVmqRndisPacket, 123, "")                            \
+    X(NvspMessage2TypeSendVmqRndisPacketComplete, 124, "")                    \
     X(NvspMessage2TypeSendNdisConfig, 125, "guest")                           \
-    X(NvspMessage2TypeAllocateChimneyHandle, 126, "")                    \
-    X(NvspMessage2TypeAllocateChimneyHandleComplete, 127, "")             \
+    X(NvspMessage2TypeAllocateChimneyHandle, 126, "")                         \
+    X(NvspMessage2TypeAllocateChimneyHandleComplete, 127, "")                 \
     X(NvspMessage4TypeSendVFAssociation, 128, "host")                         \
     X(NvspMessage4TypeSwitchDataPath, 129, "guest")                           \
     X(NvspMessage4TypeUplinkConnectStateDeprecated, 130, "host")              \
@@ -98,7 +98,7 @@
     X(NvspMessage5TypeOidQueryExComplete, 132, "host")                        \
     X(NvspMessage5TypeSubChannel, 133, "guest")                               \
     X(NvspMessage5TypeSendIndirectionTable, 134, "host")                      \
-    X(NvspMessage6TypePdApi, 135, "")                                     \
+    X(NvspMessage6TypePdApi, 135, "")                                         \
     X(NvspMessage6TypePdPostBatch, 136, "")
 
 #define NVSP_ENUM_ENTRY_(name, value, sender) name = value,
@@ -362,7 +362,7 @@ HV_ASSERT_SIZE(NVSP_MESSAGE, 4 + NVSP_MESSAGE_BODY_SIZE);
 HV_ASSERT_OFFSET(NVSP_MESSAGE, Body, 4);
 
 #define NVSP_CHECK_(name, major, minor)                                       \
-    HV_STATIC_ASSERT((name) == NVSP_PROTOCOL_VERSION(major, minor),          \
+    HV_STATIC_ASSERT((name) == NVSP_PROTOCOL_VERSION(major, minor),           \
                      name##_matches_list);
 NVSP_PROTOCOL_VERSION_LIST(NVSP_CHECK_)
 #undef NVSP_CHECK_

@@ -47,16 +47,16 @@
  * down.  Features tied to a version are noted where they are defined.
  */
 #define VMBUS_VERSION_LIST(X)                                                 \
-    X(VMBUS_VERSION_V1, 0, 13, "Windows Server 2008")                        \
-    X(VMBUS_VERSION_WIN7, 1, 1, "Windows 7, Windows Server 2008 R2")          \
-    X(VMBUS_VERSION_WIN8, 2, 4, "Windows 8, Windows Server 2012")             \
-    X(VMBUS_VERSION_WIN8_1, 3, 0, "Windows 8.1, Windows Server 2012 R2")      \
-    X(VMBUS_VERSION_WIN10, 4, 0, "Windows 10, Windows Server 2016")           \
+    X(VMBUS_VERSION_V1, 0, 13, "Windows Server 2008")                         \
+    X(VMBUS_VERSION_WIN7, 1, 1, "Windows 7 / Windows Server 2008 R2")         \
+    X(VMBUS_VERSION_WIN8, 2, 4, "Windows 8 / Windows Server 2012")            \
+    X(VMBUS_VERSION_WIN8_1, 3, 0, "Windows 8.1 / Windows Server 2012 R2")     \
+    X(VMBUS_VERSION_WIN10, 4, 0, "Windows 10 / Windows Server 2016")          \
     X(VMBUS_VERSION_WIN10RS3_0, 4, 1, "Windows 10 version 1709 (RS3)")        \
-    X(VMBUS_VERSION_WIN10RS3_1, 5, 0, "Windows 10 version 1709 (RS3), later builds") \
+    X(VMBUS_VERSION_WIN10RS3_1, 5, 0, "Windows 10 version 1709 (RS3) later builds") \
     X(VMBUS_VERSION_WIN10RS4, 5, 1, "Windows 10 version 1803 (RS4)")          \
-    X(VMBUS_VERSION_WIN10RS5, 5, 2, "Windows 10 version 1809, Windows Server 2019 (RS5)") \
-    X(VMBUS_VERSION_IRON, 5, 3, "Windows Server 2022, Windows 11 (Iron)")     \
+    X(VMBUS_VERSION_WIN10RS5, 5, 2, "Windows 10 version 1809 / Windows Server 2019 (RS5)") \
+    X(VMBUS_VERSION_IRON, 5, 3, "Windows Server 2022 / Windows 11 (Iron)")    \
     X(VMBUS_VERSION_COPPER, 6, 0, "Windows hosts after Windows Server 2022 (Copper)")
 
 #define VMBUS_VERSION_V1 VMBUS_MAKE_VERSION(0, 13)
@@ -72,7 +72,7 @@
 #define VMBUS_VERSION_COPPER VMBUS_MAKE_VERSION(6, 0)
 
 #define VMBUS_VERSION_CHECK_(name, major, minor, release)                     \
-    HV_STATIC_ASSERT((name) == VMBUS_MAKE_VERSION(major, minor),             \
+    HV_STATIC_ASSERT((name) == VMBUS_MAKE_VERSION(major, minor),              \
                      name##_matches_list);
 VMBUS_VERSION_LIST(VMBUS_VERSION_CHECK_)
 #undef VMBUS_VERSION_CHECK_

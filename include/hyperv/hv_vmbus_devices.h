@@ -100,24 +100,24 @@
  *       { VMBUS_DEVICE_CLASS_LIST(ROW) };
  */
 #define VMBUS_DEVICE_CLASS_LIST(X)                                            \
-    X(VMBUS_CLASS_HEARTBEAT, "heartbeat", "Heartbeat integration service")   \
+    X(VMBUS_CLASS_HEARTBEAT, "heartbeat", "Heartbeat integration service")    \
     X(VMBUS_CLASS_SHUTDOWN, "shutdown", "Guest shutdown integration service") \
     X(VMBUS_CLASS_TIMESYNC, "timesync", "Time synchronization integration service") \
-    X(VMBUS_CLASS_KVP, "kvp", "Key-value pair exchange integration service") \
+    X(VMBUS_CLASS_KVP, "kvp", "Key-value pair exchange integration service")  \
     X(VMBUS_CLASS_VSS, "vss", "Volume shadow copy (backup) integration service") \
     X(VMBUS_CLASS_FCOPY, "fcopy", "Guest services (file copy) integration service") \
     X(VMBUS_CLASS_RDV, "rdv", "Remote desktop virtualization integration service") \
-    X(VMBUS_CLASS_SYNTHVID, "synthvid", "Synthetic video")                   \
-    X(VMBUS_CLASS_KEYBOARD, "keyboard", "Synthetic keyboard")                \
-    X(VMBUS_CLASS_MOUSE, "mouse", "Synthetic mouse (HID)")                   \
-    X(VMBUS_CLASS_SCSI, "scsi", "Synthetic SCSI controller")                 \
-    X(VMBUS_CLASS_IDE, "ide", "Synthetic IDE accelerator")                   \
-    X(VMBUS_CLASS_SYNTHFC, "synthfc", "Synthetic Fibre Channel adapter")     \
-    X(VMBUS_CLASS_NETWORK, "network", "Synthetic network adapter")           \
-    X(VMBUS_CLASS_ND, "nd", "NetworkDirect (RDMA) adapter")                  \
-    X(VMBUS_CLASS_PCIE, "pcie", "PCI Express pass-through")                  \
+    X(VMBUS_CLASS_SYNTHVID, "synthvid", "Synthetic video")                    \
+    X(VMBUS_CLASS_KEYBOARD, "keyboard", "Synthetic keyboard")                 \
+    X(VMBUS_CLASS_MOUSE, "mouse", "Synthetic mouse (HID)")                    \
+    X(VMBUS_CLASS_SCSI, "scsi", "Synthetic SCSI controller")                  \
+    X(VMBUS_CLASS_IDE, "ide", "Synthetic IDE accelerator")                    \
+    X(VMBUS_CLASS_SYNTHFC, "synthfc", "Synthetic Fibre Channel adapter")      \
+    X(VMBUS_CLASS_NETWORK, "network", "Synthetic network adapter")            \
+    X(VMBUS_CLASS_ND, "nd", "NetworkDirect (RDMA) adapter")                   \
+    X(VMBUS_CLASS_PCIE, "pcie", "PCI Express pass-through")                   \
     X(VMBUS_CLASS_DYNAMIC_MEMORY, "dynamic-memory", "Dynamic memory (balloon)") \
-    X(VMBUS_CLASS_AVMA1, "avma1", "Automatic virtual machine activation")    \
+    X(VMBUS_CLASS_AVMA1, "avma1", "Automatic virtual machine activation")     \
     X(VMBUS_CLASS_AVMA2, "avma2", "Automatic virtual machine activation (inherited activation)") \
     X(VMBUS_CLASS_IMC, "imc", "Initial machine configuration")
 
