@@ -471,7 +471,7 @@ static void test_device_protocol_numbers(void **state)
     p.Payload.VmSrb.DataIn = VMSCSI_DATA_IN;
     p.Payload.VmSrb.DataTransferLength = 4096;
     p.Payload.VmSrb.Buffer.Cdb[0] = 0x28;
-    p.Payload.VmSrb.SrbFlags = SRB_FLAGS_DATA_IN;
+    p.Payload.VmSrb.SrbFlags = VMSCSI_SRB_FLAGS_DATA_IN;
     memcpy(b, &p, sizeof(b));
     assert_int_equal(b[0], 3);
     assert_int_equal(b[4], 1);
@@ -487,8 +487,8 @@ static void test_device_protocol_numbers(void **state)
     assert_int_equal(VSTOR_PACKET_SIZE_REVISION_1,
                      offsetof(VSTOR_PACKET, Payload) +
                          VMSCSI_REQUEST_SIZE_REVISION_1);
-    assert_int_equal(SRB_STATUS(SRB_STATUS_SUCCESS | SRB_STATUS_AUTOSENSE_VALID),
-                     SRB_STATUS_SUCCESS);
+    assert_int_equal(VMSCSI_SRB_STATUS(VMSCSI_SRB_STATUS_SUCCESS | VMSCSI_SRB_STATUS_AUTOSENSE_VALID),
+                     VMSCSI_SRB_STATUS_SUCCESS);
 
     /* RNDIS completions are their requests with the high bit set. */
     assert_int_equal(REMOTE_NDIS_QUERY_MSG | REMOTE_NDIS_COMPLETION,
