@@ -5,8 +5,8 @@
  * NVSP is a thin layer: it sets the channel up and carries RNDIS messages
  * (hv_rndis.h), which do the real work.  The guest
  *   sends Init (its protocol version range) -> InitComplete (status),
- *   sends its NDIS version (version 1 messages on),
- *   sends NDIS configuration (MTU, capabilities) for version 2 and later,
+ *   sends its NDIS configuration (MTU, capabilities) from version 2 on,
+ *   sends its NDIS version,
  *   shares a receive buffer (a GPADL) -> SendReceiveBufferComplete
  *     (the host's division of it into sections),
  *   shares a send buffer -> SendSendBufferComplete (section size),

@@ -22,10 +22,11 @@
  * Signalling: the writer interrupts the reader after a write only if the
  * ring was empty before it and the reader's InterruptMask is 0.  A
  * writer that finds too little room may set PendingSendSize (in the
- * ring it writes to) to the free space it needs; a reader that sees
- * FeatureBits.SupportsPendingSendSize in that ring then interrupts the
- * writer once a read takes the free space from below PendingSendSize to
- * at least it.
+ * ring it writes to) to the size of the write it waits to make; a reader
+ * that sees FeatureBits.SupportsPendingSendSize in that ring then
+ * interrupts the writer once a read takes the free space from
+ * PendingSendSize or less to more than it (a write of N bytes needs more
+ * than N free).
  *
  * Names follow Microsoft's (VMRCB, VMPACKET_DESCRIPTOR, VmbusPacketType
  * ...); all layouts are naturally aligned and asserted.
@@ -117,22 +118,23 @@ static HV_INLINE uint32_t vmbus_ring_advance(uint32_t index, uint32_t n,
 
 /*
  * After a read moved the free space from free_before to free_after: does
- * the writer, who asked for pending_send_size free bytes, need an
- * interrupt now?  (Zero pending_send_size means nobody is waiting.)
+ * the writer, waiting to write pending_send_size bytes, need an interrupt
+ * now?  (Zero pending_send_size means nobody is waiting.)
  */
 static HV_INLINE int vmbus_ring_pending_send_satisfied(
     uint32_t pending_send_size, uint32_t free_before, uint32_t free_after)
 {
-    return pending_send_size != 0 && free_before < pending_send_size &&
-           free_after >= pending_send_size;
+    return pending_send_size != 0 && free_before <= pending_send_size &&
+           free_after > pending_send_size;
 }
 
 /* ---- packets -------------------------------------------------------------- */
 
 /*
- * X(name, value).  Of these, guests and hosts exchange in-band data,
- * data with transfer pages, data with GPA-direct ranges and completions;
- * the rest are defined by the format but not sent by today's hosts.
+ * X(name, value).  The devices in these headers use in-band data, data
+ * with transfer pages (netvsc receive), data with GPA-direct ranges
+ * (storvsc, netvsc send) and completions; the other types are part of
+ * the packet format but not used by them.
  */
 #define VMBUS_PACKET_TYPE_LIST(X)                                             \
     X(VmbusPacketTypeInvalid, 0x0)                                            \

@@ -182,13 +182,14 @@ static void test_ring_pending_send_size(void **state)
     (void)state;
     /* Nobody waiting. */
     assert_false(vmbus_ring_pending_send_satisfied(0, 100, 4000));
-    /* The read crosses the threshold. */
+    /* The read crosses the threshold: a 512-byte write needs 513 free. */
     assert_true(vmbus_ring_pending_send_satisfied(512, 100, 600));
-    assert_true(vmbus_ring_pending_send_satisfied(512, 511, 512));
+    assert_true(vmbus_ring_pending_send_satisfied(512, 512, 513));
     /* Not enough yet. */
-    assert_false(vmbus_ring_pending_send_satisfied(512, 100, 511));
+    assert_false(vmbus_ring_pending_send_satisfied(512, 100, 512));
+    assert_false(vmbus_ring_pending_send_satisfied(512, 511, 512));
     /* Already had enough before: the writer was told, or did not wait. */
-    assert_false(vmbus_ring_pending_send_satisfied(512, 512, 4096));
+    assert_false(vmbus_ring_pending_send_satisfied(512, 513, 4096));
 }
 
 static void test_packet_sizes(void **state)
