@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit tests (among them the VMBus
 # headers against Linux's Hyper-V driver sources, fetched once and cached
-# by scripts/fetch-linux-hv-headers.sh), the Hyper-V header compile matrix, the integration tests on real guests (among them the small
+# by scripts/fetch-linux-hv-headers.sh), the Hyper-V header compile matrix,
+# the integration tests on real guests (among them the small
 # Linux, built from Debian's linux-source the first time: ~8 minutes, and
 # Debian's stock kernels), then the unit and integration tests again under
 # ASan/UBSan, and the Windows cross-build. Installs missing packages first.
