@@ -102,6 +102,7 @@ install: $(BUILD)/wisp
 	mkdir -p $(DESTDIR)$(PREFIX)/include
 	cp -r include/hyperv include/wisp $(DESTDIR)$(PREFIX)/include/
 	install -D -m 644 data/hyperv/hypercalls.csv $(DESTDIR)$(PREFIX)/share/wisp/hypercalls.csv
+	install -D -m 644 data/hyperv/vmbus.csv $(DESTDIR)$(PREFIX)/share/wisp/vmbus.csv
 	mkdir -p $(DESTDIR)$(PREFIX)/share/pkgconfig
 	sed 's|@PREFIX@|$(PREFIX)|g' data/hyperv/hyperv-headers.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/hyperv-headers.pc
 

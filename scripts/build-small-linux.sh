@@ -62,6 +62,8 @@ dpkg-deb --fsys-tarfile "$work"/"$source_package"_*.deb \
 log "unpacking the source"
 tar -xJf "$work"/usr/src/linux-source-*.tar.xz -C "$work"
 tree=$(echo "$work"/linux-source-*/)
+# The same tree holds the sources the VMBus header test reads: keep them.
+"$here/fetch-linux-hv-headers.sh" --from-tree "$tree" >/dev/null || true
 
 jobs=$(nproc)
 kmake() { make -C "$tree" -s -j"$jobs" "$@" >&2; }

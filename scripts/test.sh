@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: unit tests, the Hyper-V header
-# compile matrix, the integration tests on real guests (among them the small
+# Builds everything and runs every test: unit tests (among them the VMBus
+# headers against Linux's Hyper-V driver sources, fetched once and cached
+# by scripts/fetch-linux-hv-headers.sh), the Hyper-V header compile matrix,
+# the integration tests on real guests (among them the small
 # Linux, built from Debian's linux-source the first time: ~8 minutes, and
 # Debian's stock kernels), then the unit and integration tests again under
 # ASan/UBSan, and the Windows cross-build. Installs missing packages first.
@@ -36,7 +38,11 @@ make -s all
 # The Linux guests, built or fetched once per machine and cached.
 WISP_SMALL_LINUX=$(scripts/build-small-linux.sh)
 WISP_DEBIAN_KERNELS=$(scripts/fetch-debian-kernels.sh)
-export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS
+# Linux's Hyper-V driver sources, for the VMBus header cross-check
+# (tests/unit/test_vmbus_linux.c); here a missing source is a failure.
+WISP_LINUX_SOURCE=$(scripts/fetch-linux-hv-headers.sh)
+WISP_REQUIRE_LINUX_SOURCE=1
+export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS WISP_LINUX_SOURCE WISP_REQUIRE_LINUX_SOURCE
 scripts/build-windows.sh   # wisp.exe with mingw-w64, -Werror, WHP imports checked
 make -s check KVM_RUNNER="$runner"
 make -s sanitize KVM_RUNNER="$runner"
