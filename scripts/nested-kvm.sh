@@ -4,7 +4,7 @@
 #   scripts/nested-kvm.sh [--workdir DIR] [--cpus N] [--mem SIZE] [--verbose]
 #                         [--retries N] [--hang-timeout SECONDS] [--stall-log DIR]
 #                         [--accel TCG-OPTIONS] [--cpu MODEL] [--append KERNEL-ARGS]
-#                         [--qemu BINARY] [--qemu-args 'ARGS...']
+#                         [--qemu BINARY] [--qemu-args 'ARGS...'] [--no-keeper]
 #                         [--module-params 'MODULE PARAM=VALUE...'] -- COMMAND ARGS...
 #
 # Boots a Debian kernel in QEMU with pure software emulation (TCG) of a CPU
@@ -39,6 +39,7 @@ extra_append=
 module_params=()
 qemu=qemu-system-x86_64
 qemu_args=
+keeper=1
 # Everything but the command, for a retry in a fresh VM.
 options=()
 
@@ -50,6 +51,7 @@ usage() {
 while [ $# -gt 0 ]; do
     case $1 in
     --verbose | --) ;;
+    --no-keeper) options+=(--no-keeper) ;;
     *) [ $# -ge 2 ] || usage; options+=("$1" "$2") ;;
     esac
     case $1 in
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
     --append) extra_append=$2; shift 2 ;;
     --qemu) qemu=$2; shift 2 ;;
     --qemu-args) qemu_args=$2; shift 2 ;;
+    --no-keeper) keeper=0; shift ;;
     --module-params) module_params+=("$2"); shift 2 ;;
     --) shift; break ;;
     *) usage ;;
@@ -194,6 +197,11 @@ mkdir -p "$cache"
 (
     # Parallel runs share the cache; build it once.
     flock 9
+    if [ "$keeper" = 1 ] && { [ ! -x "$cache/kvm-keeper" ] ||
+        [ "$here/nested-kvm/kvm-keeper.c" -nt "$cache/kvm-keeper" ]; }; then
+        gcc -O2 -Wall -Werror -o "$cache/kvm-keeper.tmp" "$here/nested-kvm/kvm-keeper.c" &&
+            mv "$cache/kvm-keeper.tmp" "$cache/kvm-keeper"
+    fi
     # Refetch when the cache is incomplete or was made for other modules.
     if [ ! -s "$cache/vmlinuz" ] || [ ! -s "$cache/modules/order" ] ||
         [ ! -e "$cache/kernel-version" ] ||
@@ -251,6 +259,20 @@ if [ "$NESTED_KVM_ROOT_RW" != 1 ]; then
     mkdir -p "$HOME"
 fi
 EOF
+    if [ "$keeper" = 1 ]; then
+        # KVM objects held for the whole run, so that no wisp run makes the
+        # VM's kernel patch its scheduler (nested-kvm/kvm-keeper.c says why).
+        printf 'ready=/tmp/nested-kvm-keeper.ready\n'
+        printf '%q "$ready" </dev/null >/dev/null 2>/tmp/nested-kvm-keeper.err &\n' \
+            "$cache/kvm-keeper"
+        cat <<'EOF'
+for _ in $(seq 300); do
+    [ -e "$ready" ] || ! kill -0 $! 2>/dev/null && break
+    sleep 0.1
+done
+[ -e "$ready" ] || echo "nested-kvm: the KVM keeper did not start, runs may stall: $(cat /tmp/nested-kvm-keeper.err)" >&2
+EOF
+    fi
     printf 'cd %q || exit 125\n' "$workdir"
     printf 'exec'
     printf ' %q' "$@"
