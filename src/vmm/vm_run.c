@@ -248,6 +248,8 @@ static enum step platform_request(struct vm *vm, struct vm_result *result)
 {
     if (!vm->platform_stop_requested)
         return STEP_CONTINUE;
+    if (vm->platform_stop == VM_STOP_DEBUG_EXIT)
+        return stop(result, VM_STOP_DEBUG_EXIT, vm->debug_exit_status);
     return vm->platform_stop == VM_STOP_POWER_OFF ? powered_off(result) : rebooted(result);
 }
 
