@@ -356,6 +356,20 @@ static unsigned build_map(const struct guest_memory *gm, const struct kboot_para
     n = carve(r, n, 0, PAGE, (uint64_t)-1); /* page 0 is never usable */
     n = carve(r, n, kernel_base, kernel_end, LIMINE_MEMMAP_KERNEL_AND_MODULES);
     n = carve(r, n, reclaim_base, reclaim_end, LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE);
+    /* Usable and reclaimable entries are whole pages (the protocol says
+     * so): the EBDA's page loses its usable head. */
+    for (unsigned i = 0; i < n; i++)
+        if (r[i].type == LIMINE_MEMMAP_USABLE || r[i].type == LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE) {
+            r[i].base = align_up(r[i].base, PAGE);
+            r[i].end &= ~(PAGE - 1);
+            if (r[i].end < r[i].base)
+                r[i].end = r[i].base;
+        }
+    unsigned kept = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (r[i].end > r[i].base)
+            r[kept++] = r[i];
+    n = kept;
     if (params->fb.kind == KBOOT_FB_RGB && n < MAP_MAX)
         r[n++] = (struct region){ params->fb.addr,
                                   params->fb.addr + (uint64_t)params->fb.pitch * params->fb.height,
