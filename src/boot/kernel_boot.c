@@ -109,3 +109,13 @@ char *kboot_module_string(const struct kboot_module *m)
         snprintf(s, n, "%s%s%s", m->path, args ? " " : "", args ? args : "");
     return s;
 }
+
+void kboot_write_bios_data_area(struct guest_memory *gm)
+{
+    const uint16_t com1 = 0x3F8, ebda_segment = (uint16_t)(LINUX_EBDA_ADDR >> 4);
+    const uint16_t base_kib = (uint16_t)(LINUX_EBDA_ADDR >> 10), ebda_kib = 1;
+    guest_memory_write(gm, 0x400, &com1, 2);
+    guest_memory_write(gm, 0x40E, &ebda_segment, 2);
+    guest_memory_write(gm, 0x413, &base_kib, 2);
+    guest_memory_write(gm, LINUX_EBDA_ADDR, &ebda_kib, 2);
+}

@@ -118,6 +118,12 @@ int kboot_place_modules(struct guest_memory *gm, const struct boot_e820_entry *m
 unsigned kboot_memory_map(const struct guest_memory *gm, struct boot_e820_entry *out,
                           unsigned max);
 
+/* The BIOS data area words a PC BIOS leaves behind and some kernels read
+ * (Xen places its trampoline below the EBDA it finds there): COM1's base
+ * at 0x400, the EBDA's segment at 0x40E (0x9FC0), the base memory size in
+ * KiB at 0x413 (639), and the EBDA's own size word (1 KiB). */
+void kboot_write_bios_data_area(struct guest_memory *gm);
+
 /* The string a Multiboot loader passes with a module, as GRUB and QEMU
  * do: the file name, then its arguments ("initrd.img", "mod.bin arg=1").
  * malloc'd; NULL when the host is out of memory. */

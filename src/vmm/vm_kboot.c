@@ -72,6 +72,7 @@ int vm_kboot_load_kernel(struct vm *vm, struct wisp_error *err)
 {
     if (vm_linux_build_firmware_tables(vm, err) < 0)
         return -1;
+    kboot_write_bios_data_area(&vm->memory);
     struct kboot_module mods[KBOOT_MAX_MODULES];
     uint8_t *bufs[KBOOT_MAX_MODULES] = { 0 };
     unsigned count = 0;
