@@ -5,7 +5,10 @@
  * line, each memory map entry and each module's size, FNV-1a hash and
  * string (the test compares them with the files), draws four quadrants on
  * the framebuffer, checks the ACPI RSDP in the BIOS area, and exits
- * through isa-debug-exit.
+ * through isa-debug-exit. With action=1 on the command line it
+ * powers off through ACPI (SLP_TYP 5 into PM1a_CNT at 0x604, as the FADT
+ * and \_S5 say) instead, with action=2 it resets through 0xCF9: the
+ * tests of --no-shutdown and --no-reboot.
  */
 #include "kb_lib.h"
 
@@ -134,5 +137,14 @@ void kmain(uint32_t magic, const struct mb_info *mb, uint32_t eflags)
     check_modules(mb, kb_cmdline_number(cmdline, "expect_mods", 0));
     check_framebuffer(mb, cmdline);
     check_acpi();
+    uint64_t action = kb_cmdline_number(cmdline, "action", 0);
+    if (action == 1) {
+        kb_printf("powering off\n");
+        __asm__ __volatile__("outw %0, %1" : : "a"((uint16_t)(5u << 10 | 1u << 13)),
+                             "Nd"((uint16_t)0x604));
+    } else if (action == 2) {
+        kb_printf("rebooting\n");
+        kb_outb(0xCF9, 0x06);
+    }
     kb_finish("multiboot1");
 }
