@@ -24,7 +24,8 @@ make -s all
 # The Linux guests, built or fetched once per machine and cached.
 WISP_SMALL_LINUX=$(scripts/build-small-linux.sh)
 WISP_DEBIAN_KERNELS=$(scripts/fetch-debian-kernels.sh)
-export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS
+WISP_KBOOT_KERNELS=$(scripts/fetch-kboot-kernels.sh)   # memtest86+, GRUB Invaders
+export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS WISP_KBOOT_KERNELS
 scripts/build-windows.sh   # wisp.exe with mingw-w64, -Werror, WHP imports checked
 make -s check KVM_RUNNER="$runner"
 make -s sanitize KVM_RUNNER="$runner"
