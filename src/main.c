@@ -295,6 +295,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         case OPT_FRAMEBUFFER:
             if (parse_resolution(optarg, &cfg->fb_width, &cfg->fb_height) < 0)
                 return usage_error("--framebuffer %s: expected WIDTHxHEIGHT, e.g. 1024x768", optarg);
+            cfg->fb_size_given = true;
             break;
         case OPT_IDLE_EXIT:
             if (parse_unsigned(optarg, 1000000000ul, &number) < 0)

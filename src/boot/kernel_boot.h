@@ -80,8 +80,9 @@ struct kboot_fb_request {
 };
 
 /* Answers a kernel's framebuffer request with what the platform has: the
- * linear framebuffer at wisp's resolution (a kernel's preferred width and
- * height are honoured by the caller, before the framebuffer exists). */
+ * linear framebuffer at wisp's resolution (a Multiboot kernel's preferred
+ * width and height become that resolution when --framebuffer is not given:
+ * vm_kboot.c, before the framebuffer exists). */
 struct kboot_framebuffer kboot_answer_framebuffer(const struct kboot_params *params,
                                                   const struct kboot_fb_request *req);
 

@@ -49,6 +49,7 @@ struct vm_config {
     enum vm_irqchip irqchip;
     uint64_t memory_size;
     uint32_t fb_width, fb_height;
+    bool fb_size_given;            /* --framebuffer: a Multiboot kernel's wish does not count */
     const char *cpu_hide;          /* comma-separated feature names, or NULL */
     bool hyperv;                   /* present Hyper-V enlightenments (src/hv/) */
     bool debug;                    /* log every exit to stderr */

@@ -25,8 +25,40 @@
 #define KBOOT_MIN_MEMORY (16ull << 20)
 #define KBOOT_MAX_MEMORY WISP_FRAMEBUFFER_ADDR
 
+/* A Multiboot kernel's preferred framebuffer size (header flag 2 or the
+ * framebuffer tag), taken when --framebuffer was not given and it fits the
+ * window at 32 bits per pixel. A malformed header is left for the loader
+ * to report. */
+static void take_preferred_resolution(struct vm *vm)
+{
+    struct kboot_fb_request req = { 0 };
+    struct wisp_error ignored = { 0 };
+    if (vm->cfg.fb_size_given)
+        return;
+    if (vm->boot == VM_BOOT_MULTIBOOT) {
+        struct multiboot_header h;
+        size_t off;
+        if (multiboot_parse(vm->cfg.kernel_path, vm->kernel_file, vm->kernel_file_size, &h, &off,
+                            &ignored) == 0)
+            req = multiboot_fb_request(&h);
+    } else if (vm->boot == VM_BOOT_MULTIBOOT2) {
+        struct multiboot2_header_info hi;
+        if (multiboot2_parse(vm->cfg.kernel_path, vm->kernel_file, vm->kernel_file_size, &hi,
+                             &ignored) == 0 && hi.has_framebuffer)
+            req = hi.fb;
+    }
+    if (req.text || req.width == 0 || req.height == 0 || req.width > 16384 ||
+        req.height > 16384 || (uint64_t)req.width * req.height * 4 > WISP_FRAMEBUFFER_WINDOW)
+        return;
+    vm->cfg.fb_width = req.width;
+    vm->cfg.fb_height = req.height;
+    if (vm->cfg.debug)
+        fprintf(stderr, "wisp: the kernel asks for a %ux%u framebuffer\n", req.width, req.height);
+}
+
 int vm_kboot_setup_memory(struct vm *vm, struct wisp_error *err)
 {
+    take_preferred_resolution(vm);
     const struct vm_config *cfg = &vm->cfg;
     const char *name = vm->boot == VM_BOOT_LIMINE ? "Limine" : "Multiboot";
     if (guest_memory_check_size(cfg->memory_size, KBOOT_MIN_MEMORY, KBOOT_MAX_MEMORY, name,

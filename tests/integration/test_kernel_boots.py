@@ -151,6 +151,23 @@ def test_explicit_boot_names_and_initrd_as_first_module(tmp_path, modules, name,
     assert f"module 0: {len(initrd.read_bytes())} bytes" in text
 
 
+@needs_kvm
+def test_multiboot2_kernel_chooses_the_resolution(tmp_path):
+    """Without --framebuffer, the framebuffer tag's width and height win."""
+    data = bytearray(kernel("multiboot2.elf").read_bytes())
+    off = mb2_header(data) + 16 + 48  # after the 44-byte information request
+    assert struct.unpack_from("<HHI", data, off) == (5, 0, 20)
+    struct.pack_into("<II", data, off + 8, 640, 480)
+    k = tmp_path / "mb2-640x480.elf"
+    k.write_bytes(bytes(data))
+    log, shot = tmp_path / "d.log", tmp_path / "s.png"
+    r = run_wisp("run", "-m", "64M", "--debugcon", log, "--isa-debug-exit", "--timeout", "60",
+                 "--screenshot", shot, "--cmdline", "expect_mem=64 expect_mods=0 fb_w=640 fb_h=480",
+                 k, timeout=90)
+    assert r.returncode == PASS_STATUS, log.read_text() + r.stderr
+    assert read_image(shot).size == (640, 480)
+
+
 # ---- QEMU's conventions ----
 
 @needs_kvm
