@@ -118,4 +118,18 @@ void kboot_write_bios_data_area(struct guest_memory *gm)
     guest_memory_write(gm, 0x40E, &ebda_segment, 2);
     guest_memory_write(gm, 0x413, &base_kib, 2);
     guest_memory_write(gm, LINUX_EBDA_ADDR, &ebda_kib, 2);
+
+    /* mov ah, 0x86; stc; retf 2 (CF set in the caller's flags), and iret. */
+    static const uint8_t stubs[] = { 0xB4, 0x86, 0xF9, 0xCA, 0x02, 0x00, 0xCF };
+    const uint16_t segment = (uint16_t)((KBOOT_BIOS_STUBS & ~0xFFFFull) >> 4);
+    const uint16_t unsupported = (uint16_t)(KBOOT_BIOS_STUBS & 0xFFFF);
+    const uint16_t iret = (uint16_t)(unsupported + 6);
+    guest_memory_write(gm, KBOOT_BIOS_STUBS, stubs, sizeof stubs);
+    uint16_t ivt[256][2];
+    for (unsigned v = 0; v < 256; v++) {
+        bool hardware = (v >= 0x08 && v <= 0x0F) || (v >= 0x70 && v <= 0x77);
+        ivt[v][0] = hardware ? iret : unsupported;
+        ivt[v][1] = segment;
+    }
+    guest_memory_write(gm, 0, ivt, sizeof ivt);
 }

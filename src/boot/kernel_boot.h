@@ -15,7 +15,8 @@
  *                    map, command lines, module list, loader name
  *   0x9FC00-0x9FFFF  EBDA                         memory map: reserved
  *   0xA0000-0xDFFFF  VGA window, option ROMs       memory map: absent
- *   0xE0000-0xFFFFF  BIOS area: ACPI tables, MP table  memory map: reserved
+ *   0xE0000-0xFFFFF  BIOS area: ACPI tables, MP table, the BIOS-call stubs
+ *                    at 0xFFE00 (kboot_write_bios_data_area)  memory map: reserved
  *   0x100000-        the kernel (at or above 1 MiB), then the modules,
  *                    page-aligned, in the order given
  *   0xC0000000       the framebuffer window (16 MiB, not RAM)
@@ -119,10 +120,16 @@ int kboot_place_modules(struct guest_memory *gm, const struct boot_e820_entry *m
 unsigned kboot_memory_map(const struct guest_memory *gm, struct boot_e820_entry *out,
                           unsigned max);
 
-/* The BIOS data area words a PC BIOS leaves behind and some kernels read
- * (Xen places its trampoline below the EBDA it finds there): COM1's base
- * at 0x400, the EBDA's segment at 0x40E (0x9FC0), the base memory size in
- * KiB at 0x413 (639), and the EBDA's own size word (1 KiB). */
+/* What a PC BIOS leaves behind that kernels booted by a BIOS loader read:
+ * the BIOS data area words (COM1's base at 0x400, the EBDA's segment at
+ * 0x40E = 0x9FC0, the base memory size in KiB at 0x413 = 639: Xen places
+ * its trampoline below that EBDA), the EBDA's own size word (1 KiB), and
+ * an interrupt vector table whose every vector leads to a stub in the BIOS
+ * area (KBOOT_BIOS_STUBS): a real-mode INT for a BIOS service returns
+ * "unsupported" (AH = 0x86, CF set) instead of jumping to 0000:0000, and a
+ * hardware interrupt vector (0x08-0x0F, 0x70-0x77) just returns. wisp has
+ * no BIOS: kernels that ask it for video modes or disks learn that cleanly. */
+#define KBOOT_BIOS_STUBS 0xFFE00ull /* F000:FE00, past the MP table */
 void kboot_write_bios_data_area(struct guest_memory *gm);
 
 /* The string a Multiboot loader passes with a module, as GRUB and QEMU

@@ -229,6 +229,29 @@ static void test_entry_state(void **state)
     assert_int_equal(sregs.apic_base, 0xFEE00900);
 }
 
+static void test_bios_leftovers(void **state)
+{
+    (void)state;
+    kboot_write_bios_data_area(&fx_gm);
+    assert_int_equal(rd16(0x400), 0x3F8);  /* COM1 */
+    assert_int_equal(rd16(0x40E), 0x9FC0); /* EBDA segment */
+    assert_int_equal(rd16(0x413), 639);    /* base memory, KiB */
+    assert_int_equal(rd16(0x9FC00), 1);    /* the EBDA's size, KiB */
+    /* INT 10h (video) and INT 13h (disk): "unsupported" with CF set. */
+    for (unsigned v = 0; v < 256; v++)
+        assert_int_equal(rd16(4 * v + 2), 0xF000);
+    uint64_t int10 = 0xF0000 + rd16(4 * 0x10), int13 = 0xF0000 + rd16(4 * 0x13);
+    assert_int_equal(int10, KBOOT_BIOS_STUBS);
+    assert_int_equal(int13, KBOOT_BIOS_STUBS);
+    assert_int_equal(rd8(int10), 0xB4);     /* mov ah, 0x86 */
+    assert_int_equal(rd8(int10 + 1), 0x86);
+    assert_int_equal(rd8(int10 + 2), 0xF9); /* stc */
+    assert_int_equal(rd8(int10 + 3), 0xCA); /* retf 2 */
+    /* The timer's and the RTC's vectors just return. */
+    assert_int_equal(rd8(0xF0000 + rd16(4 * 0x08)), 0xCF);
+    assert_int_equal(rd8(0xF0000 + rd16(4 * 0x70)), 0xCF);
+}
+
 /* ---- bad headers and layouts ---- */
 
 static void test_reject_bad_checksum(void **state)
@@ -347,6 +370,7 @@ int main(void)
         T(test_elf64_with_32bit_entry),
         T(test_aout_kludge_flat_binary),
         T(test_entry_state),
+        T(test_bios_leftovers),
         T(test_reject_bad_checksum),
         T(test_reject_unknown_required_flag),
         T(test_reject_no_header),
