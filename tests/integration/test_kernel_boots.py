@@ -385,7 +385,7 @@ def test_memtest_bzimage_whose_syssize_rounds_past_the_end_boots(tmp_path):
     memory, which takes 15-30 s where guest memory accesses are emulated
     (the nested test VM); wisp is stopped as soon as that arrives."""
     from conftest import WISP
-    p = subprocess.Popen([str(WISP), "run", "-m", "256M", "--timeout", "150", "--cmdline",
+    p = subprocess.Popen([str(WISP), "run", "-m", "256M", "--timeout", "100", "--cmdline",
                           "console=ttyS0,115200", str(kboot_kernel("memtest86+x64.bin"))],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
