@@ -97,6 +97,10 @@ static int detect_boot(struct vm *vm, struct wisp_error *err)
         return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
                          "%s: not an ELF file, a bzImage or a Multiboot kernel (no magic number "
                          "wisp knows)", path);
+    if (size > 4 && file[4] == 1 /* ELFCLASS32 */)
+        return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
+                         "%s: a 32-bit ELF without a Multiboot 1 or 2 header; wisp boots 32-bit "
+                         "kernels through Multiboot (or a Linux bzImage)", path);
     uint32_t entry;
     struct wisp_error note_err = { 0 };
     /* A malformed ELF goes to the native loader, which names the problem. */

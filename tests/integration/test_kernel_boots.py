@@ -332,6 +332,17 @@ def test_truncated_gzip_kernel(tmp_path):
     assert "cut.elf.gz" in line and "gzip" in line, line
 
 
+def test_elf32_without_a_multiboot_header(tmp_path):
+    data = bytearray(kernel("multiboot1.elf").read_bytes())
+    off = mb1_header(data)
+    data[off:off + 4] = b"\0\0\0\0"
+    bad = tmp_path / "plain32.elf"
+    bad.write_bytes(bytes(data))
+    r = run_wisp("run", bad)
+    assert r.returncode == EXIT_BAD_KERNEL
+    assert "32-bit ELF without a Multiboot 1 or 2 header" in one_line_error(r)
+
+
 def test_wrong_explicit_protocol(tmp_path):
     r = run_wisp("run", "--boot", "multiboot2", kernel("multiboot1.elf"))
     assert r.returncode == EXIT_BAD_KERNEL
