@@ -85,10 +85,29 @@ $(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.
 	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
 	    tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
 
+# The Multiboot 1/2 and Limine loaders: one target each, same sources.
+KBOOT_FUZZERS := fuzz_multiboot fuzz_multiboot2 fuzz_limine
+KBOOT_FUZZ_SOURCES := src/boot/multiboot.c src/boot/multiboot2.c src/boot/limine.c \
+	src/boot/kernel_boot.c src/boot/kernel_image.c src/boot/linux_layout.c src/boot/linux_entry.c \
+	src/boot/acpi_tables.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
+fuzz: $(KBOOT_FUZZERS:%=$(BUILD)/fuzz/%)
+$(KBOOT_FUZZERS:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/kboot_fuzz.h $(KBOOT_FUZZ_SOURCES)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
+	    $< $(KBOOT_FUZZ_SOURCES)
+
 # A short fuzzing run from the committed seeds (new inputs go to a scratch
 # directory): keeps the target building and the seeds passing.
 FUZZ_SECONDS ?= 30
-fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader
+fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader $(KBOOT_FUZZERS:%=$(BUILD)/fuzz/%)
+	@set -e; for f in $(KBOOT_FUZZERS); do \
+	    scratch=$$(mktemp -d); \
+	    if $(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -rss_limit_mb=4096 \
+	            -artifact_prefix=$$scratch/ $$scratch tests/fuzz/corpus/$$f > $$scratch/log 2>&1; then \
+	        echo "fuzz-smoke $$f: $$(grep -o 'number_of_executed_units: *[0-9]*' $$scratch/log) in $(FUZZ_SECONDS) s, no findings"; \
+	        rm -rf $$scratch; \
+	    else tail -40 $$scratch/log; echo "fuzz-smoke $$f: finding kept in $$scratch"; exit 1; fi; \
+	done
 	@scratch=$$(mktemp -d); \
 	if $(BUILD)/fuzz/fuzz_elf_loader -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        -artifact_prefix=$$scratch/ $$scratch tests/fuzz/corpus/elf_loader > $$scratch/log 2>&1; then \

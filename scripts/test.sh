@@ -38,11 +38,13 @@ make -s all
 # The Linux guests, built or fetched once per machine and cached.
 WISP_SMALL_LINUX=$(scripts/build-small-linux.sh)
 WISP_DEBIAN_KERNELS=$(scripts/fetch-debian-kernels.sh)
+WISP_KBOOT_KERNELS=$(scripts/fetch-kboot-kernels.sh)   # memtest86+, GRUB Invaders
 # Linux's Hyper-V driver sources, for the VMBus header cross-check
 # (tests/unit/test_vmbus_linux.c); here a missing source is a failure.
 WISP_LINUX_SOURCE=$(scripts/fetch-linux-hv-headers.sh)
 WISP_REQUIRE_LINUX_SOURCE=1
-export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS WISP_LINUX_SOURCE WISP_REQUIRE_LINUX_SOURCE
+export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS WISP_KBOOT_KERNELS WISP_LINUX_SOURCE \
+    WISP_REQUIRE_LINUX_SOURCE
 scripts/build-windows.sh   # wisp.exe with mingw-w64, -Werror, WHP imports checked
 make -s check KVM_RUNNER="$runner"
 make -s sanitize KVM_RUNNER="$runner"

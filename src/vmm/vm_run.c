@@ -230,15 +230,36 @@ static enum step wait_for_interrupt(struct vm *vm, struct vm_result *result)
     }
 }
 
-static enum step powered_off(struct vm_result *result)
+/* --no-shutdown (QEMU's -no-shutdown): the guest stops running but wisp
+ * stays, answering the console keys (Ctrl-A s, Ctrl-A x), signals and
+ * --timeout, so its screen and console can still be looked at. */
+static enum step paused(struct vm *vm, struct vm_result *result)
+{
+    fprintf(stderr, "wisp: guest stopped; --no-shutdown keeps wisp running (Ctrl-A x, a "
+                    "signal or --timeout ends it)\n");
+    for (;;) {
+        enum step step = service_host(vm, result);
+        if (step != STEP_CONTINUE)
+            return step;
+        serial_console_wait(&vm->console, HALT_POLL_MS);
+    }
+}
+
+static enum step powered_off(struct vm *vm, struct vm_result *result)
 {
     fprintf(stderr, "wisp: guest powered off\n");
+    if (vm->cfg.no_shutdown)
+        return paused(vm, result);
     return stop(result, VM_STOP_POWER_OFF, WISP_EXIT_OK);
 }
 
-static enum step rebooted(struct vm_result *result)
+/* wisp never restarts a guest: a reset ends it, as QEMU's -no-reboot
+ * does (and with --no-shutdown pauses it, as -no-reboot -no-shutdown). */
+static enum step rebooted(struct vm *vm, struct vm_result *result)
 {
     fprintf(stderr, "wisp: guest rebooted\n");
+    if (vm->cfg.no_shutdown)
+        return paused(vm, result);
     return stop(result, VM_STOP_REBOOT, WISP_EXIT_OK);
 }
 
@@ -248,19 +269,22 @@ static enum step platform_request(struct vm *vm, struct vm_result *result)
 {
     if (!vm->platform_stop_requested)
         return STEP_CONTINUE;
-    return vm->platform_stop == VM_STOP_POWER_OFF ? powered_off(result) : rebooted(result);
+    if (vm->platform_stop == VM_STOP_DEBUG_EXIT)
+        return stop(result, VM_STOP_DEBUG_EXIT, vm->debug_exit_status);
+    return vm->platform_stop == VM_STOP_POWER_OFF ? powered_off(vm, result)
+                                                  : rebooted(vm, result);
 }
 
 static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct vm_result *result,
                                struct wisp_error *err)
 {
     if (e->u.raw_code == ACCEL_SHUTDOWN_POWER_OFF)
-        return powered_off(result);
+        return powered_off(vm, result);
     /* Linux's reboot=t resets by triple fault, as kvmtool and Firecracker
      * users expect; for a native kernel, or a Linux that never got far
      * enough to touch a device (a bad entry state), it is a crash. */
     if (vm_is_linux(vm) && vm->kernel_started)
-        return rebooted(result);
+        return rebooted(vm, result);
     /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
      * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */
     bool reset_state = e->rip == 0xFFF0 && e->cs.base == 0xFFFF0000ull;
