@@ -3,6 +3,7 @@
 #
 #   scripts/nested-stress.sh [--runs N] [--hang-timeout S] [--linux-only | --native-only]
 #                            [--small-linux DIR] [-- NESTED-KVM-OPTIONS...]
+#   scripts/nested-stress.sh --vm-churn N [-- NESTED-KVM-OPTIONS...]
 #
 # Boots wisp's test guests one after another in one nested VM: the native
 # guests (hello, timer, Hyper-V, idle, framebuffer; both irqchips) and, when
@@ -15,7 +16,13 @@
 # exit status, wisp's own timeout): those are wisp bugs, not VM stalls.
 #
 # Options after -- go to nested-kvm.sh (e.g. --cpus 1, --accel tcg,thread=single,
-# --module-params 'kvm_amd vgif=0'), so one setting can be measured against another.
+# --module-params 'kvm_amd vgif=0', --no-keeper), so one setting can be
+# measured against another.
+#
+# --vm-churn N reproduces the cause of the stalls on its own: it creates and
+# destroys N empty KVM VMs in a row while two shell loops keep both vCPUs
+# context-switching (nested-kvm/kvm-keeper.c explains why that stalls the
+# VM without the keeper). With the keeper (the default) it must finish.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,12 +88,22 @@ if [ "${1:-}" = --inner ]; then
     exit 0
 fi
 
+# Inside the VM: VM churn with both vCPUs busy scheduling.
+if [ "${1:-}" = --inner-churn ]; then
+    for _ in 1 2; do (while :; do sleep 0.001; done) & done
+    "$2" --churn "$3"
+    status=$?
+    kill $(jobs -p) 2>/dev/null
+    exit $status
+fi
+
 # --- outside: start VMs until N runs were attempted ------------------------------
 
 runs=110
 hang_timeout=120
 filter=.
 SMALL=
+churn=
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -94,10 +111,23 @@ while [ $# -gt 0 ]; do
     --linux-only) filter='^linux/'; shift ;;
     --native-only) filter='^[^l]'; shift ;;
     --small-linux) SMALL=$2; shift 2 ;;
+    --vm-churn) churn=$2; shift 2 ;;
     --) shift; break ;;
     *) sed -n '2,/^set /s/^# \{0,1\}//p' "$0" | sed '$d' >&2; exit 2 ;;
     esac
 done
+
+if [ -n "$churn" ]; then
+    # nested-kvm.sh builds the keeper into its cache; the same binary churns.
+    keeper=${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm/kvm-keeper
+    start=$(date +%s)
+    rc=0
+    scripts/nested-kvm.sh --hang-timeout 90 "$@" -- scripts/nested-stress.sh --inner-churn \
+        "$keeper" "$churn" || rc=$?
+    echo "nested-stress: VM churn of $churn ended with status $rc after $(( $(date +%s) - start )) s" \
+        "($([ "$rc" = 0 ] && echo 'no stall' || echo 'stalled or failed'))"
+    exit "$rc"
+fi
 
 make -s all
 INITRAMFS=$PWD/build/initramfs.cpio.gz

@@ -3,6 +3,8 @@
  * run (scripts/nested-kvm.sh builds this and starts it before the command).
  *
  *     kvm-keeper READY-FILE
+ *     kvm-keeper --churn N      creates and destroys N VMs (the stall's trigger,
+ *                               for scripts/nested-stress.sh --vm-churn)
  *
  * KVM counts some things in static keys, and Linux turns a key's first
  * increment and last decrement into a live rewrite of every place the key
@@ -19,6 +21,8 @@
  * It creates READY-FILE once everything is held, then sleeps.
  */
 #include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +42,30 @@ static int check(int rc, const char *what)
     return rc;
 }
 
+/* Each VM created while no other exists, and destroyed again, flips
+ * preempt_notifier_key both ways: two live patches of the scheduler. */
+static int churn(int kvm, long count)
+{
+    for (long i = 1; i <= count; i++) {
+        close(check(ioctl(kvm, KVM_CREATE_VM, 0), "KVM_CREATE_VM"));
+        if (i % 50 == 0) {
+            printf("kvm-keeper: %ld VMs created and destroyed\n", i);
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: kvm-keeper READY-FILE\n");
+    bool churning = argc == 3 && strcmp(argv[1], "--churn") == 0;
+    if (argc != 2 && !churning) {
+        fprintf(stderr, "usage: kvm-keeper READY-FILE | kvm-keeper --churn N\n");
         return 2;
     }
     int kvm = check(open("/dev/kvm", O_RDWR | O_CLOEXEC), "/dev/kvm");
+    if (churning)
+        return churn(kvm, atol(argv[2]));
 
     /* A VM with KVM's irqchip and one vCPU whose LAPIC stays disabled by
      * software (it never runs, so no guest enables it) and by hardware
