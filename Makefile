@@ -34,9 +34,11 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# A test may add link flags of its own: LDFLAGS_<test name>.
+LDFLAGS_test_kvm_kick := -Wl,--wrap=ioctl,--wrap=mmap,--wrap=munmap
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwisp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libwisp.a -lcmocka $(LDLIBS_WISP)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libwisp.a -lcmocka $(LDLIBS_WISP) $(LDFLAGS_$*)
 
 # Guests are freestanding: their own Makefiles, their own flags.
 guests:

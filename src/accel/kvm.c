@@ -462,10 +462,13 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
 
     int rc = ioctl(vcpu->fd, KVM_RUN, 0);
     int saved_errno = errno;
-    run->immediate_exit = 0;
     vcpu->synced = vcpu->vm->sync_regs_mask != 0 && rc == 0;
     if (rc < 0) {
         if (saved_errno == EINTR || saved_errno == EAGAIN) {
+            /* Only the run a kick cancelled consumes it. A kick that lands
+             * after KVM_RUN returned with an exit stays set and cancels the
+             * next run, so the caller still gets its ACCEL_EXIT_CANCELED. */
+            run->immediate_exit = 0;
             vcpu->synced = false;
             exit->reason = ACCEL_EXIT_CANCELED;
             fill_state(vcpu, exit);
