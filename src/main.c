@@ -48,6 +48,8 @@ static void usage(FILE *out)
 "      --initrd FILE       Linux: the initial RAM disk\n"
 "      --cmdline TEXT      Linux: the kernel command line, e.g. \"console=ttyS0\"\n"
 "      --serial stdio|FILE where COM1 and the print hypercall go (default stdio)\n"
+"      --serial-raw        pass the guest's control characters and escape sequences\n"
+"                          to a terminal as they are (default: shown as ^[ and such)\n"
 "      --screenshot FILE   write the framebuffer when the guest stops (.png or .bmp)\n"
 "      --ascii             print a text preview of the framebuffer when the guest stops\n"
 "      --framebuffer WxH   framebuffer resolution (default 1024x768, BGRA8)\n"
@@ -157,7 +159,7 @@ static int parse_boot(const char *text, enum vm_boot *out)
 enum option_id {
     OPT_KERNEL = 256, OPT_SERIAL, OPT_SCREENSHOT, OPT_ASCII, OPT_FRAMEBUFFER, OPT_IDLE_EXIT,
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
-    OPT_INITRD, OPT_CMDLINE,
+    OPT_INITRD, OPT_CMDLINE, OPT_SERIAL_RAW,
 };
 
 static const struct option run_options[] = {
@@ -168,6 +170,7 @@ static const struct option run_options[] = {
     { "initrd", required_argument, NULL, OPT_INITRD },
     { "cmdline", required_argument, NULL, OPT_CMDLINE },
     { "serial", required_argument, NULL, OPT_SERIAL },
+    { "serial-raw", no_argument, NULL, OPT_SERIAL_RAW },
     { "screenshot", required_argument, NULL, OPT_SCREENSHOT },
     { "ascii", no_argument, NULL, OPT_ASCII },
     { "framebuffer", required_argument, NULL, OPT_FRAMEBUFFER },
@@ -215,6 +218,9 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_SERIAL:
             *serial = optarg;
+            break;
+        case OPT_SERIAL_RAW:
+            cfg->serial_raw = true;
             break;
         case OPT_SCREENSHOT:
             cfg->screenshot_path = optarg;

@@ -313,7 +313,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
     vm->cfg = *cfg;
     vm->user_irqchip = cfg->irqchip == VM_IRQCHIP_USER;
-    serial_console_init(&vm->console, cfg->console_output, cfg->console_input_fd,
+    serial_console_init(&vm->console, cfg->console_output, cfg->serial_raw, cfg->console_input_fd,
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */

@@ -48,6 +48,7 @@ struct vm_config {
     int console_input_fd;          /* host input for COM1, -1 for none */
     bool console_is_terminal;      /* raw mode and Ctrl-A escapes on the input */
     FILE *console_output;          /* COM1 output and the print hypercall */
+    bool serial_raw;               /* no filtering of that output on a terminal */
     const char *screenshot_path;   /* written when the VM stops, or NULL */
     bool ascii_preview;            /* framebuffer preview on stderr at stop */
     const char *accel_device;      /* NULL = the backend's default */

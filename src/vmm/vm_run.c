@@ -5,6 +5,7 @@
  */
 #include "vm_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -384,6 +385,27 @@ static void finish(struct vm *vm)
         vm_print_ascii_preview(vm, stderr);
 }
 
+/* A reader that holds the guest's output up must not hold up a stop. */
+static bool output_should_give_up(void *opaque)
+{
+    struct vm *vm = opaque;
+    return ticker_stop_pending() ||
+           (vm->timeout_at_ns && clock_monotonic_ns() >= vm->timeout_at_ns);
+}
+
+/* Output that cannot be written any more (the reader went away, a full
+ * disk) stops the guest instead of being dropped without a word. */
+static enum step check_output(struct vm *vm, struct wisp_error *err)
+{
+    int e = serial_console_output_error(&vm->console);
+    if (e == 0)
+        return STEP_CONTINUE;
+    errno = e;
+    wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot write the guest's output%s; stopping",
+                    e == EPIPE ? " (its reader went away)" : "");
+    return STEP_FAIL;
+}
+
 int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
 {
     memset(result, 0, sizeof *result);
@@ -391,6 +413,7 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         ? clock_monotonic_ns() + (uint64_t)(vm->cfg.timeout_seconds * 1e9) : 0;
     if (ticker_start(vm->vcpu, err) < 0)
         return -1;
+    serial_console_set_give_up(&vm->console, output_should_give_up, vm);
     serial_console_start(&vm->console);
 
     struct accel_exit exit;
@@ -405,10 +428,14 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         if (vm->cfg.debug)
             log_exit(&exit);
         step = handle_exit(vm, &exit, result, err);
+        if (step == STEP_CONTINUE)
+            step = check_output(vm, err);
     }
 
     ticker_stop();
     serial_console_stop(&vm->console);
+    if (step != STEP_FAIL && check_output(vm, err) == STEP_FAIL)
+        step = STEP_FAIL;
     finish(vm);
     return step == STEP_FAIL ? -1 : 0;
 }
