@@ -122,9 +122,11 @@ struct accel_unsupported {
 };
 
 /* raw_code of an ACCEL_EXIT_UNRECOVERABLE_EXCEPTION that is not a triple
- * fault but the guest's own request to power off (KVM's shutdown system
- * event). */
+ * fault but the guest's own request (KVM's system events): to power off,
+ * to reset, or a crash it reports itself (Hyper-V's crash MSRs). */
 #define ACCEL_SHUTDOWN_POWER_OFF 1
+#define ACCEL_SHUTDOWN_RESET     2
+#define ACCEL_SHUTDOWN_CRASH     3
 
 struct accel_exit {
     enum accel_exit_reason reason;

@@ -211,6 +211,18 @@ int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **o
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot map the KVM vCPU state");
     }
     vcpu->run->kvm_valid_regs = vm->sync_regs_mask;
+    /* KVM's own Hyper-V MSRs (crash, reset, SynIC timers...) only where
+     * the guest's CPUID offers them: wisp offers none of KVM's (--hyperv
+     * handles its own in user space), so a guest cannot reach that code.
+     * Older kernels lack the switch; they keep KVM's default. */
+    struct kvm_enable_cap enforce = { .cap = KVM_CAP_HYPERV_ENFORCE_CPUID, .args = { 1 } };
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV_ENFORCE_CPUID) > 0)
+        ioctl(vcpu->fd, KVM_ENABLE_CAP, &enforce);
+    /* The same for KVM's paravirtual MSRs: only those CPUID offers (with
+     * wisp's own LAPIC, the policy hides the ones it cannot back). */
+    enforce.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID;
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0)
+        ioctl(vcpu->fd, KVM_ENABLE_CAP, &enforce);
     *out = vcpu;
     return 0;
 }
@@ -527,9 +539,14 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
         exit->u.raw_code = run->debug.arch.exception;
         break;
     case KVM_EXIT_SYSTEM_EVENT:
-        if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+        if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
+            run->system_event.type == KVM_SYSTEM_EVENT_RESET ||
+            run->system_event.type == KVM_SYSTEM_EVENT_CRASH) {
             exit->reason = ACCEL_EXIT_UNRECOVERABLE_EXCEPTION;
-            exit->u.raw_code = ACCEL_SHUTDOWN_POWER_OFF;
+            exit->u.raw_code = run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN
+                ? ACCEL_SHUTDOWN_POWER_OFF
+                : run->system_event.type == KVM_SYSTEM_EVENT_RESET ? ACCEL_SHUTDOWN_RESET
+                                                                   : ACCEL_SHUTDOWN_CRASH;
             break;
         }
         exit->reason = ACCEL_EXIT_NONE;

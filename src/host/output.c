@@ -48,20 +48,19 @@ void host_output_flush(struct host_output *o)
     send_buffer(o);
 }
 
-/* Appends bytes that need no more filtering. */
+/* Appends bytes that need no more filtering. Line buffered, a piece with
+ * a newline in it goes out with the buffer: one write for many lines. */
 static void append(struct host_output *o, const uint8_t *bytes, size_t len)
 {
     while (len > 0) {
         size_t room = sizeof o->buf - o->len;
         size_t take = len < room ? len : room;
-        const uint8_t *nl = o->line_buffered ? memchr(bytes, '\n', take) : NULL;
-        if (nl)
-            take = (size_t)(nl - bytes) + 1;
+        bool newline = o->line_buffered && memchr(bytes, '\n', take) != NULL;
         memcpy(o->buf + o->len, bytes, take);
         o->len += take;
         bytes += take;
         len -= take;
-        if (nl || o->len == sizeof o->buf)
+        if (newline || o->len == sizeof o->buf)
             send_buffer(o);
     }
 }

@@ -257,6 +257,15 @@ static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct
 {
     if (e->u.raw_code == ACCEL_SHUTDOWN_POWER_OFF)
         return powered_off(result);
+    if (e->u.raw_code == ACCEL_SHUTDOWN_RESET)
+        return rebooted(result);
+    if (e->u.raw_code == ACCEL_SHUTDOWN_CRASH) {
+        wisp_fail(err, WISP_EXIT_GUEST_CRASH,
+                  "guest reported a crash (Hyper-V crash notification) at RIP 0x%" PRIx64, e->rip);
+        fprintf(stderr, "wisp: guest registers:\n");
+        crash_report_registers(stderr, vm->vcpu);
+        return STEP_FAIL;
+    }
     /* Linux's reboot=t resets by triple fault, as kvmtool and Firecracker
      * users expect; for a native kernel, or a Linux that never got far
      * enough to touch a device (a bad entry state), it is a crash. */
