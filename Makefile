@@ -9,7 +9,7 @@ CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla $(WERROR)
 CPPFLAGS += -Isrc -Iinclude -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANITIZE) -MMD -MP
-LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2
+LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2 -lseccomp
 # Debian's interpreter, where python3-pytest lives (not a pyenv shim).
 PYTHON   ?= /usr/bin/python3
 
@@ -19,12 +19,20 @@ LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all wisp guests demo unit check integration check-stock-kernels header-matrix sanitize fuzz fuzz-smoke clean install
-all: wisp guests demo
+.PHONY: all wisp wisp-test guests demo unit check integration check-stock-kernels header-matrix sanitize fuzz fuzz-smoke clean install
+all: wisp wisp-test guests demo
 
 wisp: $(BUILD)/wisp
 $(BUILD)/wisp: $(BUILD)/obj/src/main.o $(BUILD)/libwisp.a
 	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_WISP)
+
+# The same wisp with the debug hooks of tests/hooks/ (only tests use it).
+wisp-test: $(BUILD)/wisp-test
+$(BUILD)/wisp-test: $(BUILD)/obj/test-hooks/main.o $(BUILD)/obj/tests/hooks/test_hooks.o $(BUILD)/libwisp.a
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_WISP)
+$(BUILD)/obj/test-hooks/main.o: src/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DWISP_TEST_HOOKS -Itests/hooks $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libwisp.a: $(LIB_OBJECTS)
 	@rm -f $@

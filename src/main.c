@@ -17,6 +17,9 @@
 
 #include "hv/hvcalls_command.h"
 #include "vmm/vm.h"
+#ifdef WISP_TEST_HOOKS
+#include "test_hooks.h"
+#endif
 
 #ifndef WISP_VERSION
 #define WISP_VERSION "0.1.0"
@@ -60,6 +63,10 @@ static void usage(FILE *out)
 "      --irqchip kernel|user  LAPIC, I/O APIC, PIC and PIT in KVM (default) or in wisp\n"
 "      --hyperv            present Hyper-V enlightenments (CPUID 0x40000000+, synthetic\n"
 "                          MSRs, hypercall page, reference TSC page)\n"
+"      --seccomp on|log|off  the system call filter (default on); log lets forbidden\n"
+"                          calls through and has the kernel log them\n"
+"      --user NAME         run as this user once set up (start as root)\n"
+"      --chroot DIR        change root to DIR once set up (screenshots go there)\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -159,7 +166,7 @@ static int parse_boot(const char *text, enum vm_boot *out)
 enum option_id {
     OPT_KERNEL = 256, OPT_SERIAL, OPT_SCREENSHOT, OPT_ASCII, OPT_FRAMEBUFFER, OPT_IDLE_EXIT,
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
-    OPT_INITRD, OPT_CMDLINE, OPT_SERIAL_RAW,
+    OPT_INITRD, OPT_CMDLINE, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT,
 };
 
 static const struct option run_options[] = {
@@ -179,6 +186,9 @@ static const struct option run_options[] = {
     { "cpu-hide", required_argument, NULL, OPT_CPU_HIDE },
     { "irqchip", required_argument, NULL, OPT_IRQCHIP },
     { "hyperv", no_argument, NULL, OPT_HYPERV },
+    { "seccomp", required_argument, NULL, OPT_SECCOMP },
+    { "user", required_argument, NULL, OPT_USER },
+    { "chroot", required_argument, NULL, OPT_CHROOT },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -259,6 +269,16 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         case OPT_HYPERV:
             cfg->hyperv = true;
             break;
+        case OPT_SECCOMP:
+            if (sandbox_parse_seccomp(optarg, &cfg->sandbox.seccomp) < 0)
+                return usage_error("--seccomp %s: expected on, log or off", optarg);
+            break;
+        case OPT_USER:
+            cfg->sandbox.user = optarg;
+            break;
+        case OPT_CHROOT:
+            cfg->sandbox.chroot_dir = optarg;
+            break;
         case 'v':
             cfg->debug = true;
             break;
@@ -312,6 +332,9 @@ static int run_command(int argc, char **argv)
     /* Lets tests (and odd hosts) point wisp at another KVM device node. */
     cfg.accel_device = getenv("WISP_KVM_DEVICE");
 #endif
+#ifdef WISP_TEST_HOOKS
+    wisp_test_hooks_install(&cfg); /* build/wisp-test only: tests/hooks/ */
+#endif
 
     struct wisp_error err = { 0 };
     struct vm *vm = NULL;
@@ -329,6 +352,7 @@ static int run_command(int argc, char **argv)
     return status;
 }
 
+#ifndef WISP_NO_MAIN /* the command-line fuzzer includes this file */
 int main(int argc, char **argv)
 {
 #ifdef _WIN32
@@ -360,3 +384,4 @@ int main(int argc, char **argv)
     }
     return usage_error("unknown command '%s'", command);
 }
+#endif

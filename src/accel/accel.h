@@ -248,4 +248,12 @@ int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
 int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
                                 bool has_error_code, uint32_t error_code);
 
+/* ---- the sandbox (host/sandbox.h) ----
+ * The ioctl requests the backend makes once the VM runs (on the vCPU and
+ * VM file descriptors): the seccomp filter allows these and no others.
+ * Count in *count; NULL and 0 where the backend makes none (WHP). A call
+ * added to the run path must be added here too, or seccomp stops wisp
+ * with its name. */
+const unsigned long *accel_sandbox_ioctls(size_t *count);
+
 #endif

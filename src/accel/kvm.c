@@ -659,3 +659,16 @@ int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
     ev.flags = 0;
     return ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
 }
+
+const unsigned long *accel_sandbox_ioctls(size_t *count)
+{
+    /* Everything kvm.c calls after set-up: running, registers, interrupts,
+     * MSRs, translation, events. */
+    static const unsigned long requests[] = {
+        KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
+        KVM_INTERRUPT, KVM_GET_MP_STATE, KVM_TRANSLATE, KVM_GET_VCPU_EVENTS,
+        KVM_SET_VCPU_EVENTS, KVM_GET_MSRS, KVM_GET_TSC_KHZ, KVM_IRQ_LINE,
+    };
+    *count = sizeof requests / sizeof requests[0];
+    return requests;
+}

@@ -317,7 +317,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
-    if (read_kernel(vm, err) < 0 || setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
+    if (sandbox_prepare(&cfg->sandbox, err) < 0 || read_kernel(vm, err) < 0 || setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
         setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
         setup_enlightenments(vm, err) < 0 || setup_devices(vm, err) < 0 ||
         setup_registers(vm, err) < 0) {

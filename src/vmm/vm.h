@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "host/sandbox.h"
 
 #define VM_DEFAULT_MEMORY (512ull << 20)
 #define VM_DEFAULT_FB_WIDTH 1024
@@ -52,6 +53,10 @@ struct vm_config {
     const char *screenshot_path;   /* written when the VM stops, or NULL */
     bool ascii_preview;            /* framebuffer preview on stderr at stop */
     const char *accel_device;      /* NULL = the backend's default */
+    struct sandbox_options sandbox; /* --seccomp, --user, --chroot */
+    /* Test builds only (main.c with WISP_TEST_HOOKS): called once the run
+     * loop's thread is in the sandbox, before the first guest instruction. */
+    void (*test_hook_sandboxed)(void);
 };
 
 enum vm_stop_reason {

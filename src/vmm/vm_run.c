@@ -16,6 +16,7 @@
 #include "crash_report.h"
 #include "emulation_fallback.h"
 #include "hypercall.h"
+#include "host/sandbox.h"
 #include "host/screenshot.h"
 #include "host/ticker.h"
 
@@ -415,6 +416,20 @@ static enum step check_output(struct vm *vm, struct wisp_error *err)
     return STEP_FAIL;
 }
 
+/* Everything is open and set up: drop what wisp no longer needs before
+ * the guest runs its first instruction (host/sandbox.h). */
+static int enter_sandbox(struct vm *vm, struct wisp_error *err)
+{
+    struct sandbox_options opts = vm->cfg.sandbox;
+    opts.files = vm->fb_size != 0; /* screenshots; Linux guests have no framebuffer */
+    if (sandbox_drop_privileges(&opts, err) < 0 ||
+        sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, err) < 0)
+        return -1;
+    if (vm->cfg.test_hook_sandboxed)
+        vm->cfg.test_hook_sandboxed();
+    return 0;
+}
+
 int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
 {
     memset(result, 0, sizeof *result);
@@ -424,6 +439,11 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         return -1;
     serial_console_set_give_up(&vm->console, output_should_give_up, vm);
     serial_console_start(&vm->console);
+    if (enter_sandbox(vm, err) < 0) {
+        ticker_stop();
+        serial_console_stop(&vm->console);
+        return -1;
+    }
 
     struct accel_exit exit;
     enum step step = STEP_CONTINUE;
