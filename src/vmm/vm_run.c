@@ -156,6 +156,8 @@ static enum step service_host(struct vm *vm, struct vm_result *result)
      * port: input typed ahead waits in wisp until the driver listens. */
     if (vm_is_linux(vm))
         vm->console.hold_input = !uart16550_driver_listening(&vm->com1);
+    else /* until the kernel has set its UART up and looks for input */
+        vm->console.hold_input = !uart16550_receiver_in_use(&vm->com1);
     switch (serial_console_poll(&vm->console, &vm->com1)) {
     case CONSOLE_CMD_QUIT:
         fprintf(stderr, "wisp: quit from the console\n");
