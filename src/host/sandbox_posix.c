@@ -297,7 +297,8 @@ static void allow_sanitizer_runtime(struct builder *b)
 {
     static const int calls[] = {
         SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
-        SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(getdents64), SCMP_SYS(clone),
+        SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(getdents), SCMP_SYS(getdents64),
+        SCMP_SYS(fcntl), SCMP_SYS(clone),
         SCMP_SYS(clone3), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(waitid),
         SCMP_SYS(prctl), SCMP_SYS(mmap), SCMP_SYS(mprotect), SCMP_SYS(getppid),
         SCMP_SYS(execve), SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(dup2), SCMP_SYS(dup3),
