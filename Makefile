@@ -27,7 +27,7 @@ LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all wisp wisp-test guests demo unit check integration check-stock-kernels header-matrix sanitize fuzz fuzz-smoke fuzz-long clean install
+.PHONY: all wisp wisp-test guests demo unit check integration check-stock-kernels check-nested-stress header-matrix sanitize fuzz fuzz-smoke fuzz-long clean install
 all: wisp wisp-test guests demo
 
 wisp: $(BUILD)/wisp
@@ -70,15 +70,24 @@ unit: $(UNIT_TESTS) $(if $(SANITIZE),,$(BUILD)/wisp)
 # without it scripts/test.sh sets it to scripts/nested-kvm.sh (a TCG VM with
 # emulated AMD SVM and the kvm_amd module).
 KVM_RUNNER ?=
+# No test may take longer than this (pytest-timeout); scripts/test.sh gives
+# the nested VM's watchdog more, so a hung test fails as itself.
+TEST_TIMEOUT ?= 120
+PYTEST = WISP_BUILD=$(abspath $(BUILD)) PYTHONUNBUFFERED=1 $(KVM_RUNNER) $(PYTHON) -m pytest \
+	    -q -ra --timeout=$(TEST_TIMEOUT)
 integration: all
-	WISP_BUILD=$(abspath $(BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
-	    -m "not stock_kernel" tests/integration
+	$(PYTEST) -m "not stock_kernel" tests/integration
 
 # Debian's stock kernels (scripts/fetch-debian-kernels.sh): bigger and slower
 # to boot than the small test Linux, so a target of their own.
 check-stock-kernels: all
-	WISP_BUILD=$(abspath $(BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
-	    -m stock_kernel tests/integration
+	$(PYTEST) -m stock_kernel tests/integration
+
+# How often the nested test VM stalls (scripts/nested-stress.sh): boots the
+# test guests STRESS_RUNS times in a row, a fresh VM after each stall.
+STRESS_RUNS ?= 110
+check-nested-stress: all
+	scripts/nested-stress.sh --runs $(STRESS_RUNS)
 
 header-matrix:
 	bash tests/hyperv/compile-matrix.sh
@@ -129,6 +138,7 @@ install: $(BUILD)/wisp
 	mkdir -p $(DESTDIR)$(PREFIX)/include
 	cp -r include/hyperv include/wisp $(DESTDIR)$(PREFIX)/include/
 	install -D -m 644 data/hyperv/hypercalls.csv $(DESTDIR)$(PREFIX)/share/wisp/hypercalls.csv
+	install -D -m 644 data/hyperv/vmbus.csv $(DESTDIR)$(PREFIX)/share/wisp/vmbus.csv
 	mkdir -p $(DESTDIR)$(PREFIX)/share/pkgconfig
 	sed 's|@PREFIX@|$(PREFIX)|g' data/hyperv/hyperv-headers.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/hyperv-headers.pc
 

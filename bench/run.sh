@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [-n RUNS] [--json]            the tiny guest under three VMMs
 #   bench/run.sh --linux [-n RUNS] [--json]    a real Linux's boot, every path
+#   bench/run.sh --multiboot [-n RUNS] [--json]  time to a Multiboot kernel's first 0xE9 byte
 #
 #   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
 #   wisp     build/wisp run build/guests/hello.elf
@@ -23,6 +24,12 @@
 # the bzImage, microvm with the vmlinux). Ratios: QEMU/wisp per path and what
 # host-side unpacking saves.
 #
+# --multiboot boots bench/mb1_first_byte.S (an ELF32 Multiboot 1 kernel that
+# writes "wisp!" to port 0xE9 and exits through isa-debug-exit) under wisp
+# and under qemu-system-x86_64 -M pc -enable-kvm -kernel, and prints the time
+# from spawn to the first byte on the debug console and to the exit, with
+# the ratio (bench/first_byte.py).
+#
 # Options:
 #   -n, --runs N   runs per case (default 20)
 #   --json         machine-readable output (all samples) instead of the table
@@ -39,6 +46,7 @@ qemu="qemu-system-x86_64"
 
 runs=
 linux=0
+multiboot=0
 json=()
 self_test=0
 
@@ -63,6 +71,7 @@ while [ $# -gt 0 ]; do
     --runs=*) runs=${1#--runs=}; shift ;;
     --json) json=(--json); shift ;;
     --linux) linux=1; shift ;;
+    --multiboot) multiboot=1; shift ;;
     --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
     -h | --help) usage 0 ;;
     *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
@@ -98,6 +107,11 @@ command -v "$qemu" >/dev/null ||
 
 make -s -C "$repo" wisp guests >&2 || die "building wisp failed"
 build_bench
+
+if [ "$multiboot" = 1 ]; then
+    exec "$python" "$here/first_byte.py" -n "${runs:-20}" "${json[@]}" \
+        --wisp "$repo/build/wisp" --qemu "$qemu" --kernel "$here/build/mb1_first_byte.elf"
+fi
 
 if [ "$linux" = 1 ]; then
     small=$("$repo/scripts/build-small-linux.sh") || die "building the small Linux failed"

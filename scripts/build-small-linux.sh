@@ -3,7 +3,7 @@
 # config fragment tests/linux/small-linux.config, once per machine: the result
 # is cached under ${XDG_CACHE_HOME:-~/.cache}/wisp/small-linux-<key>/, where
 # the key covers the source version, the fragment and recipe_version (bump it
-# when a change here changes what gets built); older builds are removed.
+# when a change here changes what gets built); the three newest builds are kept.
 #
 #   scripts/build-small-linux.sh          prints the cache directory
 #
@@ -62,6 +62,8 @@ dpkg-deb --fsys-tarfile "$work"/"$source_package"_*.deb \
 log "unpacking the source"
 tar -xJf "$work"/usr/src/linux-source-*.tar.xz -C "$work"
 tree=$(echo "$work"/linux-source-*/)
+# The same tree holds the sources the VMBus header test reads: keep them.
+"$here/fetch-linux-hv-headers.sh" --from-tree "$tree" >/dev/null || true
 
 jobs=$(nproc)
 kmake() { make -C "$tree" -s -j"$jobs" "$@" >&2; }
@@ -98,7 +100,10 @@ done
 echo "$version" > "$staging/version"
 log "built in $((SECONDS - start)) s"
 mv "$staging" "$out"
-for old in "$cache"/small-linux-*/; do
-    [ "${old%/}" = "$out" ] || rm -rf "${old%/}"
+# Keep the three newest builds: branches with other config fragments
+# share the cache, and each would otherwise delete the others' kernel.
+# shellcheck disable=SC2012  # names are ours: small-linux-<hex key>
+ls -1dt "$cache"/small-linux-[0-9a-f]*/ | tail -n +4 | while read -r old; do
+    rm -rf "${old%/}"
 done
 echo "$out"

@@ -4,6 +4,7 @@
 #   scripts/nested-kvm.sh [--workdir DIR] [--cpus N] [--mem SIZE] [--verbose]
 #                         [--retries N] [--hang-timeout SECONDS] [--stall-log DIR]
 #                         [--accel TCG-OPTIONS] [--cpu MODEL] [--append KERNEL-ARGS]
+#                         [--qemu BINARY] [--qemu-args 'ARGS...'] [--no-keeper]
 #                         [--module-params 'MODULE PARAM=VALUE...'] -- COMMAND ARGS...
 #
 # Boots a Debian kernel in QEMU with pure software emulation (TCG) of a CPU
@@ -31,11 +32,14 @@ retries=0
 hang_timeout=0
 mem=2G
 verbose=0
-stall_log=${TMPDIR:-/tmp}/nested-kvm-stalls
+stall_log=${NESTED_KVM_STALL_LOG:-${TMPDIR:-/tmp}/nested-kvm-stalls}
 accel=tcg
 cpu_model=max
 extra_append=
 module_params=()
+qemu=qemu-system-x86_64
+qemu_args=
+keeper=1
 # Everything but the command, for a retry in a fresh VM.
 options=()
 
@@ -47,6 +51,7 @@ usage() {
 while [ $# -gt 0 ]; do
     case $1 in
     --verbose | --) ;;
+    --no-keeper) options+=(--no-keeper) ;;
     *) [ $# -ge 2 ] || usage; options+=("$1" "$2") ;;
     esac
     case $1 in
@@ -60,6 +65,9 @@ while [ $# -gt 0 ]; do
     --accel) accel=$2; shift 2 ;;
     --cpu) cpu_model=$2; shift 2 ;;
     --append) extra_append=$2; shift 2 ;;
+    --qemu) qemu=$2; shift 2 ;;
+    --qemu-args) qemu_args=$2; shift 2 ;;
+    --no-keeper) keeper=0; shift ;;
     --module-params) module_params+=("$2"); shift 2 ;;
     --) shift; break ;;
     *) usage ;;
@@ -154,6 +162,7 @@ fetch_kernel() {
     done
     echo "${wanted[*]}" >"$cache/modules/wanted"
     cp "$tree/boot/vmlinuz-$kver" "$cache/vmlinuz"
+    rm -f "$cache/kallsyms"
     # Also keep the uncompressed ELF: QEMU boots it directly through its PVH
     # entry, which skips ~2.5 s of decompressing the bzImage under TCG.
     local off
@@ -188,8 +197,14 @@ mkdir -p "$cache"
 (
     # Parallel runs share the cache; build it once.
     flock 9
+    if [ "$keeper" = 1 ] && { [ ! -x "$cache/kvm-keeper" ] ||
+        [ "$here/nested-kvm/kvm-keeper.c" -nt "$cache/kvm-keeper" ]; }; then
+        gcc -O2 -Wall -Werror -o "$cache/kvm-keeper.tmp" "$here/nested-kvm/kvm-keeper.c" &&
+            mv "$cache/kvm-keeper.tmp" "$cache/kvm-keeper"
+    fi
     # Refetch when the cache is incomplete or was made for other modules.
     if [ ! -s "$cache/vmlinuz" ] || [ ! -s "$cache/modules/order" ] ||
+        [ ! -e "$cache/kernel-version" ] ||
         [ "$(cat "$cache/modules/wanted" 2>/dev/null)" != "${wanted[*]}" ]; then
         fetch_kernel
     fi
@@ -244,6 +259,20 @@ if [ "$NESTED_KVM_ROOT_RW" != 1 ]; then
     mkdir -p "$HOME"
 fi
 EOF
+    if [ "$keeper" = 1 ]; then
+        # KVM objects held for the whole run, so that no wisp run makes the
+        # VM's kernel patch its scheduler (nested-kvm/kvm-keeper.c says why).
+        printf 'ready=/tmp/nested-kvm-keeper.ready\n'
+        printf '%q "$ready" </dev/null >/dev/null 2>/tmp/nested-kvm-keeper.err &\n' \
+            "$cache/kvm-keeper"
+        cat <<'EOF'
+for _ in $(seq 300); do
+    [ -e "$ready" ] || ! kill -0 $! 2>/dev/null && break
+    sleep 0.1
+done
+[ -e "$ready" ] || echo "nested-kvm: the KVM keeper did not start, runs may stall: $(cat /tmp/nested-kvm-keeper.err)" >&2
+EOF
+    fi
     printf 'cd %q || exit 125\n' "$workdir"
     printf 'exec'
     printf ' %q' "$@"
@@ -271,17 +300,24 @@ if [ "$verbose" = 1 ]; then
 fi
 
 kernel=$cache/vmlinuz
+
+# Debian ships no real System.map: the first VM of a kernel saves its
+# /proc/kallsyms, which nokaslr keeps valid for every later boot, so the
+# code a stalled VM was running can be named (diagnose_stall below).
+diagnosis_args="nokaslr sysrq_always_enabled unknown_nmi_panic"
+[ -s "$cache/kallsyms" ] || diagnosis_args+=" nested.save_kallsyms"
 [ ! -s "$cache/vmlinux" ] || kernel=$cache/vmlinux
 
 # -cpu max: under TCG this is every feature QEMU emulates, including SVM
 # with nested paging, which kvm_amd needs.  -nodefaults drops the VGA,
 # NIC and option ROMs that only slow the boot down.
-qemu-system-x86_64 \
+# shellcheck disable=SC2086  # --qemu-args are words
+"$qemu" $qemu_args \
     -accel "$accel" -cpu "$cpu_model" -smp "$cpus" -m "$mem" \
     -name nested-kvm,debug-threads=on \
     -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$kernel" -initrd "$cache/initramfs.cpio.gz" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off sysrq_always_enabled $extra_append" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off $diagnosis_args $extra_append" \
     -monitor unix:"$run/monitor",server=on,wait=off \
     -chardev file,id=console,path="$console" -serial chardev:console \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
@@ -297,10 +333,30 @@ qemu_pid=$!
 
 # What a stalled VM was doing, recorded before it is stopped: CPU time of
 # each QEMU thread over two seconds (spinning or asleep), where each vCPU
-# is (RIP, halted or not), and the VM kernel's own backtraces (sysrq l and
-# w through the emulated keyboard, console loglevel raised first).
+# is (RIP, halted or not, interrupts on or off), named from System.map,
+# and the VM kernel's own backtraces: sysrq l and w through the emulated
+# keyboard (needs interrupts on), then an NMI, which unknown_nmi_panic turns
+# into a panic with the interrupted CPU's stack (works with interrupts off).
+
+# "RIP=ffffffff81a5267b ..." lines on stdin, each followed by its symbol
+# (from the kernel's own symbol table, saved by the first VM, see below).
+symbolize_rips() {
+    [ -s "$cache/kallsyms" ] || { cat; return; }
+    awk -v map="$cache/kallsyms" '
+        function low32(h,   i, v) { v = 0; h = substr(h, length(h) - 7)
+            for (i = 1; i <= 8; i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+            return v }
+        BEGIN { while ((getline line < map) > 0) { split(line, f, " ");
+                if (f[2] ~ /^[tTwW]$/) { n++; addr[n] = f[1]; name[n] = f[3] } } }
+        { print; s = $0
+          while (match(s, /RIP=[0-9a-f]+/)) {
+              rip = substr(s, RSTART + 4, RLENGTH - 4); s = substr(s, RSTART + RLENGTH); best = ""
+              for (i = 1; i <= n; i++) if (addr[i] <= rip) best = i; else break
+              if (best != "") printf "      %s = %s+0x%x\n", rip, name[best], low32(rip) - low32(addr[best]) } }'
+}
+
 diagnose_stall() {
-    local t before after
+    local t before after i
     echo "== nested-kvm stall diagnostics, $(date -u +%FT%TZ)"
     declare -A before=()
     for t in /proc/"$qemu_pid"/task/*; do
@@ -313,9 +369,16 @@ diagnose_stall() {
         echo "  $(cat "$t/comm" 2>/dev/null): $((after - ${before[$t]:-0}))"
     done
     python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info cpus" "info registers -a" 2>&1
-    sleep 1
-    python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info registers -a" \
+    echo "vCPU positions, sampled 6 times over 3 s:"
+    for i in 1 2 3 4 5 6; do
+        python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info registers -a" 2>&1 |
+            grep -E '^CPU#|RIP=' | paste - - | sed 's/^/  /'
+        sleep 0.5
+    done | symbolize_rips
+    python3 "$here/nested-kvm/monitor.py" "$run/monitor" \
         "sendkey alt-sysrq-7" "sendkey alt-sysrq-l" "sendkey alt-sysrq-w" 2>&1
+    sleep 8
+    python3 "$here/nested-kvm/monitor.py" "$run/monitor" "nmi" 2>&1
     sleep 8
 }
 
@@ -370,6 +433,11 @@ done
 wait $out_pid $err_pid $tee_pid || true
 out_pid='' err_pid='' tee_pid=''
 
+if [ -s "$run/ctl/kallsyms" ] && [ ! -s "$cache/kallsyms" ]; then
+    # Text symbols only, sorted, for symbolize_rips.
+    awk '$2 ~ /^[tTwW]$/' "$run/ctl/kallsyms" | sort >"$cache/kallsyms.tmp" &&
+        mv "$cache/kallsyms.tmp" "$cache/kallsyms"
+fi
 if [ -s "$run/ctl/status" ]; then
     exit "$(cat "$run/ctl/status")"
 fi
@@ -381,7 +449,7 @@ if [ -e "$run/hung" ]; then
     {
         echo "nested-kvm: stall evidence kept in $saved"
         sed -n '/^QEMU threads/,/^(qemu)/p' "$run/diagnostics.log" 2>/dev/null | sed '$d'
-        grep -E 'RIP=|HLT=' "$run/diagnostics.log" 2>/dev/null | head -n 8
+        sed -n '/^vCPU positions/,/^(qemu)/p' "$run/diagnostics.log" 2>/dev/null | sed '$d'
         echo "nested-kvm: the VM's console, last lines:"
         tail -n 25 "$run/console.log"
     } >&2

@@ -2,7 +2,7 @@
 # Measures how often the nested test VM (scripts/nested-kvm.sh) stalls.
 #
 #   scripts/nested-stress.sh [--runs N] [--hang-timeout S] [--linux-only | --native-only]
-#                            [-- NESTED-KVM-OPTIONS...]
+#                            [--small-linux DIR] [-- NESTED-KVM-OPTIONS...]
 #
 # Boots wisp's test guests one after another in one nested VM: the native
 # guests (hello, timer, Hyper-V, idle, framebuffer; both irqchips) and, when
@@ -21,8 +21,9 @@ cd "$(dirname "$0")/.."
 
 # --- inside the VM: run guests FIRST..LAST of the rotation ----------------------
 
-# label | expected exit status | wisp arguments (the Linux ones take the
-# kernel directory and the initramfs from the environment)
+# label | expected exit status | wisp arguments, split at spaces, with @
+# for a space inside one (the Linux ones take the kernel directory and the
+# initramfs from the environment)
 rotation() {
     cat <<'EOF'
 hello/kernel|0|run --irqchip kernel build/guests/hello.elf
@@ -33,9 +34,9 @@ hyperv/kernel|0|run --hyperv --irqchip kernel build/guests/hyperv.elf
 hyperv/user|0|run --hyperv --irqchip user build/guests/hyperv.elf
 idle/kernel|0|run --irqchip kernel build/guests/idle.elf
 framebuffer|0|run build/guests/framebuffer.elf
-linux/bzimage|0|run --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0_reboot=k_panic=-1 -m 256M
-linux/pvh|0|run --kernel $SMALL/vmlinux --initrd $INITRAMFS --cmdline console=ttyS0_reboot=k_panic=-1 -m 256M
-linux/user-irqchip|0|run --irqchip user --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0_reboot=k_panic=-1 -m 256M
+linux/bzimage|0|run --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0@reboot=k@panic=-1 -m 256M
+linux/pvh|0|run --kernel $SMALL/vmlinux --initrd $INITRAMFS --cmdline console=ttyS0@reboot=k@panic=-1 -m 256M
+linux/user-irqchip|0|run --irqchip user --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0@reboot=k@panic=-1 -m 256M
 EOF
 }
 
@@ -58,9 +59,10 @@ inner() {
         out=$(mktemp)
         # wisp's own timeout first, then a hard one: a hung wisp is a
         # wisp failure here, never mistaken for a stalled VM.
-        # shellcheck disable=SC2086  # args are words
+        local argv=() a
+        for a in $args; do argv+=("${a//@/ }"); done
         rc=0
-        timeout -s KILL 100 build/wisp ${args//_/ } --timeout 90 <"$input" >"$out" 2>&1 || rc=$?
+        timeout -s KILL 100 build/wisp "${argv[@]}" --timeout 90 <"$input" >"$out" 2>&1 || rc=$?
         local took
         took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
         if [ "$rc" = "$status" ] && { [[ $label != linux/* ]] || grep -q stress-42 "$out"; }; then
@@ -84,22 +86,24 @@ fi
 runs=110
 hang_timeout=120
 filter=.
+SMALL=
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) runs=$2; shift 2 ;;
     --hang-timeout) hang_timeout=$2; shift 2 ;;
     --linux-only) filter='^linux/'; shift ;;
     --native-only) filter='^[^l]'; shift ;;
+    --small-linux) SMALL=$2; shift 2 ;;
     --) shift; break ;;
     *) sed -n '2,/^set /s/^# \{0,1\}//p' "$0" | sed '$d' >&2; exit 2 ;;
     esac
 done
 
 make -s all
-SMALL=
 INITRAMFS=$PWD/build/initramfs.cpio.gz
 if [ "$filter" != '^[^l]' ]; then
-    SMALL=$(scripts/build-small-linux.sh)  # built once per machine, then cached
+    # built once per machine, then cached
+    [ -n "$SMALL" ] || SMALL=$(scripts/build-small-linux.sh)
     scripts/build-initramfs.sh "$INITRAMFS"
 fi
 export SMALL INITRAMFS

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: unit tests, the Hyper-V header
-# compile matrix, the integration tests on real guests (among them the small
+# Builds everything and runs every test: unit tests (among them the VMBus
+# headers against Linux's Hyper-V driver sources, fetched once and cached
+# by scripts/fetch-linux-hv-headers.sh), the Hyper-V header compile matrix,
+# the integration tests on real guests (among them the small
 # Linux, built from Debian's linux-source the first time: ~8 minutes, and
 # Debian's stock kernels), then the unit and integration tests again under
 # ASan/UBSan, and the Windows cross-build. Installs missing packages first.
@@ -17,14 +19,32 @@ runner=
 if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     && [ "${WISP_NESTED:-1}" != 0 ]; then
     echo "wisp: /dev/kvm is not usable here; guest tests run under scripts/nested-kvm.sh"
-    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 150 --"
+    # The watchdog waits longer than any one test may take (the Makefile's
+    # TEST_TIMEOUT, 120 s): only a VM that stalls is stopped and retried.
+    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 180 --"
+    # Every stall leaves its evidence here; the summary counts them.
+    NESTED_KVM_STALL_LOG=$(mktemp -d "${TMPDIR:-/tmp}/wisp-test-stalls.XXXXXX")
+    export NESTED_KVM_STALL_LOG
+    report_stalls() {
+        local n
+        n=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'stall.*' | wc -l)
+        echo "wisp: nested VM stalls in this run: $n (each one stopped and its command rerun;" \
+            "evidence in $NESTED_KVM_STALL_LOG)"
+    }
+    trap report_stalls EXIT
 fi
 
 make -s all
 # The Linux guests, built or fetched once per machine and cached.
 WISP_SMALL_LINUX=$(scripts/build-small-linux.sh)
 WISP_DEBIAN_KERNELS=$(scripts/fetch-debian-kernels.sh)
-export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS
+WISP_KBOOT_KERNELS=$(scripts/fetch-kboot-kernels.sh)   # memtest86+, GRUB Invaders
+# Linux's Hyper-V driver sources, for the VMBus header cross-check
+# (tests/unit/test_vmbus_linux.c); here a missing source is a failure.
+WISP_LINUX_SOURCE=$(scripts/fetch-linux-hv-headers.sh)
+WISP_REQUIRE_LINUX_SOURCE=1
+export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS WISP_KBOOT_KERNELS WISP_LINUX_SOURCE \
+    WISP_REQUIRE_LINUX_SOURCE
 scripts/build-windows.sh   # wisp.exe with mingw-w64, -Werror, WHP imports checked
 make -s check KVM_RUNNER="$runner"
 make -s sanitize KVM_RUNNER="$runner"

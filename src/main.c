@@ -30,6 +30,7 @@ static void usage(FILE *out)
     fprintf(out,
 "usage: wisp run [options] KERNEL\n"
 "       wisp run --kernel bzImage [--initrd FILE] [--cmdline \"...\"] [-m SIZE]\n"
+"       wisp run [--module FILE[,ARGS]]... [--cmdline \"...\"] MULTIBOOT-OR-LIMINE-KERNEL\n"
 "       wisp hvcalls [CODE|NAME|--csv]   list or look up Hyper-V hypercalls\n"
 "       wisp --help | --version\n"
 "\n"
@@ -37,19 +38,22 @@ static void usage(FILE *out)
 "0x80000, framebuffer at 0xC0000000, COM1, wisp hypercalls on port 0xE4), or\n"
 "Linux: a bzImage through the x86 boot protocol or a vmlinux through PVH, with\n"
 "COM1 as its console (console=ttyS0); wisp exits 0 when Linux powers off or\n"
-"reboots.\n"
+"reboots. Kernels written for GRUB or Limine boot from their file too: Multiboot 1\n"
+"and 2 (32-bit entry) and the Limine protocol (64-bit higher half), with modules.\n"
 "\n"
 "options for run:\n"
 "  -m, --memory SIZE       guest RAM, e.g. 512M, 1G (plain numbers are MiB; default 512M;\n"
 "                          Linux: 32M to 64G, above 3G mapped from 4 GiB)\n"
 "      --kernel FILE       the kernel (same as the positional KERNEL)\n"
-"      --boot auto|native|pvh|bzimage  how to enter it (default auto: an ELF with\n"
-"                          Xen's PVH note is pvh, another ELF native, else bzimage);\n"
+"      --boot auto|native|pvh|bzimage|multiboot|multiboot2|limine  how to enter it\n"
+"                          (default auto: from the file's headers, see the README);\n"
 "                          pvh with a bzImage unpacks its vmlinux on the host first\n"
 "      --boot-entry 32|64  bzImage entry point: 32-bit protected mode or 64-bit\n"
 "                          long mode (default 64)\n"
-"      --initrd FILE       Linux: the initial RAM disk\n"
-"      --cmdline TEXT      Linux: the kernel command line, e.g. \"console=ttyS0\"\n"
+"      --initrd FILE       Linux: the initial RAM disk (Multiboot, Limine: the first module)\n"
+"      --cmdline TEXT      the kernel command line (Linux, Multiboot, Limine)\n"
+"      --module FILE[,ARGS] Multiboot and Limine: a boot module with its command line\n"
+"                          (repeatable, in order after --initrd)\n"
 "      --serial stdio|FILE where COM1 and the print hypercall go (default stdio)\n"
 "      --serial-raw        pass the guest's control characters and escape sequences\n"
 "                          to a terminal as they are (default: shown as ^[ and such)\n"
@@ -61,6 +65,13 @@ static void usage(FILE *out)
 "      --timeout SECONDS   stop the guest after this long (exit status 124)\n"
 "      --cpu-hide LIST     hide CPU features from the guest, /proc/cpuinfo names: avx2,xsave\n"
 "      --irqchip kernel|user  LAPIC, I/O APIC, PIC and PIT in KVM (default) or in wisp\n"
+"      --debugcon FILE|stdio  port 0xE9 output (the Bochs/QEMU debug console)\n"
+"      --isa-debug-exit[=IOBASE,IOSIZE]  QEMU's exit device (default 0xf4,4): a write\n"
+"                          of V ends wisp with status (V << 1) | 1\n"
+"      --no-reboot         a guest reset ends wisp (the default: wisp never restarts\n"
+"                          a guest; accepted for QEMU command lines)\n"
+"      --no-shutdown       a guest power-off pauses the guest instead of ending wisp\n"
+"                          (Ctrl-A x, a signal or --timeout end it)\n"
 "      --hyperv            present Hyper-V enlightenments (CPUID 0x40000000+, synthetic\n"
 "                          MSRs, hypercall page, reference TSC page)\n"
 "      --seccomp on|log|off  the system call filter (default on); log lets forbidden\n"
@@ -74,7 +85,8 @@ static void usage(FILE *out)
 "console keys (when stdin is a terminal): Ctrl-A x quit, Ctrl-A s screenshot,\n"
 "  Ctrl-A h help, Ctrl-A Ctrl-A sends Ctrl-A. SIGUSR1 also takes a screenshot (Linux).\n"
 "\n"
-"exit status: the guest's exit code (exit hypercall), 0 when the guest idles,\n"
+"exit status: the guest's exit code (exit hypercall, or (V << 1) | 1 for a write\n"
+"  of V to --isa-debug-exit), 0 when the guest idles,\n"
 "  halts for good, powers off or reboots, or one of wisp's own: 120 bad\n"
 "  arguments, 121 bad kernel file, 122 no usable KVM/WHP, 123 guest crashed (triple\n"
 "  fault; a Linux guest's triple fault is a reboot), 124 timeout, 125 exit\n"
@@ -153,6 +165,8 @@ static int parse_boot(const char *text, enum vm_boot *out)
     static const struct { const char *name; enum vm_boot boot; } names[] = {
         { "auto", VM_BOOT_AUTO }, { "native", VM_BOOT_NATIVE },
         { "pvh", VM_BOOT_PVH }, { "bzimage", VM_BOOT_BZIMAGE },
+        { "multiboot", VM_BOOT_MULTIBOOT }, { "multiboot1", VM_BOOT_MULTIBOOT },
+        { "multiboot2", VM_BOOT_MULTIBOOT2 }, { "limine", VM_BOOT_LIMINE },
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(text, names[i].name) == 0) {
@@ -163,10 +177,35 @@ static int parse_boot(const char *text, enum vm_boot *out)
     return -1;
 }
 
+/* --isa-debug-exit's argument: "IOBASE,IOSIZE" or QEMU's
+ * "iobase=IOBASE,iosize=IOSIZE" (numbers in C syntax: 0xf4, 4). */
+static int parse_debug_exit(const char *text, uint16_t *iobase, uint16_t *iosize)
+{
+    unsigned long base, size;
+    char *end;
+    if (strncmp(text, "iobase=", 7) == 0)
+        text += 7;
+    errno = 0;
+    base = strtoul(text, &end, 0);
+    if (errno || end == text || *end != ',' || base > 0xFFFF)
+        return -1;
+    text = end + 1;
+    if (strncmp(text, "iosize=", 7) == 0)
+        text += 7;
+    size = strtoul(text, &end, 0);
+    if (errno || end == text || *end || (size != 1 && size != 2 && size != 4) ||
+        base + size > 0x10000)
+        return -1;
+    *iobase = (uint16_t)base;
+    *iosize = (uint16_t)size;
+    return 0;
+}
+
 enum option_id {
     OPT_KERNEL = 256, OPT_SERIAL, OPT_SCREENSHOT, OPT_ASCII, OPT_FRAMEBUFFER, OPT_IDLE_EXIT,
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
-    OPT_INITRD, OPT_CMDLINE, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT,
+    OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
+    OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT,
 };
 
 static const struct option run_options[] = {
@@ -176,6 +215,11 @@ static const struct option run_options[] = {
     { "boot-entry", required_argument, NULL, OPT_BOOT_ENTRY },
     { "initrd", required_argument, NULL, OPT_INITRD },
     { "cmdline", required_argument, NULL, OPT_CMDLINE },
+    { "module", required_argument, NULL, OPT_MODULE },
+    { "debugcon", required_argument, NULL, OPT_DEBUGCON },
+    { "isa-debug-exit", optional_argument, NULL, OPT_ISA_DEBUG_EXIT },
+    { "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+    { "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
     { "serial", required_argument, NULL, OPT_SERIAL },
     { "serial-raw", no_argument, NULL, OPT_SERIAL_RAW },
     { "screenshot", required_argument, NULL, OPT_SCREENSHOT },
@@ -196,7 +240,8 @@ static const struct option run_options[] = {
 };
 
 /* Returns -1 to go on, or the exit status to stop with. */
-static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const char **serial)
+static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const char **serial,
+                             const char **debugcon)
 {
     int opt;
     unsigned long number;
@@ -232,6 +277,34 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         case OPT_SERIAL_RAW:
             cfg->serial_raw = true;
             break;
+        case OPT_MODULE: {
+            if (cfg->module_count == VM_MAX_MODULES)
+                return usage_error("more than %d --module options", VM_MAX_MODULES);
+            char *comma = strchr(optarg, ',');
+            if (comma)
+                *comma = '\0';
+            if (optarg[0] == '\0')
+                return usage_error("%s", "--module ,CMDLINE: no file name");
+            cfg->modules[cfg->module_count++] = (struct vm_module){ optarg,
+                                                                    comma ? comma + 1 : NULL };
+            break;
+        }
+        case OPT_DEBUGCON:
+            *debugcon = optarg;
+            break;
+        case OPT_ISA_DEBUG_EXIT:
+            cfg->isa_debug_exit = true;
+            if (optarg && parse_debug_exit(optarg, &cfg->isa_debug_exit_iobase,
+                                           &cfg->isa_debug_exit_iosize) < 0)
+                return usage_error("--isa-debug-exit=%s: expected IOBASE,IOSIZE (e.g. 0xf4,4; "
+                                   "size 1, 2 or 4)", optarg);
+            break;
+        case OPT_NO_REBOOT:
+            cfg->no_reboot = true;
+            break;
+        case OPT_NO_SHUTDOWN:
+            cfg->no_shutdown = true;
+            break;
         case OPT_SCREENSHOT:
             cfg->screenshot_path = optarg;
             break;
@@ -241,6 +314,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         case OPT_FRAMEBUFFER:
             if (parse_resolution(optarg, &cfg->fb_width, &cfg->fb_height) < 0)
                 return usage_error("--framebuffer %s: expected WIDTHxHEIGHT, e.g. 1024x768", optarg);
+            cfg->fb_size_given = true;
             break;
         case OPT_IDLE_EXIT:
             if (parse_unsigned(optarg, 1000000000ul, &number) < 0)
@@ -301,8 +375,9 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!cfg->kernel_path)
         return usage_error("%s", "no kernel given");
-    if (cfg->boot == VM_BOOT_NATIVE && (cfg->initrd_path || cfg->cmdline))
-        return usage_error("%s", "--initrd and --cmdline are for Linux kernels, not --boot native");
+    if (cfg->boot == VM_BOOT_NATIVE && (cfg->initrd_path || cfg->cmdline || cfg->module_count))
+        return usage_error("%s", "--initrd, --module and --cmdline are for Linux, Multiboot and "
+                           "Limine kernels, not --boot native");
     return -1;
 }
 
@@ -310,8 +385,8 @@ static int run_command(int argc, char **argv)
 {
     struct vm_config cfg;
     vm_config_defaults(&cfg);
-    const char *serial = "stdio";
-    int status = parse_run_options(argc, argv, &cfg, &serial);
+    const char *serial = "stdio", *debugcon = NULL;
+    int status = parse_run_options(argc, argv, &cfg, &serial, &debugcon);
     if (status >= 0)
         return status;
 
@@ -326,6 +401,22 @@ static int run_command(int argc, char **argv)
             return WISP_EXIT_USAGE;
         }
         cfg.console_output = serial_file;
+    }
+    FILE *debugcon_file = NULL;
+    if (debugcon && strcmp(debugcon, "stdio") == 0) {
+        if (serial_file)
+            cfg.debugcon_output = stdout;
+        else
+            cfg.debugcon_shares_console = true;
+    } else if (debugcon) {
+        debugcon_file = fopen(debugcon, "wb");
+        if (!debugcon_file) {
+            fprintf(stderr, "wisp: --debugcon %s: %s\n", debugcon, strerror(errno));
+            if (serial_file)
+                fclose(serial_file);
+            return WISP_EXIT_USAGE;
+        }
+        cfg.debugcon_output = debugcon_file;
     }
 
 #ifndef _WIN32
@@ -349,6 +440,10 @@ static int run_command(int argc, char **argv)
     vm_destroy(vm);
     if (serial_file)
         fclose(serial_file);
+    if (debugcon_file)
+        fclose(debugcon_file);
+    else if (cfg.debugcon_output)
+        fflush(cfg.debugcon_output);
     return status;
 }
 

@@ -263,6 +263,18 @@ typedef struct HV_INPUT_SIGNAL_EVENT {
 HV_ASSERT_SIZE(HV_INPUT_SIGNAL_EVENT, 8);
 HV_ASSERT_OFFSET(HV_INPUT_SIGNAL_EVENT, FlagNumber, 4);
 
+/*
+ * The fast form passes the whole 8-byte block as its one input parameter
+ * (RDX on x64, EBX:ECX on x86): the connection ID in bits 31:0 and the
+ * flag number in bits 47:32.
+ */
+static HV_INLINE uint64_t hv_signal_event_fast_input(uint32_t connection_id,
+                                                     uint16_t flag_number)
+{
+    return HV_CAST(uint64_t, connection_id & HV_CONNECTION_ID_MASK) |
+           (HV_CAST(uint64_t, flag_number) << 32);
+}
+
 /* ---- 0x007E HvCallRetargetDeviceInterrupt (10.5.4) ---------------------- */
 typedef struct HV_INPUT_RETARGET_DEVICE_INTERRUPT {
     HV_PARTITION_ID PartitionId; /* must be HV_PARTITION_ID_SELF */

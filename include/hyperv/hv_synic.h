@@ -148,11 +148,21 @@ HV_ASSERT_OFFSET(HV_CONNECTION_INFO, Info, 8);
 #define HV_MESSAGE_MAX_PAYLOAD_BYTE_COUNT 240
 #define HV_MESSAGE_MAX_PAYLOAD_QWORD_COUNT 30
 
+/*
+ * The v6.0b listing orders the first eight bytes MessageType, Reserved
+ * (16 bits), MessageFlags, PayloadSize.  Hyper-V itself, and every guest
+ * and hypervisor that exchanges SynIC messages with it (Windows' own
+ * headers, Linux, KVM's SynIC, QEMU), put PayloadSize at byte 4 and
+ * MessageFlags at byte 5, with the two reserved bytes last; a VMBus
+ * message delivered in the listing's order is read with the wrong
+ * length.  This header follows what Hyper-V does.  (Earlier TLFS
+ * revisions list that order too.)
+ */
 typedef struct HV_MESSAGE_HEADER {
     HV_MESSAGE_TYPE MessageType;
-    uint16_t Reserved;
-    HV_MESSAGE_FLAGS MessageFlags;
     uint8_t PayloadSize; /* bytes of payload, header not included */
+    HV_MESSAGE_FLAGS MessageFlags;
+    uint8_t Reserved[2];
     union {
         uint64_t OriginationId;
         HV_PARTITION_ID Sender;
@@ -160,9 +170,9 @@ typedef struct HV_MESSAGE_HEADER {
     } Origin;
 } HV_MESSAGE_HEADER;
 HV_ASSERT_SIZE(HV_MESSAGE_HEADER, 16);
-HV_ASSERT_OFFSET(HV_MESSAGE_HEADER, Reserved, 4);
-HV_ASSERT_OFFSET(HV_MESSAGE_HEADER, MessageFlags, 6);
-HV_ASSERT_OFFSET(HV_MESSAGE_HEADER, PayloadSize, 7);
+HV_ASSERT_OFFSET(HV_MESSAGE_HEADER, PayloadSize, 4);
+HV_ASSERT_OFFSET(HV_MESSAGE_HEADER, MessageFlags, 5);
+HV_ASSERT_OFFSET(HV_MESSAGE_HEADER, Reserved, 6);
 HV_ASSERT_OFFSET(HV_MESSAGE_HEADER, Origin, 8);
 
 typedef struct HV_MESSAGE {
@@ -200,6 +210,25 @@ static HV_INLINE int hv_event_flag_test(const HV_SYNIC_EVENT_FLAGS *flags,
 {
     return (flags->Flags[(flag / 8) % HV_EVENT_FLAGS_BYTE_COUNT] >>
             (flag % 8)) & 1;
+}
+
+/*
+ * Set or clear flag "flag" (taken modulo HV_EVENT_FLAGS_COUNT).  These are
+ * plain read-modify-write operations: a SIEF page shared with a running
+ * virtual processor needs the equivalent atomic operation on the byte.
+ */
+static HV_INLINE void hv_event_flag_set(HV_SYNIC_EVENT_FLAGS *flags,
+                                        uint32_t flag)
+{
+    uint8_t *byte = &flags->Flags[(flag / 8) % HV_EVENT_FLAGS_BYTE_COUNT];
+    *byte = HV_CAST(uint8_t, *byte | (1u << (flag % 8)));
+}
+
+static HV_INLINE void hv_event_flag_clear(HV_SYNIC_EVENT_FLAGS *flags,
+                                          uint32_t flag)
+{
+    uint8_t *byte = &flags->Flags[(flag / 8) % HV_EVENT_FLAGS_BYTE_COUNT];
+    *byte = HV_CAST(uint8_t, *byte & ~(1u << (flag % 8)));
 }
 
 /* ---- 11.10.8.1 - 11.10.9 Monitored notifications ------------------------ */
@@ -253,6 +282,24 @@ HV_ASSERT_OFFSET(HV_MONITOR_PAGE, Latency, 576);
 HV_ASSERT_OFFSET(HV_MONITOR_PAGE, Reserved3, 832);
 HV_ASSERT_OFFSET(HV_MONITOR_PAGE, Parameter, 1088);
 HV_ASSERT_OFFSET(HV_MONITOR_PAGE, Reserved4, 2112);
+
+/*
+ * A monitored notification is addressed by a trigger ID: group
+ * id / 32, bit id % 32 of that group's Pending and Armed words, and the
+ * Latency and Parameter entries at [group][bit].
+ */
+#define HV_MONITOR_TRIGGER_COUNT                                              \
+    (HV_MONITOR_TRIGGER_GROUP_COUNT * HV_MONITOR_TRIGGERS_PER_GROUP)
+
+static HV_INLINE uint32_t hv_monitor_trigger_group(uint32_t trigger_id)
+{
+    return trigger_id / HV_MONITOR_TRIGGERS_PER_GROUP;
+}
+
+static HV_INLINE uint32_t hv_monitor_trigger_bit(uint32_t trigger_id)
+{
+    return trigger_id % HV_MONITOR_TRIGGERS_PER_GROUP;
+}
 
 /* ---- 13.3.1 Timer expiration message payload ---------------------------- */
 /* Sent with type HvMessageTimerExpired to the timer's SINTx; the origin ID

@@ -26,6 +26,9 @@
  *   hv_vsm.h               Virtual Secure Mode registers (15)
  *   hv_vp_assist.h         VP assist page (7.8.7)
  *   hv_nested.h            enlightened VMCS and nested virtualization (16)
+ *
+ * VMBus and the synthetic devices, which the TLFS does not cover, have
+ * headers of their own, collected by vmbus.h.
  */
 #ifndef HYPERV_HYPERV_H
 #define HYPERV_HYPERV_H

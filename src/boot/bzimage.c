@@ -101,7 +101,11 @@ int bzimage_parse(const char *path, const uint8_t *file, size_t size,
                    "no protected-mode kernel in the %llu-byte file", p, info.setup_sects,
                    (ull)info.kernel_offset, (ull)size);
     info.kernel_size = size - info.kernel_offset;
-    if ((uint64_t)h.syssize * 16 > info.kernel_size)
+    /* syssize counts 16-byte paragraphs, rounded up: a kernel whose size
+     * is not a multiple of 16 (memtest86+ as Debian ships it) claims up to
+     * 15 bytes more than the file has. GRUB and QEMU load those; a real
+     * truncation leaves at least a whole paragraph out. */
+    if ((uint64_t)h.syssize * 16 >= info.kernel_size + 16)
         return BAD("%s: truncated bzImage: the setup header gives a %llu-byte kernel "
                    "(syssize), the file holds %llu bytes after the setup code", p,
                    (ull)h.syssize * 16, (ull)info.kernel_size);

@@ -13,6 +13,11 @@
 #include <wisp/guest.h>
 
 #include "boot/bzimage.h"
+#include "boot/kernel_boot.h"
+#include "boot/limine.h"
+#include "boot/multiboot.h"
+#include "boot/multiboot2.h"
+#include "boot/payload_unpack.h"
 #include "cpuid_probe.h"
 #include "boot/linux_entry.h"
 #include "boot/native_layout.h"
@@ -29,6 +34,8 @@ void vm_config_defaults(struct vm_config *cfg)
         .fb_height = VM_DEFAULT_FB_HEIGHT,
         .idle_exit = VM_DEFAULT_IDLE_EXIT,
         .boot_entry = 64,
+        .isa_debug_exit_iobase = 0xF4,
+        .isa_debug_exit_iosize = 4,
         .console_input_fd = -1,
         .console_output = stdout,
 #ifdef _WIN32
@@ -53,24 +60,47 @@ static const char *boot_name(enum vm_boot boot)
     switch (boot) {
     case VM_BOOT_PVH: return "pvh";
     case VM_BOOT_BZIMAGE: return "bzimage";
+    case VM_BOOT_MULTIBOOT: return "multiboot";
+    case VM_BOOT_MULTIBOOT2: return "multiboot2";
+    case VM_BOOT_LIMINE: return "limine";
     default: return "native";
     }
 }
 
-/* --boot auto: a PVH note means Linux's vmlinux, any other ELF the native
- * boot, the setup header's magic a bzImage. */
+/* --boot auto, in this order: the setup header's magic means a bzImage;
+ * an ELF64 with Limine requests (or a base revision tag) a Limine kernel;
+ * a Multiboot 2 header, then a Multiboot 1 header, those protocols; a PVH
+ * note Linux's vmlinux; any other ELF the native boot. */
 static int detect_boot(struct vm *vm, struct wisp_error *err)
 {
     const char *path = vm->cfg.kernel_path;
     const uint8_t *file = vm->kernel_file;
     size_t size = vm->kernel_file_size;
+    size_t offset;
     if (is_bzimage(file, size)) {
         vm->boot = VM_BOOT_BZIMAGE;
         return 0;
     }
+    if (limine_detect(file, size)) {
+        vm->boot = VM_BOOT_LIMINE;
+        return 0;
+    }
+    if (multiboot2_find_header(file, size, &offset)) {
+        vm->boot = VM_BOOT_MULTIBOOT2;
+        return 0;
+    }
+    if (multiboot_find_header(file, size, &offset)) {
+        vm->boot = VM_BOOT_MULTIBOOT;
+        return 0;
+    }
     if (size < 4 || memcmp(file, "\x7f" "ELF", 4) != 0)
         return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
-                         "%s: not an ELF file or a bzImage (bad magic number)", path);
+                         "%s: not an ELF file, a bzImage or a Multiboot kernel (no magic number "
+                         "wisp knows)", path);
+    if (size > 4 && file[4] == 1 /* ELFCLASS32 */)
+        return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
+                         "%s: a 32-bit ELF without a Multiboot 1 or 2 header; wisp boots 32-bit "
+                         "kernels through Multiboot (or a Linux bzImage)", path);
     uint32_t entry;
     struct wisp_error note_err = { 0 };
     /* A malformed ELF goes to the native loader, which names the problem. */
@@ -101,9 +131,28 @@ static int unpack_bzimage_payload(struct vm *vm, struct wisp_error *err)
     return 0;
 }
 
+/* A gzip-compressed kernel file is unpacked first, as GRUB does. */
+static int gunzip_kernel(struct vm *vm, struct wisp_error *err)
+{
+    uint8_t *plain;
+    size_t plain_size;
+    if (linux_payload_unpack(vm->cfg.kernel_path, vm->kernel_file, vm->kernel_file_size,
+                             ELF_MAX_FILE_SIZE, &plain, &plain_size, NULL, err) < 0)
+        return -1;
+    if (vm->cfg.debug)
+        fprintf(stderr, "wisp: %s: gzip-compressed, %zu bytes unpacked\n", vm->cfg.kernel_path,
+                plain_size);
+    free(vm->kernel_file);
+    vm->kernel_file = plain;
+    vm->kernel_file_size = plain_size;
+    return 0;
+}
+
 static int read_kernel(struct vm *vm, struct wisp_error *err)
 {
     if (elf_read_file(vm->cfg.kernel_path, &vm->kernel_file, &vm->kernel_file_size, err) < 0)
+        return -1;
+    if (kboot_is_gzip(vm->kernel_file, vm->kernel_file_size) && gunzip_kernel(vm, err) < 0)
         return -1;
     vm->boot = vm->cfg.boot;
     if (vm->boot == VM_BOOT_AUTO && detect_boot(vm, err) < 0)
@@ -111,10 +160,15 @@ static int read_kernel(struct vm *vm, struct wisp_error *err)
     if (vm->boot == VM_BOOT_PVH && is_bzimage(vm->kernel_file, vm->kernel_file_size) &&
         unpack_bzimage_payload(vm, err) < 0)
         return -1;
-    if (vm->boot == VM_BOOT_NATIVE && (vm->cfg.initrd_path || vm->cfg.cmdline))
+    if (vm->boot == VM_BOOT_NATIVE && (vm->cfg.initrd_path || vm->cfg.cmdline ||
+                                       vm->cfg.module_count))
         return wisp_fail(err, WISP_EXIT_USAGE,
-                         "%s: --initrd and --cmdline are for Linux kernels (bzImage or PVH "
-                         "vmlinux); this is a native ELF boot", vm->cfg.kernel_path);
+                         "%s: --initrd, --module and --cmdline are for Linux, Multiboot and "
+                         "Limine kernels; this is a native ELF boot", vm->cfg.kernel_path);
+    if (vm_is_linux(vm) && vm->cfg.module_count)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "%s: --module is for Multiboot and Limine kernels; Linux takes one "
+                         "--initrd", vm->cfg.kernel_path);
     if (vm->cfg.boot_entry == 32 && vm->boot != VM_BOOT_BZIMAGE)
         return wisp_fail(err, WISP_EXIT_USAGE,
                          "%s: --boot-entry 32 is for bzImages; this is a %s boot",
@@ -134,6 +188,8 @@ static int setup_memory(struct vm *vm, struct wisp_error *err)
     const struct vm_config *cfg = &vm->cfg;
     if (vm_is_linux(vm))
         return vm_linux_setup_memory(vm, err);
+    if (vm_is_kboot(vm))
+        return vm_kboot_setup_memory(vm, err);
     if (guest_memory_check_size(cfg->memory_size, NATIVE_MIN_MEMORY, NATIVE_MAX_MEMORY, "native",
                                 "", err) < 0)
         return -1;
@@ -238,7 +294,10 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
     if (bus_register(&vm->ports, COM1_PORT, UART16550_NR_PORTS, "COM1", uart16550_io,
                      &vm->com1, err) < 0)
         return -1;
-    return vm_is_linux(vm) ? vm_linux_setup_devices(vm, err) : 0;
+    /* Multiboot and Limine kernels get the PC platform Linux gets. */
+    if ((vm_is_linux(vm) || vm_is_kboot(vm)) && vm_linux_setup_devices(vm, err) < 0)
+        return -1;
+    return vm_setup_debug_devices(vm, err);
 }
 
 /* ---- the kernel ---- */
@@ -263,6 +322,8 @@ static int load_kernel(struct vm *vm, struct wisp_error *err)
     int rc;
     if (vm_is_linux(vm))
         rc = vm_linux_load_kernel(vm, err);
+    else if (vm_is_kboot(vm))
+        rc = vm_kboot_load_kernel(vm, err);
     else
         rc = load_native_kernel(vm, err);
     free(vm->kernel_file);
@@ -280,6 +341,11 @@ static int entry_state(struct vm *vm, struct accel_regs *regs, struct accel_sreg
         return linux_entry_prepare(&vm->memory,
                                    vm->cfg.boot_entry == 32 ? LINUX_ENTRY_32 : LINUX_ENTRY_64,
                                    &vm->bzimage, vm->cfg.kernel_path, regs, sregs, err);
+    case VM_BOOT_MULTIBOOT:
+    case VM_BOOT_MULTIBOOT2:
+    case VM_BOOT_LIMINE:
+        vm_kboot_entry_state(vm, regs, sregs);
+        return 0;
     default:
         native_entry_state(&vm->kernel, regs, sregs);
         return 0;
@@ -295,7 +361,7 @@ static int setup_registers(struct vm *vm, struct wisp_error *err)
     if (entry_state(vm, &regs, &sregs, err) < 0)
         return -1;
     /* The probe runs in the native boot's long mode. */
-    if (vm->cfg.debug && !vm_is_linux(vm)) {
+    if (vm->cfg.debug && vm->boot == VM_BOOT_NATIVE) {
         /* Run the CPUID probe first; vm_run enters the kernel after it. */
         vm->kernel_entry_regs = regs;
         regs.rip = cpuid_probe_install(&vm->memory);

@@ -29,6 +29,16 @@ enum vm_boot {
     VM_BOOT_NATIVE,  /* ELF64 in long mode with wisp's boot info */
     VM_BOOT_PVH,     /* Linux vmlinux through its PVH note */
     VM_BOOT_BZIMAGE, /* Linux bzImage through the x86 boot protocol */
+    VM_BOOT_MULTIBOOT,  /* Multiboot 1 (src/boot/multiboot.h) */
+    VM_BOOT_MULTIBOOT2, /* Multiboot 2 (src/boot/multiboot2.h) */
+    VM_BOOT_LIMINE,     /* the Limine boot protocol (src/boot/limine.h) */
+};
+
+/* --module FILE[,cmdline] (Multiboot and Limine kernels). */
+#define VM_MAX_MODULES 64
+struct vm_module {
+    const char *path;
+    const char *cmdline; /* NULL: none */
 };
 
 struct vm_config {
@@ -40,6 +50,7 @@ struct vm_config {
     enum vm_irqchip irqchip;
     uint64_t memory_size;
     uint32_t fb_width, fb_height;
+    bool fb_size_given;            /* --framebuffer: a Multiboot kernel's wish does not count */
     const char *cpu_hide;          /* comma-separated feature names, or NULL */
     bool hyperv;                   /* present Hyper-V enlightenments (src/hv/) */
     bool debug;                    /* log every exit to stderr */
@@ -53,6 +64,15 @@ struct vm_config {
     const char *screenshot_path;   /* written when the VM stops, or NULL */
     bool ascii_preview;            /* framebuffer preview on stderr at stop */
     const char *accel_device;      /* NULL = the backend's default */
+    struct vm_module modules[VM_MAX_MODULES]; /* after --initrd, which is module 0 */
+    unsigned module_count;
+    FILE *debugcon_output;         /* --debugcon: port 0xE9's bytes, or NULL for none */
+    bool debugcon_shares_console;  /* --debugcon stdio with COM1 on stdio: one stream */
+    bool isa_debug_exit;           /* --isa-debug-exit */
+    uint16_t isa_debug_exit_iobase;
+    uint16_t isa_debug_exit_iosize;
+    bool no_reboot;                /* --no-reboot: a reset request ends wisp */
+    bool no_shutdown;              /* --no-shutdown: a power-off pauses instead of ending */
     struct sandbox_options sandbox; /* --seccomp, --user, --chroot */
     /* Test builds only (main.c with WISP_TEST_HOOKS): called once the run
      * loop's thread is in the sandbox, before the first guest instruction. */
@@ -68,6 +88,7 @@ enum vm_stop_reason {
     VM_STOP_SIGNAL,       /* SIGINT / SIGTERM / SIGHUP */
     VM_STOP_POWER_OFF,    /* ACPI S5 or a shutdown system event */
     VM_STOP_REBOOT,       /* reset request (8042, 0xCF9, a Linux triple fault) */
+    VM_STOP_DEBUG_EXIT,   /* a write to --isa-debug-exit's port */
 };
 
 struct vm_result {

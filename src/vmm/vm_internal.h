@@ -5,10 +5,13 @@
 #include "accel/accel.h"
 #include "boot/bzimage.h"
 #include "boot/elf_loader.h"
+#include "boot/kernel_boot.h"
 #include "boot/pvh.h"
 #include "core/bus.h"
 #include "dev/acpi_pm.h"
 #include "dev/cmos_rtc.h"
+#include "dev/debugcon.h"
+#include "dev/isa_debug_exit.h"
 #include "dev/irqchip_user.h"
 #include "dev/reset_port.h"
 #include "dev/uart16550.h"
@@ -47,6 +50,16 @@ struct vm {
     uint64_t acpi_rsdp;
     struct linux_boot_result bzimage; /* where bzimage_load put things */
     struct pvh_boot_result pvh;       /* where pvh_load put things */
+    /* Multiboot and Limine boots (vm_kboot.c): the entry state. */
+    struct accel_regs kboot_regs;
+    struct accel_sregs kboot_sregs;
+
+    /* QEMU's debug devices (vm_debug_devices.c) */
+    struct debugcon debugcon;
+    struct host_output debugcon_out; /* --debugcon to its own stream (host/output.h) */
+    struct isa_debug_exit debug_exit;
+    int debug_exit_status;
+
     /* Set by the devices' callbacks, acted on by the run loop. */
     enum vm_stop_reason platform_stop; /* VM_STOP_POWER_OFF, VM_STOP_REBOOT or 0 */
     bool platform_stop_requested;
@@ -68,10 +81,27 @@ static inline bool vm_is_linux(const struct vm *vm)
     return vm->boot == VM_BOOT_PVH || vm->boot == VM_BOOT_BZIMAGE;
 }
 
+/* Other people's kernels: Multiboot 1 and 2, Limine (vm_kboot.c). */
+static inline bool vm_is_kboot(const struct vm *vm)
+{
+    return vm->boot == VM_BOOT_MULTIBOOT || vm->boot == VM_BOOT_MULTIBOOT2 ||
+           vm->boot == VM_BOOT_LIMINE;
+}
+
 /* vm_linux.c: the Linux boot's steps of vm_create(). */
 int vm_linux_setup_memory(struct vm *vm, struct wisp_error *err);
 int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err);
 int vm_linux_load_kernel(struct vm *vm, struct wisp_error *err);
+/* ACPI tables at 0xE0000 and the MP table at 0xF0000 (vm->acpi_rsdp). */
+int vm_linux_build_firmware_tables(struct vm *vm, struct wisp_error *err);
+
+/* vm_kboot.c: the Multiboot and Limine boots' steps of vm_create(). */
+int vm_kboot_setup_memory(struct vm *vm, struct wisp_error *err);
+int vm_kboot_load_kernel(struct vm *vm, struct wisp_error *err);
+void vm_kboot_entry_state(struct vm *vm, struct accel_regs *regs, struct accel_sregs *sregs);
+
+/* vm_debug_devices.c: --debugcon and --isa-debug-exit on the port bus. */
+int vm_setup_debug_devices(struct vm *vm, struct wisp_error *err);
 
 /* The framebuffer as characters, for --ascii. */
 void vm_print_ascii_preview(struct vm *vm, FILE *out);

@@ -96,7 +96,7 @@ int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err)
 /* The firmware tables go into the BIOS area (reserved in e820) before the
  * kernel, so the loaders can hand the RSDP's address over: ACPI at
  * 0xE0000, the MP table at 0xF0000 where Linux scans for it. */
-static int build_firmware_tables(struct vm *vm, struct wisp_error *err)
+int vm_linux_build_firmware_tables(struct vm *vm, struct wisp_error *err)
 {
     struct acpi_config acpi = { .cpus = 1 };
     if (acpi_build(&vm->memory, ACPI_BIOS_AREA_BASE, MPTABLE_BIOS_BASE - ACPI_BIOS_AREA_BASE,
@@ -107,7 +107,7 @@ static int build_firmware_tables(struct vm *vm, struct wisp_error *err)
 
 int vm_linux_load_kernel(struct vm *vm, struct wisp_error *err)
 {
-    if (build_firmware_tables(vm, err) < 0)
+    if (vm_linux_build_firmware_tables(vm, err) < 0)
         return -1;
     const char *path = vm->cfg.kernel_path;
     uint8_t *initrd = NULL;

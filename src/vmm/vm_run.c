@@ -234,15 +234,36 @@ static enum step wait_for_interrupt(struct vm *vm, struct vm_result *result)
     }
 }
 
-static enum step powered_off(struct vm_result *result)
+/* --no-shutdown (QEMU's -no-shutdown): the guest stops running but wisp
+ * stays, answering the console keys (Ctrl-A s, Ctrl-A x), signals and
+ * --timeout, so its screen and console can still be looked at. */
+static enum step paused(struct vm *vm, struct vm_result *result)
+{
+    fprintf(stderr, "wisp: guest stopped; --no-shutdown keeps wisp running (Ctrl-A x, a "
+                    "signal or --timeout ends it)\n");
+    for (;;) {
+        enum step step = service_host(vm, result);
+        if (step != STEP_CONTINUE)
+            return step;
+        serial_console_wait(&vm->console, HALT_POLL_MS);
+    }
+}
+
+static enum step powered_off(struct vm *vm, struct vm_result *result)
 {
     fprintf(stderr, "wisp: guest powered off\n");
+    if (vm->cfg.no_shutdown)
+        return paused(vm, result);
     return stop(result, VM_STOP_POWER_OFF, WISP_EXIT_OK);
 }
 
-static enum step rebooted(struct vm_result *result)
+/* wisp never restarts a guest: a reset ends it, as QEMU's -no-reboot
+ * does (and with --no-shutdown pauses it, as -no-reboot -no-shutdown). */
+static enum step rebooted(struct vm *vm, struct vm_result *result)
 {
     fprintf(stderr, "wisp: guest rebooted\n");
+    if (vm->cfg.no_shutdown)
+        return paused(vm, result);
     return stop(result, VM_STOP_REBOOT, WISP_EXIT_OK);
 }
 
@@ -252,16 +273,19 @@ static enum step platform_request(struct vm *vm, struct vm_result *result)
 {
     if (!vm->platform_stop_requested)
         return STEP_CONTINUE;
-    return vm->platform_stop == VM_STOP_POWER_OFF ? powered_off(result) : rebooted(result);
+    if (vm->platform_stop == VM_STOP_DEBUG_EXIT)
+        return stop(result, VM_STOP_DEBUG_EXIT, vm->debug_exit_status);
+    return vm->platform_stop == VM_STOP_POWER_OFF ? powered_off(vm, result)
+                                                  : rebooted(vm, result);
 }
 
 static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct vm_result *result,
                                struct wisp_error *err)
 {
     if (e->u.raw_code == ACCEL_SHUTDOWN_POWER_OFF)
-        return powered_off(result);
+        return powered_off(vm, result);
     if (e->u.raw_code == ACCEL_SHUTDOWN_RESET)
-        return rebooted(result);
+        return rebooted(vm, result);
     if (e->u.raw_code == ACCEL_SHUTDOWN_CRASH) {
         wisp_fail(err, WISP_EXIT_GUEST_CRASH,
                   "guest reported a crash (Hyper-V crash notification) at RIP 0x%" PRIx64, e->rip);
@@ -273,7 +297,7 @@ static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct
      * users expect; for a native kernel, or a Linux that never got far
      * enough to touch a device (a bad entry state), it is a crash. */
     if (vm_is_linux(vm) && vm->kernel_started)
-        return rebooted(result);
+        return rebooted(vm, result);
     /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
      * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */
     bool reset_state = e->rip == 0xFFF0 && e->cs.base == 0xFFFF0000ull;
@@ -388,6 +412,8 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, struct vm_resu
 static void finish(struct vm *vm)
 {
     serial_console_flush(&vm->console);
+    if (vm->cfg.debugcon_output && !vm->cfg.debugcon_shares_console)
+        host_output_finish(&vm->debugcon_out);
     if (vm->cfg.screenshot_path) {
         struct wisp_error shot_err = { 0 };
         if (vm_save_screenshot(vm, vm->cfg.screenshot_path, &shot_err) < 0)

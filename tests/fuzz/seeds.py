@@ -155,6 +155,14 @@ def reset_port():
             "cf9": port_w(2, 0, 1, 0x02) + port_r(2, 0) + port_w(2, 0, 1, 0x06)}
 
 
+def debug():
+    # first byte: the isa-debug-exit width (0: 1, 1: 2, 2: 4 ports)
+    text = b"".join(port_w(0, 0, 1, c) for c in b"debugcon says hi\n")
+    return {"print_and_exit": b"\x02" + text + port_r(0, 0) + port_w(1, 0, 4, 0x10),
+            "wide_writes": b"\x00" + port_w(0, 0, 2, 0x4142) + port_w(0, 0, 4, 0x41424344)
+            + port_w(1, 0, 1, 0x7F) + port_w(1, 1, 2, 0xFFFF)}
+
+
 def irqchip():
     # windows: ports 0 master, 1 slave, 2 ELCR, 3 PIT, 4 port 0x61; MMIO 0 I/O APIC, 1 LAPIC
     pic_init = (port_w(0, 0, 1, 0x11) + port_w(0, 1, 1, 0x20) + port_w(0, 1, 1, 0x04) + port_w(0, 1, 1, 1)
@@ -329,6 +337,7 @@ if __name__ == "__main__":
     write("pvh", pvh())
     for name, make in [("dev_uart", uart), ("dev_pic", pic), ("dev_pit", pit), ("dev_lapic", lapic),
                        ("dev_ioapic", ioapic), ("dev_cmos", cmos), ("dev_acpi_pm", acpi_pm),
-                       ("dev_reset_port", reset_port), ("dev_irqchip", irqchip)]:
+                       ("dev_reset_port", reset_port), ("dev_irqchip", irqchip),
+                       ("dev_debug", debug)]:
         write(name, make())
     print("seeds written")

@@ -100,6 +100,7 @@ EOF
 # Bit-field layouts against the TLFS bit positions, checked at run time.
 cat >"$work/layout.c" <<'EOF'
 #include <hyperv/hyperv.h>
+#include <hyperv/vmbus.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -235,6 +236,84 @@ int main(void)
     CHECK(hv_tsc_scale_from_frequency(3000000000ULL) == 0x00DA740DA740DA74ULL);
 
     CHECK(sizeof(packed_check) == 9);
+
+    /* VMBus and synthetic device bit-fields. */
+    {
+        VMBUS_OFFER_MONITOR_FLAGS mon;
+        VMBUS_OFFER_INTERRUPT_FLAGS irq;
+        VMRCB_FEATURE_BITS feat;
+        HK_KEYSTROKE_INFO key;
+        HK_PROTOCOL_STATUS hks;
+        NVSP_2_NETVSC_CAPABILITIES caps2;
+        RNDIS_PPI_TYPE_FIELD ppi;
+        NDIS_TCP_IP_CHECKSUM_PACKET_INFO_HV csum;
+        NDIS_TCP_LARGE_SEND_INFO_HV lso;
+        NDIS_8021Q_INFO_HV vlan;
+        VMBUS_INITIATE_CONTACT_TARGET target;
+        VMBUS_PACKET_TRAILER trailer;
+        HV_MESSAGE_HEADER mh;
+        SYNTHVID_VRAM_LOCATION_MESSAGE vram;
+        unsigned char bytes[32];
+
+        mon.AsUINT8 = 0;
+        mon.Bits.MonitorAllocated = 1;
+        CHECK(mon.AsUINT8 == 0x01);
+        irq.AsUINT16 = 0;
+        irq.Bits.IsDedicatedInterrupt = 1;
+        CHECK(irq.AsUINT16 == 0x0001);
+        feat.AsUINT32 = 0;
+        feat.Bits.SupportsPendingSendSize = 1;
+        CHECK(feat.AsUINT32 == VMRCB_FEATURE_PENDING_SEND_SIZE);
+        key.AsUINT32 = 0;
+        key.Bits.IsBreak = 1;
+        key.Bits.IsE1 = 1;
+        CHECK(key.AsUINT32 == (HK_KEYSTROKE_IS_BREAK | HK_KEYSTROKE_IS_E1));
+        hks.AsUINT32 = 0;
+        hks.Bits.Accepted = 1;
+        CHECK(hks.AsUINT32 == HK_PROTOCOL_ACCEPTED);
+        caps2.AsUINT64 = 0;
+        caps2.Bits.Sriov = 1;
+        caps2.Bits.Rsc = 1;
+        CHECK(caps2.AsUINT64 == 0x84ULL);
+        ppi.AsUINT32 = 0;
+        ppi.Bits.Type = RNDIS_PPI_INTERNAL_PKTINFO_ID;
+        ppi.Bits.Internal = 1;
+        CHECK(ppi.AsUINT32 == 0x80000001u);
+        csum.AsUINT32 = 0;
+        csum.Transmit.IsIPv4 = 1;
+        csum.Transmit.TcpChecksum = 1;
+        csum.Transmit.TcpHeaderOffset = 34;
+        CHECK(csum.AsUINT32 == ((34u << 16) | 0x5u));
+        csum.AsUINT32 = 0;
+        csum.Receive.IpChecksumSucceeded = 1;
+        CHECK(csum.AsUINT32 == 0x20u);
+        lso.AsUINT32 = 0;
+        lso.Transmit.Mss = 1460;
+        lso.Transmit.TcpHeaderOffset = 54;
+        lso.Transmit.Type = 1;
+        lso.Transmit.IpVersion = 1;
+        CHECK(lso.AsUINT32 == (1460u | (54u << 20) | (1u << 30) | (1u << 31)));
+        vlan.AsUINT32 = 0;
+        vlan.Bits.UserPriority = 5;
+        vlan.Bits.VlanId = 0x123;
+        CHECK(vlan.AsUINT32 == (5u | (0x123u << 4)));
+        target.InterruptPage = 0;
+        target.TargetInfo.TargetSint = 2;
+        target.TargetInfo.FeatureFlags = 0x5;
+        CHECK(target.InterruptPage == 0x0000000500000002ULL);
+        trailer.AsUINT64 = vmbus_packet_trailer(0x1230);
+        CHECK(trailer.Fields.PreviousPacketOffset == 0x1230);
+        memset(&mh, 0, sizeof(mh));
+        mh.PayloadSize = 0x2A;
+        mh.MessageFlags.Bits.MessagePending = 1;
+        memcpy(bytes, &mh, sizeof(mh));
+        CHECK(bytes[4] == 0x2A && bytes[5] == 0x01);
+        memset(&vram, 0, sizeof(vram));
+        vram.VramGpa = 0x1122334455667788ULL;
+        memcpy(bytes, &vram, sizeof(vram));
+        CHECK(bytes[17] == 0x88 && bytes[24] == 0x11);
+        CHECK(hv_load_le64(bytes + 17) == 0x1122334455667788ULL);
+    }
 
     if (failures == 0)
         printf("layout ok (%d-bit)\n", sizeof(void *) == 8 ? 64 : 32);

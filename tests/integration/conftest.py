@@ -56,11 +56,39 @@ def guest(name):
     return path
 
 
-def run_wisp(*args, timeout=300, stdin=subprocess.DEVNULL, env=None, input=None):
-    """Runs build/wisp with args; returns the CompletedProcess (text)."""
+# Every guest run ends by itself well before the per-test limit (the
+# Makefile's pytest --timeout), which in turn is well under the nested VM's
+# watchdog (scripts/test.sh): a wisp that hangs fails its own test with its
+# output, and is never mistaken for a stalled VM and retried.
+WISP_RUN_TIMEOUT = 60
+# How long the process may outlive its own --timeout before the test kills it.
+KILL_GRACE = 15
+
+
+def with_run_timeout(args):
+    """args with --timeout WISP_RUN_TIMEOUT added to a `run` that has none,
+    and the seconds that run may take."""
+    args = [str(a) for a in args]
+    if args[:1] != ["run"]:
+        return args, WISP_RUN_TIMEOUT
+    if "--timeout" not in args:
+        args = ["run", "--timeout", str(WISP_RUN_TIMEOUT), *args[1:]]
+    try:
+        return args, float(args[args.index("--timeout") + 1])
+    except (IndexError, ValueError):  # a test of a bad --timeout
+        return args, WISP_RUN_TIMEOUT
+
+
+def run_wisp(*args, timeout=None, stdin=subprocess.DEVNULL, env=None, input=None):
+    """Runs build/wisp with args; returns the CompletedProcess (text). A run
+    without --timeout gets WISP_RUN_TIMEOUT; the process is killed KILL_GRACE
+    seconds after its own timeout should have stopped it."""
     if input is not None:
         stdin = None
-    return subprocess.run([str(WISP), *map(str, args)], stdin=stdin, input=input,
+    args, run_seconds = with_run_timeout(args)
+    if timeout is None:
+        timeout = run_seconds + KILL_GRACE
+    return subprocess.run([str(WISP), *args], stdin=stdin, input=input,
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 

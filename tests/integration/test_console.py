@@ -41,13 +41,13 @@ def start_on_pty(*args):
 @pytest.mark.parametrize("irqchip", ["kernel", "user"])
 def test_typed_line_reaches_the_guest_and_terminal_is_restored(irqchip):
     proc, leader, follower, before = start_on_pty("--irqchip", irqchip, "--idle-exit", "0",
-                                                  "--timeout", "180", guest("serial_echo"))
+                                                  "--timeout", "60", guest("serial_echo"))
     try:
-        assert b"ready" in read_until(leader, b"ready", 120)
+        assert b"ready" in read_until(leader, b"ready", 50)
         os.write(leader, b"hello console\r")
         assert b"echo: hello console" in read_until(leader, b"echo: hello console", 60)
         os.write(leader, b"quit\r")
-        assert proc.wait(timeout=60) == 0
+        assert proc.wait(timeout=20) == 0
         assert termios.tcgetattr(follower) == before
     finally:
         proc.kill()
@@ -56,12 +56,12 @@ def test_typed_line_reaches_the_guest_and_terminal_is_restored(irqchip):
 
 
 def test_ctrl_a_x_quits_and_restores_the_terminal():
-    proc, leader, follower, before = start_on_pty("--idle-exit", "0", "--timeout", "180",
+    proc, leader, follower, before = start_on_pty("--idle-exit", "0", "--timeout", "60",
                                                   guest("serial_echo"))
     try:
-        assert b"ready" in read_until(leader, b"ready", 120)
+        assert b"ready" in read_until(leader, b"ready", 50)
         os.write(leader, b"\x01x")
-        assert proc.wait(timeout=60) == 0
+        assert proc.wait(timeout=20) == 0
         assert termios.tcgetattr(follower) == before
     finally:
         proc.kill()

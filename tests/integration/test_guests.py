@@ -57,7 +57,7 @@ def test_ascii_preview_shows_the_picture():
 
 @both_irqchips
 def test_timer_interrupts_arrive_from_lapic_and_pit(irqchip):
-    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "120",
+    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "60",
                  guest("timer"))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "PASS: timer" in r.stdout
@@ -126,7 +126,7 @@ def test_serial_output_to_a_file(tmp_path):
 
 @both_irqchips
 def test_serial_input_from_a_pipe(irqchip):
-    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "120",
+    r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "60",
                  guest("serial_echo"), input="first line\nquit\n")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "echo: first line" in r.stdout

@@ -189,6 +189,28 @@ static void test_reject_syssize_past_file(void **state)
     expect_parse_fail("truncated", "syssize");
 }
 
+/* syssize rounds the kernel up to 16-byte paragraphs: a file up to 15
+ * bytes shorter than syssize * 16 is whole (memtest86+ is 8 bytes short). */
+static void test_accept_syssize_rounding(void **state)
+{
+    (void)state;
+    struct bzimage_info info;
+    struct wisp_error err = { 0 };
+    for (unsigned short_by = 1; short_by < 16; short_by++) {
+        k.size = FX_FILE_SIZE - short_by;
+        if (parse(&info, &err) != 0)
+            fail_msg("%u bytes short: %s", short_by, err.message);
+        assert_int_equal(info.kernel_size, FX_KERNEL_SIZE - short_by);
+    }
+}
+
+static void test_reject_syssize_one_paragraph_short(void **state)
+{
+    (void)state;
+    k.size = FX_FILE_SIZE - 16;
+    expect_parse_fail("truncated", "syssize", "65536-byte kernel", "65520 bytes");
+}
+
 static void test_reject_bad_alignment(void **state)
 {
     (void)state;
@@ -616,6 +638,8 @@ int main(void)
         T(test_reject_elf_with_hint),
         T(test_reject_no_hdrs),
         T(test_reject_truncated_in_header),
+        T(test_accept_syssize_rounding),
+        T(test_reject_syssize_one_paragraph_short),
         T(test_reject_protocol_too_old),
         T(test_reject_header_too_short_for_version),
         T(test_reject_header_past_zero_page_room),
