@@ -11,8 +11,8 @@
 #include "hostile.h"
 
 #define CHUNK   4200u /* bytes of rep outsb/insb: more than the page KVM hands over */
-#define SHORT   512u
-#define WIDE    128u  /* elements of the word and dword forms */
+#define SHORT   256u
+#define WIDE    64u   /* elements of the word and dword forms */
 #define SOURCE  ((uint8_t *)(uintptr_t)(WISP_ARENA_ADDR + 0x804)) /* crosses pages */
 #define TARGET  ((uint8_t *)(uintptr_t)(WISP_ARENA_ADDR + (4u << 20) + 0x402))
 #define GUARD   0xA5
