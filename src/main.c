@@ -17,6 +17,9 @@
 
 #include "hv/hvcalls_command.h"
 #include "vmm/vm.h"
+#ifdef WISP_TEST_HOOKS
+#include "test_hooks.h"
+#endif
 
 #ifndef WISP_VERSION
 #define WISP_VERSION "0.1.0"
@@ -52,6 +55,8 @@ static void usage(FILE *out)
 "      --module FILE[,ARGS] Multiboot and Limine: a boot module with its command line\n"
 "                          (repeatable, in order after --initrd)\n"
 "      --serial stdio|FILE where COM1 and the print hypercall go (default stdio)\n"
+"      --serial-raw        pass the guest's control characters and escape sequences\n"
+"                          to a terminal as they are (default: shown as ^[ and such)\n"
 "      --screenshot FILE   write the framebuffer when the guest stops (.png or .bmp)\n"
 "      --ascii             print a text preview of the framebuffer when the guest stops\n"
 "      --framebuffer WxH   framebuffer resolution (default 1024x768, BGRA8)\n"
@@ -69,6 +74,10 @@ static void usage(FILE *out)
 "                          (Ctrl-A x, a signal or --timeout end it)\n"
 "      --hyperv            present Hyper-V enlightenments (CPUID 0x40000000+, synthetic\n"
 "                          MSRs, hypercall page, reference TSC page)\n"
+"      --seccomp on|log|off  the system call filter (default on); log lets forbidden\n"
+"                          calls through and has the kernel log them\n"
+"      --user NAME         run as this user once set up (start as root)\n"
+"      --chroot DIR        change root to DIR once set up (screenshots go there)\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -196,7 +205,7 @@ enum option_id {
     OPT_KERNEL = 256, OPT_SERIAL, OPT_SCREENSHOT, OPT_ASCII, OPT_FRAMEBUFFER, OPT_IDLE_EXIT,
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
-    OPT_NO_SHUTDOWN,
+    OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT,
 };
 
 static const struct option run_options[] = {
@@ -212,6 +221,7 @@ static const struct option run_options[] = {
     { "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
     { "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
     { "serial", required_argument, NULL, OPT_SERIAL },
+    { "serial-raw", no_argument, NULL, OPT_SERIAL_RAW },
     { "screenshot", required_argument, NULL, OPT_SCREENSHOT },
     { "ascii", no_argument, NULL, OPT_ASCII },
     { "framebuffer", required_argument, NULL, OPT_FRAMEBUFFER },
@@ -220,6 +230,9 @@ static const struct option run_options[] = {
     { "cpu-hide", required_argument, NULL, OPT_CPU_HIDE },
     { "irqchip", required_argument, NULL, OPT_IRQCHIP },
     { "hyperv", no_argument, NULL, OPT_HYPERV },
+    { "seccomp", required_argument, NULL, OPT_SECCOMP },
+    { "user", required_argument, NULL, OPT_USER },
+    { "chroot", required_argument, NULL, OPT_CHROOT },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -260,6 +273,9 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_SERIAL:
             *serial = optarg;
+            break;
+        case OPT_SERIAL_RAW:
+            cfg->serial_raw = true;
             break;
         case OPT_MODULE: {
             if (cfg->module_count == VM_MAX_MODULES)
@@ -326,6 +342,16 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_HYPERV:
             cfg->hyperv = true;
+            break;
+        case OPT_SECCOMP:
+            if (sandbox_parse_seccomp(optarg, &cfg->sandbox.seccomp) < 0)
+                return usage_error("--seccomp %s: expected on, log or off", optarg);
+            break;
+        case OPT_USER:
+            cfg->sandbox.user = optarg;
+            break;
+        case OPT_CHROOT:
+            cfg->sandbox.chroot_dir = optarg;
             break;
         case 'v':
             cfg->debug = true;
@@ -397,6 +423,9 @@ static int run_command(int argc, char **argv)
     /* Lets tests (and odd hosts) point wisp at another KVM device node. */
     cfg.accel_device = getenv("WISP_KVM_DEVICE");
 #endif
+#ifdef WISP_TEST_HOOKS
+    wisp_test_hooks_install(&cfg); /* build/wisp-test only: tests/hooks/ */
+#endif
 
     struct wisp_error err = { 0 };
     struct vm *vm = NULL;
@@ -418,6 +447,7 @@ static int run_command(int argc, char **argv)
     return status;
 }
 
+#ifndef WISP_NO_MAIN /* the command-line fuzzer includes this file */
 int main(int argc, char **argv)
 {
 #ifdef _WIN32
@@ -449,3 +479,4 @@ int main(int argc, char **argv)
     }
     return usage_error("unknown command '%s'", command);
 }
+#endif

@@ -122,9 +122,11 @@ struct accel_unsupported {
 };
 
 /* raw_code of an ACCEL_EXIT_UNRECOVERABLE_EXCEPTION that is not a triple
- * fault but the guest's own request to power off (KVM's shutdown system
- * event). */
+ * fault but the guest's own request (KVM's system events): to power off,
+ * to reset, or a crash it reports itself (Hyper-V's crash MSRs). */
 #define ACCEL_SHUTDOWN_POWER_OFF 1
+#define ACCEL_SHUTDOWN_RESET     2
+#define ACCEL_SHUTDOWN_CRASH     3
 
 struct accel_exit {
     enum accel_exit_reason reason;
@@ -245,5 +247,13 @@ int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
 /* Queues an exception for delivery on the next run. */
 int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
                                 bool has_error_code, uint32_t error_code);
+
+/* ---- the sandbox (host/sandbox.h) ----
+ * The ioctl requests the backend makes once the VM runs (on the vCPU and
+ * VM file descriptors): the seccomp filter allows these and no others.
+ * Count in *count; NULL and 0 where the backend makes none (WHP). A call
+ * added to the run path must be added here too, or seccomp stops wisp
+ * with its name. */
+const unsigned long *accel_sandbox_ioctls(size_t *count);
 
 #endif

@@ -211,6 +211,18 @@ int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **o
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot map the KVM vCPU state");
     }
     vcpu->run->kvm_valid_regs = vm->sync_regs_mask;
+    /* KVM's own Hyper-V MSRs (crash, reset, SynIC timers...) only where
+     * the guest's CPUID offers them: wisp offers none of KVM's (--hyperv
+     * handles its own in user space), so a guest cannot reach that code.
+     * Older kernels lack the switch; they keep KVM's default. */
+    struct kvm_enable_cap enforce = { .cap = KVM_CAP_HYPERV_ENFORCE_CPUID, .args = { 1 } };
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV_ENFORCE_CPUID) > 0)
+        ioctl(vcpu->fd, KVM_ENABLE_CAP, &enforce);
+    /* The same for KVM's paravirtual MSRs: only those CPUID offers (with
+     * wisp's own LAPIC, the policy hides the ones it cannot back). */
+    enforce.cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID;
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0)
+        ioctl(vcpu->fd, KVM_ENABLE_CAP, &enforce);
     *out = vcpu;
     return 0;
 }
@@ -462,10 +474,13 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
 
     int rc = ioctl(vcpu->fd, KVM_RUN, 0);
     int saved_errno = errno;
-    run->immediate_exit = 0;
     vcpu->synced = vcpu->vm->sync_regs_mask != 0 && rc == 0;
     if (rc < 0) {
         if (saved_errno == EINTR || saved_errno == EAGAIN) {
+            /* Only the run a kick cancelled consumes it. A kick that lands
+             * after KVM_RUN returned with an exit stays set and cancels the
+             * next run, so the caller still gets its ACCEL_EXIT_CANCELED. */
+            run->immediate_exit = 0;
             vcpu->synced = false;
             exit->reason = ACCEL_EXIT_CANCELED;
             fill_state(vcpu, exit);
@@ -524,9 +539,14 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
         exit->u.raw_code = run->debug.arch.exception;
         break;
     case KVM_EXIT_SYSTEM_EVENT:
-        if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+        if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
+            run->system_event.type == KVM_SYSTEM_EVENT_RESET ||
+            run->system_event.type == KVM_SYSTEM_EVENT_CRASH) {
             exit->reason = ACCEL_EXIT_UNRECOVERABLE_EXCEPTION;
-            exit->u.raw_code = ACCEL_SHUTDOWN_POWER_OFF;
+            exit->u.raw_code = run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN
+                ? ACCEL_SHUTDOWN_POWER_OFF
+                : run->system_event.type == KVM_SYSTEM_EVENT_RESET ? ACCEL_SHUTDOWN_RESET
+                                                                   : ACCEL_SHUTDOWN_CRASH;
             break;
         }
         exit->reason = ACCEL_EXIT_NONE;
@@ -638,4 +658,17 @@ int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
     ev.exception.error_code = error_code;
     ev.flags = 0;
     return ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
+}
+
+const unsigned long *accel_sandbox_ioctls(size_t *count)
+{
+    /* Everything kvm.c calls after set-up: running, registers, interrupts,
+     * MSRs, translation, events. */
+    static const unsigned long requests[] = {
+        KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
+        KVM_INTERRUPT, KVM_GET_MP_STATE, KVM_TRANSLATE, KVM_GET_VCPU_EVENTS,
+        KVM_SET_VCPU_EVENTS, KVM_GET_MSRS, KVM_GET_TSC_KHZ, KVM_IRQ_LINE,
+    };
+    *count = sizeof requests / sizeof requests[0];
+    return requests;
 }

@@ -965,3 +965,9 @@ int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
                                 winhv_pending_exception(vector, has_error_code, error_code));
     return FAILED(hr) ? -1 : 0;
 }
+
+const unsigned long *accel_sandbox_ioctls(size_t *count)
+{
+    *count = 0; /* no seccomp on Windows */
+    return NULL;
+}

@@ -86,11 +86,13 @@ int bzimage_parse(const char *path, const uint8_t *file, size_t size,
         return BAD("%s: truncated bzImage: %llu bytes end inside the setup header "
                    "(which runs to 0x%x)", p, (ull)size, info.header_end);
 
-    /* The header as the file has it; fields past header_end stay zero. */
+    /* The header as the file has it; fields past header_end stay zero.
+     * A header may run on past the fields wisp knows (up to the zero
+     * page's 0x290): that tail is the kernel's, and loading passes it on. */
     struct setup_header h;
+    size_t header_len = info.header_end - BZIMAGE_SETUP_HEADER_OFFSET;
     memset(&h, 0, sizeof h);
-    memcpy(&h, file + BZIMAGE_SETUP_HEADER_OFFSET,
-           info.header_end - BZIMAGE_SETUP_HEADER_OFFSET);
+    memcpy(&h, file + BZIMAGE_SETUP_HEADER_OFFSET, header_len < sizeof h ? header_len : sizeof h);
 
     info.setup_sects = h.setup_sects ? h.setup_sects : 4;
     info.kernel_offset = (uint64_t)(info.setup_sects + 1) * 512;

@@ -33,9 +33,11 @@ typedef unsigned long long ull;
 
 #define TRAILER_SIZE 4u /* the uncompressed size, little-endian */
 
-/* No real kernel needs more: xz's and lzma's dictionaries are 32-64 MiB. A
- * limit keeps a hostile header from making liblzma allocate gigabytes. */
-#define LZMA_MEMLIMIT (1ull << 30)
+/* No real kernel needs more: xz's and lzma's dictionaries are 32-64 MiB
+ * (`lzma -9` needs 65 MiB). A limit keeps a hostile header from making
+ * liblzma allocate up to 4 GiB; the fuzzer found 1 GiB still too easy to
+ * ask for (seconds spent in the allocator for one kernel file). */
+#define LZMA_MEMLIMIT (256ull << 20)
 
 /* `lz4 -l`: blocks of at most 8 MiB of output, each a 4-byte length and
  * that much LZ4 block data; the magic may reappear where streams were

@@ -14,6 +14,11 @@ static void record(struct wisp_error *err, int status, const char *suffix,
     int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
     if (suffix && n >= 0 && (size_t)n < sizeof err->message)
         snprintf(err->message + n, sizeof err->message - (size_t)n, ": %s", suffix);
+    /* One line, and nothing a terminal would obey: a file name or an
+     * argument quoted in the message may hold a newline or an escape. */
+    for (char *p = err->message; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            *p = '?';
 }
 
 int wisp_fail(struct wisp_error *err, int status, const char *fmt, ...)

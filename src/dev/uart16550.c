@@ -188,6 +188,8 @@ static uint8_t read_msr(struct uart16550 *u)
 static uint8_t read_reg(struct uart16550 *u, unsigned offset)
 {
     bool dlab = u->lcr & UART_LCR_DLAB;
+    if ((offset == UART_RBR && !dlab) || offset == UART_LSR)
+        u->receiver_used = true;
     switch (offset) {
     case UART_RBR:
         return dlab ? u->dll : rx_pop(u);
@@ -221,10 +223,13 @@ static void write_reg(struct uart16550 *u, unsigned offset, uint8_t value)
             write_thr(u, value);
         break;
     case UART_IER:
-        if (dlab)
+        if (dlab) {
             u->dlm = value;
-        else
+        } else {
+            if (value & UART_IER_ERBFI)
+                u->receiver_used = true;
             write_ier(u, value);
+        }
         break;
     case UART_FCR:
         write_fcr(u, value);
@@ -295,6 +300,11 @@ bool uart16550_driver_listening(const struct uart16550 *uart)
 {
     return (uart->ier & UART_IER_ERBFI) && (uart->mcr & UART_MCR_OUT2) && !loopback(uart) &&
            fifo_enabled(uart);
+}
+
+bool uart16550_receiver_in_use(const struct uart16550 *uart)
+{
+    return uart->receiver_used;
 }
 
 bool uart16550_irq_level(const struct uart16550 *uart)

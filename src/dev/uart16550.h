@@ -127,6 +127,7 @@ struct uart16550 {
     uint8_t dll, dlm;
     bool thri_pending;   /* THR-empty interrupt armed */
     bool irq_level;      /* last level reported through set_irq */
+    bool receiver_used;  /* the guest has read RBR or LSR, or enabled the RX interrupt */
 };
 
 /* Power-on state; the interrupt line starts (and is assumed) low. ops may
@@ -151,6 +152,12 @@ bool uart16550_can_receive(const struct uart16550 *uart);
  * turns the FIFOs back on, which empties the receiver once more: a byte
  * that arrives before that last step is lost, on hardware as here. */
 bool uart16550_driver_listening(const struct uart16550 *uart);
+
+/* True once the guest looks for input: it has read RBR or LSR, or enabled
+ * the receive interrupt. A kernel's UART set-up (FIFO enable and clear)
+ * comes before that and would throw away bytes that arrived earlier, so
+ * input typed ahead waits until then (native guests). */
+bool uart16550_receiver_in_use(const struct uart16550 *uart);
 
 /* Current level of the interrupt line. */
 bool uart16550_irq_level(const struct uart16550 *uart);

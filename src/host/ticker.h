@@ -21,7 +21,13 @@ enum ticker_event {
 };
 
 int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err);
+/* Stops the ticks. A stop signal after this (during the final screenshot
+ * or the teardown) ends wisp at once with status 128+N. */
 void ticker_stop(void);
+
+/* True when a stop signal has come in that ticker_take_events() has not
+ * handed out yet (for loops that wait on something else meanwhile). */
+bool ticker_stop_pending(void);
 
 /* Also kicks the vCPU at one moment (CLOCK_MONOTONIC ns), for a timer of
  * the user-space interrupt controller falling due between ticks; a later

@@ -4,6 +4,9 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "console.h"
 
 static struct accel_vcpu *volatile kick_target;
 static timer_t deadline_timer;
@@ -39,8 +42,28 @@ static int install(int sig, void (*handler)(int))
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: the signal must interrupt KVM_RUN. */
+    /* SA_RESTART: a tick must not make a write fail half-way (glibc's
+     * stdio then drops the rest of its buffer). KVM_RUN still returns
+     * EINTR, as do poll() and sleeps: the kernel never restarts those. */
+    sa.sa_flags = SA_RESTART;
     return sigaction(sig, &sa, NULL);
+}
+
+/* After the run loop has stopped reading the flags, a stop signal still
+ * stops wisp (during the final screenshot, the teardown). The terminal was
+ * restored when the loop ended; only async-signal-safe calls here. */
+static void on_stop_after_run(int sig)
+{
+    char msg[] = "wisp: stopped by signal NN while finishing\n";
+    char *nn = strchr(msg, 'N');
+    nn[0] = (char)('0' + sig / 10 % 10);
+    nn[1] = (char)('0' + sig % 10);
+    if (sig < 10)
+        memmove(nn, nn + 1, sizeof msg - (size_t)(nn + 1 - msg));
+    ssize_t ignored = write(STDERR_FILENO, msg, strlen(msg));
+    (void)ignored;
+    console_restore();
+    _exit(128 + sig);
 }
 
 int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err)
@@ -87,6 +110,17 @@ void ticker_stop(void)
     setitimer(ITIMER_REAL, &off, NULL);
     ticker_kick_at(0);
     kick_target = NULL;
+    install(SIGINT, on_stop_after_run);
+    install(SIGTERM, on_stop_after_run);
+    install(SIGHUP, on_stop_after_run);
+    /* One that came in between is not lost either. */
+    if (stop_requested)
+        on_stop_after_run(stop_signal_seen);
+}
+
+bool ticker_stop_pending(void)
+{
+    return stop_requested != 0;
 }
 
 unsigned ticker_take_events(int *stop_signal)

@@ -148,6 +148,15 @@ void ticker_stop(void)
     AcquireSRWLockExclusive(&target_lock);
     kick_target = NULL;
     ReleaseSRWLockExclusive(&target_lock);
+    /* Nobody reads the flags any more: Ctrl-C during the final screenshot
+     * or the teardown gets Windows' default handling (the process ends). */
+    if (handler_installed && SetConsoleCtrlHandler(on_console_event, FALSE))
+        handler_installed = false;
+}
+
+bool ticker_stop_pending(void)
+{
+    return stop_requested != 0;
 }
 
 unsigned ticker_take_events(int *stop_signal)

@@ -5,10 +5,16 @@
 
 #define READ_CHUNK 64
 
-void serial_console_init(struct serial_console *c, FILE *out, int in_fd, bool terminal)
+void serial_console_init(struct serial_console *c, FILE *out, bool raw_output, int in_fd,
+                         bool terminal)
 {
     memset(c, 0, sizeof *c);
-    c->out = out;
+    int fd = out ? fileno(out) : -1;
+    /* The guest's bytes go straight to the descriptor: out's stdio buffer
+     * is never used, so nothing is left in it. */
+    host_output_init(&c->out, fd, out == stdout,
+                     !raw_output && host_output_is_terminal(fd));
+    host_output_ignore_broken_pipes();
     c->in_fd = in_fd;
     c->terminal = terminal && in_fd >= 0;
     console_escape_init(&c->escape);
@@ -44,7 +50,7 @@ void serial_console_start(struct serial_console *c)
 
 void serial_console_stop(struct serial_console *c)
 {
-    serial_console_flush(c);
+    host_output_finish(&c->out);
     if (c->raw) {
         console_restore();
         c->raw = false;
@@ -56,16 +62,24 @@ void serial_console_close(struct serial_console *c)
     serial_console_stop(c);
 }
 
+void serial_console_set_give_up(struct serial_console *c, bool (*give_up)(void *), void *opaque)
+{
+    host_output_set_give_up(&c->out, give_up, opaque);
+}
+
 void serial_console_write(struct serial_console *c, const uint8_t *bytes, size_t len)
 {
-    if (c->out)
-        fwrite(bytes, 1, len, c->out);
+    host_output_write(&c->out, bytes, len);
 }
 
 void serial_console_flush(struct serial_console *c)
 {
-    if (c->out)
-        fflush(c->out);
+    host_output_flush(&c->out);
+}
+
+int serial_console_output_error(const struct serial_console *c)
+{
+    return host_output_error(&c->out);
 }
 
 static void drain_into_uart(struct serial_console *c, struct uart16550 *uart)

@@ -10,13 +10,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "host/console.h"
 #include "dev/uart16550.h"
+#include "host/console.h"
+#include "host/output.h"
 
 #define SERIAL_CONSOLE_BUFFER 256
 
 struct serial_console {
-    FILE *out;
+    struct host_output out; /* the guest's bytes to the host (output.h) */
     int in_fd;          /* -1: no input */
     bool terminal;      /* in_fd is a terminal: raw mode and escapes */
     bool raw;           /* raw mode is on */
@@ -26,7 +27,19 @@ struct serial_console {
     bool hold_input;   /* keep input here until the guest's driver is ready */
 };
 
-void serial_console_init(struct serial_console *c, FILE *out, int in_fd, bool terminal);
+/* out: where the guest's bytes go (NULL: nowhere); stdout is line
+ * buffered. On a terminal they are shown harmlessly (terminal_filter.h)
+ * unless raw_output asks for them as they are. */
+void serial_console_init(struct serial_console *c, FILE *out, bool raw_output, int in_fd,
+                         bool terminal);
+
+/* Asked while a slow reader holds the output up: true drops what is
+ * waiting, so that a stop (a signal, the timeout) is not held up. */
+void serial_console_set_give_up(struct serial_console *c, bool (*give_up)(void *), void *opaque);
+
+/* The errno that ended the output for good (the reader went away, a full
+ * disk), or 0. Output after it is dropped: the caller stops the guest. */
+int serial_console_output_error(const struct serial_console *c);
 
 /* Raw mode on (terminals only); restored by serial_console_stop, at exit and
  * on fatal signals. */

@@ -379,11 +379,11 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
     vm->cfg = *cfg;
     vm->user_irqchip = cfg->irqchip == VM_IRQCHIP_USER;
-    serial_console_init(&vm->console, cfg->console_output, cfg->console_input_fd,
+    serial_console_init(&vm->console, cfg->console_output, cfg->serial_raw, cfg->console_input_fd,
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
-    if (read_kernel(vm, err) < 0 || setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
+    if (sandbox_prepare(&cfg->sandbox, err) < 0 || read_kernel(vm, err) < 0 || setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
         setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
         setup_enlightenments(vm, err) < 0 || setup_devices(vm, err) < 0 ||
         setup_registers(vm, err) < 0) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "host/sandbox.h"
 
 #define VM_DEFAULT_MEMORY (512ull << 20)
 #define VM_DEFAULT_FB_WIDTH 1024
@@ -59,6 +60,7 @@ struct vm_config {
     int console_input_fd;          /* host input for COM1, -1 for none */
     bool console_is_terminal;      /* raw mode and Ctrl-A escapes on the input */
     FILE *console_output;          /* COM1 output and the print hypercall */
+    bool serial_raw;               /* no filtering of that output on a terminal */
     const char *screenshot_path;   /* written when the VM stops, or NULL */
     bool ascii_preview;            /* framebuffer preview on stderr at stop */
     const char *accel_device;      /* NULL = the backend's default */
@@ -71,6 +73,10 @@ struct vm_config {
     uint16_t isa_debug_exit_iosize;
     bool no_reboot;                /* --no-reboot: a reset request ends wisp */
     bool no_shutdown;              /* --no-shutdown: a power-off pauses instead of ending */
+    struct sandbox_options sandbox; /* --seccomp, --user, --chroot */
+    /* Test builds only (main.c with WISP_TEST_HOOKS): called once the run
+     * loop's thread is in the sandbox, before the first guest instruction. */
+    void (*test_hook_sandboxed)(void);
 };
 
 enum vm_stop_reason {

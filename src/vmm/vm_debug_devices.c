@@ -8,6 +8,9 @@
 
 #include <wisp/guest.h>
 
+#include "host/clock.h"
+#include "host/ticker.h"
+
 static void debugcon_output(void *opaque, uint8_t byte)
 {
     struct vm *vm = opaque;
@@ -16,9 +19,15 @@ static void debugcon_output(void *opaque, uint8_t byte)
         serial_console_write(&vm->console, &byte, 1);
         return;
     }
-    fputc(byte, vm->cfg.debugcon_output);
-    if (byte == '\n')
-        fflush(vm->cfg.debugcon_output);
+    /* As COM1's: nothing lost, nothing obeyed by a terminal. */
+    host_output_write(&vm->debugcon_out, &byte, 1);
+}
+
+static bool debugcon_give_up(void *opaque)
+{
+    struct vm *vm = opaque;
+    return ticker_stop_pending() ||
+           (vm->timeout_at_ns && clock_monotonic_ns() >= vm->timeout_at_ns);
 }
 
 static void debug_exit(void *opaque, uint64_t value, int status)
@@ -35,6 +44,12 @@ int vm_setup_debug_devices(struct vm *vm, struct wisp_error *err)
     if (vm->cfg.debugcon_output || vm->cfg.debugcon_shares_console) {
         static const struct debugcon_ops ops = { debugcon_output };
         debugcon_init(&vm->debugcon, &ops, vm);
+        if (!vm->cfg.debugcon_shares_console) {
+            int fd = fileno(vm->cfg.debugcon_output);
+            host_output_init(&vm->debugcon_out, fd, true,
+                             !vm->cfg.serial_raw && host_output_is_terminal(fd));
+            host_output_set_give_up(&vm->debugcon_out, debugcon_give_up, vm);
+        }
         if (bus_register(&vm->ports, DEBUGCON_PORT, 1, "debugcon", debugcon_io, &vm->debugcon,
                          err) < 0)
             return -1;

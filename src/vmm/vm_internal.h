@@ -56,6 +56,7 @@ struct vm {
 
     /* QEMU's debug devices (vm_debug_devices.c) */
     struct debugcon debugcon;
+    struct host_output debugcon_out; /* --debugcon to its own stream (host/output.h) */
     struct isa_debug_exit debug_exit;
     int debug_exit_status;
 

@@ -5,6 +5,7 @@
  */
 #include "vm_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "crash_report.h"
 #include "emulation_fallback.h"
 #include "hypercall.h"
+#include "host/sandbox.h"
 #include "host/screenshot.h"
 #include "host/ticker.h"
 
@@ -154,6 +156,8 @@ static enum step service_host(struct vm *vm, struct vm_result *result)
      * port: input typed ahead waits in wisp until the driver listens. */
     if (vm_is_linux(vm))
         vm->console.hold_input = !uart16550_driver_listening(&vm->com1);
+    else /* until the kernel has set its UART up and looks for input */
+        vm->console.hold_input = !uart16550_receiver_in_use(&vm->com1);
     switch (serial_console_poll(&vm->console, &vm->com1)) {
     case CONSOLE_CMD_QUIT:
         fprintf(stderr, "wisp: quit from the console\n");
@@ -280,6 +284,15 @@ static enum step guest_crashed(struct vm *vm, const struct accel_exit *e, struct
 {
     if (e->u.raw_code == ACCEL_SHUTDOWN_POWER_OFF)
         return powered_off(vm, result);
+    if (e->u.raw_code == ACCEL_SHUTDOWN_RESET)
+        return rebooted(vm, result);
+    if (e->u.raw_code == ACCEL_SHUTDOWN_CRASH) {
+        wisp_fail(err, WISP_EXIT_GUEST_CRASH,
+                  "guest reported a crash (Hyper-V crash notification) at RIP 0x%" PRIx64, e->rip);
+        fprintf(stderr, "wisp: guest registers:\n");
+        crash_report_registers(stderr, vm->vcpu);
+        return STEP_FAIL;
+    }
     /* Linux's reboot=t resets by triple fault, as kvmtool and Firecracker
      * users expect; for a native kernel, or a Linux that never got far
      * enough to touch a device (a bad entry state), it is a crash. */
@@ -399,6 +412,8 @@ static enum step handle_exit(struct vm *vm, struct accel_exit *e, struct vm_resu
 static void finish(struct vm *vm)
 {
     serial_console_flush(&vm->console);
+    if (vm->cfg.debugcon_output && !vm->cfg.debugcon_shares_console)
+        host_output_finish(&vm->debugcon_out);
     if (vm->cfg.screenshot_path) {
         struct wisp_error shot_err = { 0 };
         if (vm_save_screenshot(vm, vm->cfg.screenshot_path, &shot_err) < 0)
@@ -408,6 +423,41 @@ static void finish(struct vm *vm)
         vm_print_ascii_preview(vm, stderr);
 }
 
+/* A reader that holds the guest's output up must not hold up a stop. */
+static bool output_should_give_up(void *opaque)
+{
+    struct vm *vm = opaque;
+    return ticker_stop_pending() ||
+           (vm->timeout_at_ns && clock_monotonic_ns() >= vm->timeout_at_ns);
+}
+
+/* Output that cannot be written any more (the reader went away, a full
+ * disk) stops the guest instead of being dropped without a word. */
+static enum step check_output(struct vm *vm, struct wisp_error *err)
+{
+    int e = serial_console_output_error(&vm->console);
+    if (e == 0)
+        return STEP_CONTINUE;
+    errno = e;
+    wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot write the guest's output%s; stopping",
+                    e == EPIPE ? " (its reader went away)" : "");
+    return STEP_FAIL;
+}
+
+/* Everything is open and set up: drop what wisp no longer needs before
+ * the guest runs its first instruction (host/sandbox.h). */
+static int enter_sandbox(struct vm *vm, struct wisp_error *err)
+{
+    struct sandbox_options opts = vm->cfg.sandbox;
+    opts.files = vm->fb_size != 0; /* screenshots; Linux guests have no framebuffer */
+    if (sandbox_drop_privileges(&opts, err) < 0 ||
+        sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, err) < 0)
+        return -1;
+    if (vm->cfg.test_hook_sandboxed)
+        vm->cfg.test_hook_sandboxed();
+    return 0;
+}
+
 int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
 {
     memset(result, 0, sizeof *result);
@@ -415,7 +465,13 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         ? clock_monotonic_ns() + (uint64_t)(vm->cfg.timeout_seconds * 1e9) : 0;
     if (ticker_start(vm->vcpu, err) < 0)
         return -1;
+    serial_console_set_give_up(&vm->console, output_should_give_up, vm);
     serial_console_start(&vm->console);
+    if (enter_sandbox(vm, err) < 0) {
+        ticker_stop();
+        serial_console_stop(&vm->console);
+        return -1;
+    }
 
     struct accel_exit exit;
     enum step step = STEP_CONTINUE;
@@ -429,10 +485,14 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         if (vm->cfg.debug)
             log_exit(&exit);
         step = handle_exit(vm, &exit, result, err);
+        if (step == STEP_CONTINUE)
+            step = check_output(vm, err);
     }
 
     ticker_stop();
     serial_console_stop(&vm->console);
+    if (step != STEP_FAIL && check_output(vm, err) == STEP_FAIL)
+        step = STEP_FAIL;
     finish(vm);
     return step == STEP_FAIL ? -1 : 0;
 }

@@ -352,6 +352,39 @@ static void test_load_relocatable_at_pref_address(void **state)
     free(initrd);
 }
 
+/* Regression: a header running to the zero page's limit (0x290, byte
+ * 0x201 = 0x8E) is longer than the fields wisp knows (to 0x26C). The parser
+ * once copied all of it into its 0x7B-byte struct on the stack; the file's
+ * bytes past 0x26C then overwrote the return address. The unknown tail is
+ * the kernel's business: parsing takes the known fields, and loading
+ * passes the whole header to the zero page. */
+static void test_header_to_zero_page_limit_is_not_copied_past_known_fields(void **state)
+{
+    (void)state;
+    fx_put8(&k, 0x201, 0x8E); /* header ends at 0x290 */
+    for (size_t off = 0x26C; off < 0x290; off++)
+        fx_put8(&k, off, 0x41);
+    struct bzimage_info info;
+    struct wisp_error err = { 0 };
+    if (parse(&info, &err) != 0)
+        fail_msg("parse failed: %s", err.message);
+    assert_int_equal(info.header_end, 0x290);
+    assert_int_equal(info.version, 0x020F);
+    assert_int_equal(info.setup_sects, FX_SETUP_SECTS);
+    assert_int_equal(info.pref_address, FX_PREF_ADDRESS);
+    assert_int_equal(info.init_size, FX_INIT_SIZE);
+    assert_int_equal(info.cmdline_size, FX_CMDLINE_SIZE);
+
+    assert_int_equal(fx_make_memory(RAM_128M, 0, 0), 0);
+    const struct linux_boot_params params = { .cmdline = "console=ttyS0" };
+    struct loaded l;
+    load_image(&l, &params);
+    if (l.rc != 0)
+        fail_msg("load failed: %s", l.err.message);
+    for (size_t off = 0x26C; off < 0x290; off++)
+        assert_int_equal(rd8(LINUX_ZERO_PAGE_ADDR + off), 0x41);
+}
+
 static void test_load_non_relocatable_at_1mib(void **state)
 {
     (void)state;
@@ -619,6 +652,7 @@ int main(void)
         T(test_reject_absurd_pref_address),
         T(test_reject_payload_outside),
         T(test_load_relocatable_at_pref_address),
+        T(test_header_to_zero_page_limit_is_not_copied_past_known_fields),
         T(test_load_non_relocatable_at_1mib),
         T(test_load_unaligned_pref_address_is_aligned_up),
         T(test_load_without_entry64),

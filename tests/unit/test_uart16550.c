@@ -317,6 +317,31 @@ static void test_driver_listening_follows_the_open_sequence(void **state)
     assert_true(uart16550_driver_listening(&h->uart));
 }
 
+/* A native kernel's set-up (FIFOs enabled and cleared) comes before it
+ * looks for input: only a read of RBR or LSR, or the receive interrupt,
+ * says it now does. */
+static void test_receiver_in_use_after_setup(void **state)
+{
+    struct harness *h = *state;
+    assert_false(uart16550_receiver_in_use(&h->uart));
+    wr(h, UART_IER, 0);
+    wr(h, UART_LCR, UART_LCR_DLAB);
+    wr(h, UART_DLL, 1);
+    assert_int_equal(rd(h, UART_DLL), 1); /* the divisor, not RBR */
+    wr(h, UART_LCR, 0x03);
+    wr(h, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX | UART_FCR_CLEAR_TX);
+    wr(h, UART_MCR, UART_MCR_OUT2);
+    assert_false(uart16550_receiver_in_use(&h->uart));
+    rd(h, UART_LSR);
+    assert_true(uart16550_receiver_in_use(&h->uart));
+
+    uart16550_init(&h->uart, NULL, NULL);
+    wr(h, UART_IER, UART_IER_ETBEI);
+    assert_false(uart16550_receiver_in_use(&h->uart));
+    wr(h, UART_IER, UART_IER_ERBFI);
+    assert_true(uart16550_receiver_in_use(&h->uart));
+}
+
 static void test_overrun(void **state)
 {
     struct harness *h = *state;
@@ -445,6 +470,7 @@ int main(void)
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_wide_and_stray_accesses, setup),
         cmocka_unit_test(test_null_callbacks),
+        cmocka_unit_test_setup(test_receiver_in_use_after_setup, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
