@@ -152,6 +152,8 @@ void kmain(uint32_t magic, const struct mb_info *mb)
     const char *cmdline = (mb->flags & MB_INFO_CMDLINE) ? (const char *)(uintptr_t)mb->cmdline
                                                         : "";
     check_boot_info(mb);
+    if (kb_failures)
+        kb_finish("vga_text"); /* no text screen to write to */
     if (kb_cmdline_number(cmdline, "hostile", 0))
         hostile();
     else
