@@ -114,11 +114,20 @@ $(KBOOT_FUZZERS:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/k
 	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
 	    $< $(KBOOT_FUZZ_SOURCES)
 
+# The VGA registers and the text screen renderer (with the generated font).
+VGA_FUZZ_SOURCES := src/dev/vga.c src/dev/vga_render.c src/core/bus.c src/core/guest_memory.c \
+	src/core/error.c src/core/os_posix.c $(BUILD)/gen/vga_font.c
+fuzz: $(BUILD)/fuzz/fuzz_vga
+$(BUILD)/fuzz/fuzz_vga: tests/fuzz/fuzz_vga.c $(VGA_FUZZ_SOURCES)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
+	    $< $(VGA_FUZZ_SOURCES)
+
 # A short fuzzing run from the committed seeds (new inputs go to a scratch
 # directory): keeps the target building and the seeds passing.
 FUZZ_SECONDS ?= 30
-fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader $(KBOOT_FUZZERS:%=$(BUILD)/fuzz/%)
-	@set -e; for f in $(KBOOT_FUZZERS); do \
+fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader $(KBOOT_FUZZERS:%=$(BUILD)/fuzz/%) $(BUILD)/fuzz/fuzz_vga
+	@set -e; for f in $(KBOOT_FUZZERS) fuzz_vga; do \
 	    scratch=$$(mktemp -d); \
 	    if $(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -rss_limit_mb=4096 \
 	            -artifact_prefix=$$scratch/ $$scratch tests/fuzz/corpus/$$f > $$scratch/log 2>&1; then \
