@@ -23,7 +23,7 @@ PYTHON   ?= /usr/bin/python3
 
 # Everything under src/ except the command line and the Windows backend.
 LIB_SOURCES  := $(filter-out src/main.c src/accel/whp%.c %_windows.c,$(shell find src -name '*.c' | sort))
-LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
+LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/vga_font.o
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -52,6 +52,25 @@ $(BUILD)/obj/%.o: %.c
 
 # A test may add link flags of its own: LDFLAGS_<test name>.
 LDFLAGS_test_kvm_kick := -Wl,--wrap=ioctl,--wrap=mmap,--wrap=munmap
+
+# The VGA text screen's font: a Debian console font (console-data's
+# default8x16, code page 437 with a Unicode table) turned into a C table at
+# build time by scripts/psf2c.c; no glyphs are kept in the sources.
+VGA_FONT ?= /usr/share/consolefonts/default8x16.psf.gz
+$(BUILD)/host/psf2c: scripts/psf2c.c src/dev/cp437.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=gnu11 $(WARNINGS) -O2 -o $@ $<
+$(BUILD)/gen/vga_font.c: $(VGA_FONT) $(BUILD)/host/psf2c
+	@mkdir -p $(dir $@)
+	gzip -dcf $(VGA_FONT) | $(BUILD)/host/psf2c $(notdir $(VGA_FONT)) > $@.tmp
+	mv $@.tmp $@
+$(VGA_FONT):
+	@echo "wisp: the console font $@ is missing: install Debian's console-data" \
+	      "(scripts/install-deps.sh build), or name another 8x16 PSF font with VGA_FONT=" >&2; exit 1
+$(BUILD)/obj/gen/vga_font.o: $(BUILD)/gen/vga_font.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwisp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $< $(BUILD)/libwisp.a -lcmocka $(LDLIBS_WISP) $(LDFLAGS_$*)
@@ -112,7 +131,10 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
-$(BUILD)/fuzz/libwisp-fuzz.a: $(LIB_SOURCES:%.c=$(BUILD)/fuzz/obj/%.o)
+$(BUILD)/fuzz/obj/gen/vga_font.o: $(BUILD)/gen/vga_font.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(BUILD)/fuzz/libwisp-fuzz.a: $(LIB_SOURCES:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/gen/vga_font.o
 	@rm -f $@
 	ar rcs $@ $^
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libwisp-fuzz.a

@@ -39,6 +39,17 @@ mapfile -t sources < <(find src -name '*.c' ! -name '*_posix.c' ! -path src/acce
 
 rm -rf "$out/obj" "$out/gen"
 mkdir -p "$out/obj" "$out/gen"
+# The VGA text screen's font, converted on the build host as the Makefile
+# does (scripts/psf2c.c, Debian's console-data font).
+vga_font=${VGA_FONT:-/usr/share/consolefonts/default8x16.psf.gz}
+if [ ! -f "$vga_font" ]; then
+    echo "build-windows: the console font $vga_font is missing: install Debian's console-data" \
+         "(scripts/install-deps.sh build)" >&2
+    exit 1
+fi
+gcc -Isrc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$out/gen/psf2c" scripts/psf2c.c
+gzip -dcf "$vga_font" | "$out/gen/psf2c" "$(basename "$vga_font")" > "$out/gen/vga_font.c"
+sources+=("$out/gen/vga_font.c")
 echo "build-windows: compiling ${#sources[@]} files with $cc"
 export out cc
 export CPPFLAGS_LIST="${cppflags[*]}" CFLAGS_LIST="${cflags[*]}"
@@ -59,6 +70,10 @@ for src in "${sources[@]}"; do
 done
 "$cc" -static -o "$out/wisp.exe" "${objects[@]}" "${libs[@]}"
 echo "build-windows: built $out/wisp.exe"
+if ! grep -q "$(basename "$vga_font")" "$out/wisp.exe"; then
+    echo "build-windows: wisp.exe lacks the VGA font table" >&2
+    exit 1
+fi
 
 # ---- the mirrored types against the real header ----
 # Every WHV_/WHv name the mirror declares is renamed so that both layouts
@@ -123,6 +138,10 @@ else
     "$objdump" -p "$out/cmake/wisp.exe" > "$out/cmake/imports.txt"
     if ! grep -qi 'DLL Name: winhvplatform.dll' "$out/cmake/imports.txt"; then
         echo "build-windows: the CMake-built wisp.exe does not import WinHvPlatform.dll" >&2
+        exit 1
+    fi
+    if ! grep -q "$(basename "$vga_font")" "$out/cmake/wisp.exe"; then
+        echo "build-windows: the CMake-built wisp.exe lacks the VGA font table" >&2
         exit 1
     fi
     echo "build-windows: CMake with the mingw-w64 toolchain file built $out/cmake/wisp.exe"

@@ -59,7 +59,11 @@ static void usage(FILE *out)
 "                          to a terminal as they are (default: shown as ^[ and such)\n"
 "      --screenshot FILE   write the framebuffer when the guest stops (.png or .bmp)\n"
 "      --ascii             print a text preview of the framebuffer when the guest stops\n"
+"                          (the VGA text screen's text when the guest wrote to it)\n"
 "      --framebuffer WxH   framebuffer resolution (default 1024x768, BGRA8)\n"
+"      --vga-text on|off|stdio|FILE  the VGA text screen at 0xB8000 (default on for\n"
+"                          native, Multiboot and Limine kernels, off for Linux); stdio\n"
+"                          or FILE also mirrors its frames there as they change\n"
 "      --idle-exit N       stop after N halts in a row at one RIP (default 100, 0 = never;\n"
 "                          Linux boots default to never: an idle Linux waits for input)\n"
 "      --timeout SECONDS   stop the guest after this long (exit status 124)\n"
@@ -205,7 +209,7 @@ enum option_id {
     OPT_KERNEL = 256, OPT_SERIAL, OPT_SCREENSHOT, OPT_ASCII, OPT_FRAMEBUFFER, OPT_IDLE_EXIT,
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
-    OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT,
+    OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
 };
 
 static const struct option run_options[] = {
@@ -225,6 +229,7 @@ static const struct option run_options[] = {
     { "screenshot", required_argument, NULL, OPT_SCREENSHOT },
     { "ascii", no_argument, NULL, OPT_ASCII },
     { "framebuffer", required_argument, NULL, OPT_FRAMEBUFFER },
+    { "vga-text", required_argument, NULL, OPT_VGA_TEXT },
     { "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "cpu-hide", required_argument, NULL, OPT_CPU_HIDE },
@@ -241,7 +246,7 @@ static const struct option run_options[] = {
 
 /* Returns -1 to go on, or the exit status to stop with. */
 static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const char **serial,
-                             const char **debugcon)
+                             const char **debugcon, const char **vga_text)
 {
     int opt;
     unsigned long number;
@@ -310,6 +315,19 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_ASCII:
             cfg->ascii_preview = true;
+            break;
+        case OPT_VGA_TEXT:
+            if (optarg[0] == '\0')
+                return usage_error("%s", "--vga-text: expected on, off, stdio or a file name");
+            *vga_text = NULL;
+            if (strcmp(optarg, "on") == 0)
+                cfg->vga_text = VM_VGA_TEXT_ON;
+            else if (strcmp(optarg, "off") == 0)
+                cfg->vga_text = VM_VGA_TEXT_OFF;
+            else {
+                cfg->vga_text = VM_VGA_TEXT_ON;
+                *vga_text = optarg; /* stdio or a file */
+            }
             break;
         case OPT_FRAMEBUFFER:
             if (parse_resolution(optarg, &cfg->fb_width, &cfg->fb_height) < 0)
@@ -385,8 +403,8 @@ static int run_command(int argc, char **argv)
 {
     struct vm_config cfg;
     vm_config_defaults(&cfg);
-    const char *serial = "stdio", *debugcon = NULL;
-    int status = parse_run_options(argc, argv, &cfg, &serial, &debugcon);
+    const char *serial = "stdio", *debugcon = NULL, *vga_text = NULL;
+    int status = parse_run_options(argc, argv, &cfg, &serial, &debugcon, &vga_text);
     if (status >= 0)
         return status;
 
@@ -419,6 +437,23 @@ static int run_command(int argc, char **argv)
         cfg.debugcon_output = debugcon_file;
     }
 
+    FILE *vga_text_file = NULL;
+    if (vga_text && strcmp(vga_text, "stdio") == 0) {
+        cfg.vga_text_output = stdout;
+        cfg.vga_text_colour = isatty(STDOUT_FILENO);
+    } else if (vga_text) {
+        vga_text_file = fopen(vga_text, "w");
+        if (!vga_text_file) {
+            fprintf(stderr, "wisp: --vga-text %s: %s\n", vga_text, strerror(errno));
+            if (serial_file)
+                fclose(serial_file);
+            if (debugcon_file)
+                fclose(debugcon_file);
+            return WISP_EXIT_USAGE;
+        }
+        cfg.vga_text_output = vga_text_file;
+    }
+
 #ifndef _WIN32
     /* Lets tests (and odd hosts) point wisp at another KVM device node. */
     cfg.accel_device = getenv("WISP_KVM_DEVICE");
@@ -444,6 +479,8 @@ static int run_command(int argc, char **argv)
         fclose(debugcon_file);
     else if (cfg.debugcon_output)
         fflush(cfg.debugcon_output);
+    if (vga_text_file)
+        fclose(vga_text_file);
     return status;
 }
 

@@ -9,9 +9,9 @@ typedef unsigned long long ull;
 struct kboot_framebuffer kboot_answer_framebuffer(const struct kboot_params *params,
                                                   const struct kboot_fb_request *req)
 {
-    /* Text mode: the hook for issue 14. Without it the kernel gets the
-     * linear framebuffer, which the protocols allow (the request is a
-     * preference; the kernel reads what it got). */
+    /* Text mode when the VM has the VGA text screen. Without it the kernel
+     * gets the linear framebuffer, which the protocols allow (the request
+     * is a preference; the kernel reads what it got). */
     if (req->text && params->text_mode_available)
         return (struct kboot_framebuffer){ .kind = KBOOT_FB_EGA_TEXT, .addr = 0xB8000,
                                            .width = 80, .height = 25, .pitch = 160, .bpp = 16 };

@@ -49,9 +49,10 @@ struct kboot_module {
     size_t size;
 };
 
-/* The framebuffer wisp can offer. Issue 14 (VGA text mode) adds
- * KBOOT_FB_EGA_TEXT: Multiboot's "text mode" answer (type 2, 80x25 at
- * 0xB8000); until then a kernel asking for text gets the linear one. */
+/* The framebuffer wisp can offer. KBOOT_FB_EGA_TEXT is Multiboot's "text
+ * mode" answer (type 2, 80x25 at 0xB8000), given to a kernel that asks for
+ * text when the VM has the VGA text screen (--vga-text); otherwise a kernel
+ * asking for text gets the linear one. */
 enum kboot_fb_kind { KBOOT_FB_NONE, KBOOT_FB_RGB, KBOOT_FB_EGA_TEXT };
 
 struct kboot_framebuffer {
@@ -67,7 +68,7 @@ struct kboot_params {
     const struct kboot_module *modules;
     unsigned module_count;
     struct kboot_framebuffer fb;       /* what the platform offers */
-    bool text_mode_available;          /* issue 14: false for now */
+    bool text_mode_available;          /* the VGA text screen exists (--vga-text) */
     uint64_t acpi_rsdp;                /* 0 if none */
     uint64_t boot_time;                /* Unix seconds (Limine's boot time) */
     const char *loader_version;        /* Limine's bootloader info */

@@ -140,10 +140,10 @@ int multiboot2_parse(const char *p, const uint8_t *file, size_t size,
             break;
         case MB2_HEADER_TAG_CONSOLE_FLAGS:
             NEED(12);
-            /* Bit 0: a console is required; bit 1: EGA text supported. */
-            if ((get32(t + 8) & 1) && !optional)
-                return BAD("%s: Multiboot2 header requires an EGA text console, which wisp "
-                           "does not provide (COM1 is the console)", p);
+            /* Bit 0: a console is required; bit 1: EGA text supported.
+             * Whether wisp has one is known at load (--vga-text). */
+            info.console_required = (get32(t + 8) & 1) && !optional;
+            info.ega_text_supported = get32(t + 8) & 2;
             break;
         case MB2_HEADER_TAG_FRAMEBUFFER:
             NEED(20);
@@ -253,6 +253,16 @@ int multiboot2_load(struct guest_memory *gm, const char *p, const uint8_t *file,
     struct multiboot2_header_info hi;
     if (multiboot2_parse(p, file, size, &hi, err) < 0)
         return -1;
+    if (hi.console_required && !params->text_mode_available)
+        return BAD("%s: Multiboot2 header requires an EGA text console, which this VM does "
+                   "not have (--vga-text off, or a boot without it)", p);
+    /* A kernel that can use EGA text and asks for no framebuffer gets the
+     * text screen, as GRUB gives it. */
+    if (params->text_mode_available && !hi.has_framebuffer &&
+        (hi.console_required || hi.ega_text_supported)) {
+        hi.has_framebuffer = true;
+        hi.fb = (struct kboot_fb_request){ .text = true };
+    }
     struct kimage img;
     if (hi.has_address) {
         if (!hi.has_entry)

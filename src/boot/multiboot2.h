@@ -9,7 +9,9 @@
  *                           refuses the kernel
  *   2 address               a.out-kludge load addresses (else ELF)
  *   3 entry address         the 32-bit entry point
- *   4 console flags         accepted; a required EGA text console is refused
+ *   4 console flags         a required EGA text console needs the VGA text
+ *                           screen (--vga-text); EGA text without a framebuffer
+ *                           tag gets the text screen
  *   5 framebuffer           the kernel wants graphics: a framebuffer tag
  *   6 module alignment      modules are page-aligned anyway
  *   10 relocatable          min/max address, alignment, preference: wisp
@@ -83,6 +85,8 @@ struct multiboot2_header_info {
     uint32_t entry_addr;
     bool has_framebuffer;
     struct kboot_fb_request fb;
+    bool console_required;          /* console flags tag: an EGA text console is required */
+    bool ega_text_supported;        /* console flags tag: the kernel can use EGA text */
     bool has_relocatable;
     uint32_t reloc_min, reloc_max, reloc_align, reloc_preference;
     bool modules_aligned;

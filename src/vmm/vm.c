@@ -297,7 +297,9 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
     /* Multiboot and Limine kernels get the PC platform Linux gets. */
     if ((vm_is_linux(vm) || vm_is_kboot(vm)) && vm_linux_setup_devices(vm, err) < 0)
         return -1;
-    return vm_setup_debug_devices(vm, err);
+    if (vm_setup_debug_devices(vm, err) < 0)
+        return -1;
+    return vm_text_screen_setup(vm, err);
 }
 
 /* ---- the kernel ---- */
@@ -394,7 +396,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
     return 0;
 }
 
-static struct framebuffer_view framebuffer_view(struct vm *vm)
+struct framebuffer_view vm_framebuffer_view(struct vm *vm)
 {
     return (struct framebuffer_view){
         .pixels = guest_memory_ptr(&vm->memory, WISP_FRAMEBUFFER_ADDR, vm->fb_size),
@@ -406,18 +408,24 @@ static struct framebuffer_view framebuffer_view(struct vm *vm)
 
 int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err)
 {
+    if (vm_text_screen_used(vm))
+        return vm_text_screen_save(vm, path, err);
     if (vm->fb_size == 0)
         return wisp_fail(err, WISP_EXIT_USAGE, "%s: no screenshot: a Linux guest has no "
                          "framebuffer", path);
-    struct framebuffer_view view = framebuffer_view(vm);
+    struct framebuffer_view view = vm_framebuffer_view(vm);
     return screenshot_save(path, &view, err);
 }
 
 void vm_print_ascii_preview(struct vm *vm, FILE *out)
 {
+    if (vm_text_screen_used(vm)) {
+        vm_text_screen_print(vm, out);
+        return;
+    }
     if (vm->fb_size == 0)
         return;
-    struct framebuffer_view view = framebuffer_view(vm);
+    struct framebuffer_view view = vm_framebuffer_view(vm);
     screenshot_ascii(out, &view, 80);
 }
 

@@ -34,6 +34,13 @@ enum vm_boot {
     VM_BOOT_LIMINE,     /* the Limine boot protocol (src/boot/limine.h) */
 };
 
+/* --vga-text: the VGA text screen at 0xB8000 (src/vmm/text_screen.h). */
+enum vm_vga_text {
+    VM_VGA_TEXT_AUTO, /* on for native, Multiboot and Limine boots; off for Linux */
+    VM_VGA_TEXT_ON,
+    VM_VGA_TEXT_OFF,
+};
+
 /* --module FILE[,cmdline] (Multiboot and Limine kernels). */
 #define VM_MAX_MODULES 64
 struct vm_module {
@@ -77,6 +84,9 @@ struct vm_config {
     /* Test builds only (main.c with WISP_TEST_HOOKS): called once the run
      * loop's thread is in the sandbox, before the first guest instruction. */
     void (*test_hook_sandboxed)(void);
+    enum vm_vga_text vga_text;     /* --vga-text */
+    FILE *vga_text_output;         /* --vga-text stdio|FILE: text screen frames, or NULL */
+    bool vga_text_colour;          /* that stream is a terminal: colours and the cursor */
 };
 
 enum vm_stop_reason {

@@ -15,9 +15,12 @@
 #include "dev/irqchip_user.h"
 #include "dev/reset_port.h"
 #include "dev/uart16550.h"
+#include "dev/vga.h"
 #include "core/guest_memory.h"
 #include "hv/enlightenments.h"
+#include "host/screenshot.h"
 #include "serial_console.h"
+#include "text_screen.h"
 #include "vm.h"
 
 #define COM1_PORT 0x3F8
@@ -59,6 +62,11 @@ struct vm {
     struct host_output debugcon_out; /* --debugcon to its own stream (host/output.h) */
     struct isa_debug_exit debug_exit;
     int debug_exit_status;
+
+    /* The VGA text screen (text_screen.c) */
+    bool vga_enabled;
+    struct vga vga;
+    struct text_screen_mirror text_mirror;
 
     /* Set by the devices' callbacks, acted on by the run loop. */
     enum vm_stop_reason platform_stop; /* VM_STOP_POWER_OFF, VM_STOP_REBOOT or 0 */
@@ -105,5 +113,8 @@ int vm_setup_debug_devices(struct vm *vm, struct wisp_error *err);
 
 /* The framebuffer as characters, for --ascii. */
 void vm_print_ascii_preview(struct vm *vm, FILE *out);
+
+/* The framebuffer's pixels (none for Linux). */
+struct framebuffer_view vm_framebuffer_view(struct vm *vm);
 
 #endif

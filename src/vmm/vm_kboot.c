@@ -117,7 +117,7 @@ int vm_kboot_load_kernel(struct vm *vm, struct wisp_error *err)
             .fb = { .kind = vm->fb_size ? KBOOT_FB_RGB : KBOOT_FB_NONE,
                     .addr = WISP_FRAMEBUFFER_ADDR, .width = vm->cfg.fb_width,
                     .height = vm->cfg.fb_height, .pitch = vm->cfg.fb_width * 4, .bpp = 32 },
-            .text_mode_available = false, /* issue 14 */
+            .text_mode_available = vm_text_screen_wanted(vm),
             .acpi_rsdp = vm->acpi_rsdp,
             .boot_time = clock_wall_ns() / 1000000000ull,
             .loader_version = WISP_VERSION,

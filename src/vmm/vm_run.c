@@ -169,6 +169,7 @@ static enum step service_host(struct vm *vm, struct vm_result *result)
         break;
     }
     serial_console_flush(&vm->console);
+    vm_text_screen_poll(vm);
 
     if (vm->timeout_at_ns && clock_monotonic_ns() >= vm->timeout_at_ns) {
         fprintf(stderr, "wisp: timeout after %g s, stopping the guest\n", vm->cfg.timeout_seconds);
@@ -414,6 +415,7 @@ static void finish(struct vm *vm)
     serial_console_flush(&vm->console);
     if (vm->cfg.debugcon_output && !vm->cfg.debugcon_shares_console)
         host_output_finish(&vm->debugcon_out);
+    vm_text_screen_finish(vm);
     if (vm->cfg.screenshot_path) {
         struct wisp_error shot_err = { 0 };
         if (vm_save_screenshot(vm, vm->cfg.screenshot_path, &shot_err) < 0)

@@ -149,6 +149,35 @@ static void test_no_framebuffer_unless_asked(void **state)
     assert_int_equal(rd32(r.info_addr) & (1u << 12), 0);
 }
 
+/* A header asking for EGA text (mode type 1) gets framebuffer type 2 at
+ * 0xB8000 when the VM has the text screen, the linear one when not. */
+static void test_ega_text_when_the_text_screen_exists(void **state)
+{
+    (void)state;
+    kf_put32(&f, HDR + 32, 1);  /* EGA text */
+    kf_put32(&f, HDR + 36, 80);
+    kf_put32(&f, HDR + 40, 25);
+    kf_put32(&f, HDR + 44, 0);
+    struct kboot_params p = kf_params();
+    p.text_mode_available = true;
+    struct multiboot_result r;
+    struct wisp_error err = { 0 };
+    assert_int_equal(load(&p, &r, &err), 0);
+    uint64_t mbi = r.info_addr;
+    assert_true(rd32(mbi) & (1u << 12));
+    assert_int_equal(rd64(mbi + 88), 0xB8000);
+    assert_int_equal(rd32(mbi + 96), 160);
+    assert_int_equal(rd32(mbi + 100), 80);
+    assert_int_equal(rd32(mbi + 104), 25);
+    assert_int_equal(rd8(mbi + 108), 16);
+    assert_int_equal(rd8(mbi + 109), 2);
+
+    p.text_mode_available = false;
+    assert_int_equal(load(&p, &r, &err), 0);
+    assert_int_equal(rd8(r.info_addr + 109), 1);
+    assert_int_equal(rd64(r.info_addr + 88), 0xC0000000u);
+}
+
 static void test_higher_half_entry_moves_to_physical(void **state)
 {
     (void)state;
@@ -366,6 +395,7 @@ int main(void)
         T(test_find_header),
         T(test_elf32_info_structure),
         T(test_no_framebuffer_unless_asked),
+        T(test_ega_text_when_the_text_screen_exists),
         T(test_higher_half_entry_moves_to_physical),
         T(test_elf64_with_32bit_entry),
         T(test_aout_kludge_flat_binary),

@@ -279,6 +279,31 @@ static void test_reject_required_efi_and_unknown_tags(void **state)
     expect_fail("EGA text console");
 }
 
+/* Console flags: a required EGA text console boots when the VM has the
+ * text screen, and the kernel gets it as framebuffer tag type 2. */
+static void test_ega_text_console(void **state)
+{
+    (void)state;
+    begin(&f);
+    const uint32_t console[] = { 3 }; /* required, EGA text supported */
+    tag(&f, 4, 0, console, 1);
+    finish(&f);
+    struct kboot_params p = kf_params();
+    p.text_mode_available = true;
+    struct multiboot2_result r;
+    struct wisp_error err = { 0 };
+    if (load(&p, &r, &err) != 0)
+        fail_msg("%s", err.message);
+    uint64_t fb = find_tag(r.info_addr, 8, 0);
+    assert_true(fb != 0);
+    assert_int_equal(rd64(fb + 8), 0xB8000);
+    assert_int_equal(rd32(fb + 16), 160);
+    assert_int_equal(rd32(fb + 20), 80);
+    assert_int_equal(rd32(fb + 24), 25);
+    assert_int_equal(rd8(fb + 28), 16);
+    assert_int_equal(rd8(fb + 29), 2);
+}
+
 static void test_reject_broken_tags(void **state)
 {
     (void)state;
@@ -348,6 +373,7 @@ int main(void)
         T(test_reject_other_architecture),
         T(test_reject_required_info_tag_wisp_lacks),
         T(test_reject_required_efi_and_unknown_tags),
+        T(test_ega_text_console),
         T(test_reject_broken_tags),
         T(test_reject_address_tag_outside_ram_or_low),
         T(test_reject_relocation_that_cannot_fit),

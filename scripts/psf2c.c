@@ -1,0 +1,206 @@
+/*
+ * Build-time converter: a PC console font in PSF format (version 1 or 2,
+ * uncompressed, on stdin) -> the C table of 256 8x16 glyphs in code page
+ * 437 order that wisp draws the VGA text screen with (src/dev/vga_font.h).
+ *
+ *   gzip -dcf /usr/share/consolefonts/default8x16.psf.gz | psf2c NAME > vga_font.c
+ *   psf2c --none > vga_font.c      (a build without a font: no glyphs)
+ *
+ * The font's Unicode table picks the glyph for each CP437 code (through
+ * src/dev/cp437.h), so fonts in any glyph order work; a font without a
+ * table is taken to be in CP437 order already. A code the font has no glyph
+ * for fails the conversion, naming it. Built and run on the build host
+ * only; nothing of it goes into wisp.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dev/cp437.h"
+
+#define MAX_FONT_BYTES (4u << 20)
+#define GLYPH_HEIGHT 16
+
+static unsigned char *font;
+static size_t font_size;
+static const char *name = "font";
+
+static void die(const char *why)
+{
+    fprintf(stderr, "psf2c: %s: %s\n", name, why);
+    exit(1);
+}
+
+static uint32_t le32(size_t off)
+{
+    if (off + 4 > font_size)
+        die("truncated header");
+    return (uint32_t)font[off] | (uint32_t)font[off + 1] << 8 | (uint32_t)font[off + 2] << 16 |
+           (uint32_t)font[off + 3] << 24;
+}
+
+struct psf {
+    size_t glyphs_at;   /* offset of glyph 0 */
+    uint32_t count;     /* glyphs */
+    uint32_t bytes_per_glyph;
+    uint32_t width, height;
+    size_t table_at;    /* offset of the Unicode table, 0 if none */
+    bool table_utf8;    /* PSF 2: UTF-8 strings; PSF 1: 16-bit values */
+};
+
+static struct psf parse_header(void)
+{
+    struct psf p = { 0 };
+    if (font_size >= 4 && font[0] == 0x36 && font[1] == 0x04) {
+        uint8_t mode = font[2];
+        p.count = (mode & 0x01) ? 512 : 256;
+        p.height = p.bytes_per_glyph = font[3];
+        p.width = 8;
+        p.glyphs_at = 4;
+        if (mode & 0x06) /* PSF1_MODEHASTAB or PSF1_MODEHASSEQ */
+            p.table_at = p.glyphs_at + (size_t)p.count * p.bytes_per_glyph;
+    } else if (font_size >= 32 && le32(0) == 0x864AB572u) {
+        uint32_t header_size = le32(8), flags = le32(12);
+        p.count = le32(16);
+        p.bytes_per_glyph = le32(20);
+        p.height = le32(24);
+        p.width = le32(28);
+        p.glyphs_at = header_size;
+        if (p.count == 0 || p.count > 65536 || p.bytes_per_glyph > 4096)
+            die("implausible PSF 2 header");
+        if (flags & 1)
+            p.table_at = p.glyphs_at + (size_t)p.count * p.bytes_per_glyph;
+        p.table_utf8 = true;
+    } else {
+        die("not a PSF font (no PSF 1 or PSF 2 magic; is it still compressed?)");
+    }
+    if (p.width != 8 || p.height != GLYPH_HEIGHT || p.bytes_per_glyph != GLYPH_HEIGHT)
+        die("not an 8x16 font");
+    if (p.glyphs_at + (size_t)p.count * p.bytes_per_glyph > font_size)
+        die("truncated glyph data");
+    return p;
+}
+
+/* One UTF-8 character at *at (inside end), or -1. */
+static long utf8_char(size_t *at, size_t end)
+{
+    uint8_t b = font[*at];
+    unsigned n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : 4;
+    if (*at + n > end)
+        return -1;
+    long c = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+    for (unsigned i = 1; i < n; i++)
+        c = c << 6 | (font[*at + i] & 0x3F);
+    *at += n;
+    return c;
+}
+
+/* glyph_of[u] for every code point the table lists (first glyph wins). */
+static void read_table(const struct psf *p, int32_t *glyph_of, size_t max_code)
+{
+    size_t at = p->table_at;
+    for (uint32_t g = 0; g < p->count && at < font_size; g++) {
+        bool in_sequence = false; /* combining sequences are not single characters */
+        for (;;) {
+            long c;
+            if (p->table_utf8) {
+                if (at >= font_size)
+                    return;
+                if (font[at] == 0xFF) { at++; break; }
+                if (font[at] == 0xFE) { at++; in_sequence = true; continue; }
+                c = utf8_char(&at, font_size);
+                if (c < 0)
+                    return;
+            } else {
+                if (at + 2 > font_size)
+                    return;
+                c = font[at] | font[at + 1] << 8;
+                at += 2;
+                if (c == 0xFFFF)
+                    break;
+                if (c == 0xFFFE) { in_sequence = true; continue; }
+            }
+            if (!in_sequence && (size_t)c < max_code && glyph_of[c] < 0)
+                glyph_of[c] = (int32_t)g;
+        }
+    }
+}
+
+static void read_all(FILE *in)
+{
+    font = malloc(MAX_FONT_BYTES);
+    if (!font)
+        die("out of memory");
+    font_size = fread(font, 1, MAX_FONT_BYTES, in);
+    if (ferror(in))
+        die("cannot read the font");
+    if (font_size == MAX_FONT_BYTES)
+        die("larger than any console font");
+}
+
+static void emit(const uint8_t glyphs[256][GLYPH_HEIGHT], bool present)
+{
+    printf("/* Generated by scripts/psf2c.c from %s at build time; do not edit. */\n", name);
+    printf("#include \"dev/vga_font.h\"\n\n");
+    printf("const bool vga_font_present = %s;\n", present ? "true" : "false");
+    printf("const char vga_font_name[] = \"%s\";\n", present ? name : "");
+    printf("const uint8_t vga_font_glyphs[256][VGA_FONT_HEIGHT] = {\n");
+    for (int c = 0; c < 256; c++) {
+        printf("    {");
+        for (int y = 0; y < GLYPH_HEIGHT; y++)
+            printf("0x%02x%s", glyphs[c][y], y + 1 < GLYPH_HEIGHT ? "," : "");
+        printf("}, /* 0x%02x U+%04X */\n", c, cp437_unicode[c]);
+    }
+    printf("};\n");
+}
+
+int main(int argc, char **argv)
+{
+    static uint8_t glyphs[256][GLYPH_HEIGHT];
+    if (argc == 2 && strcmp(argv[1], "--none") == 0) {
+        emit(glyphs, false);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: psf2c FONT-NAME < font.psf > vga_font.c | psf2c --none\n");
+        return 2;
+    }
+    name = argv[1];
+    for (const char *s = name; *s; s++)
+        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+            die("font name with quotes, backslashes or control characters");
+    read_all(stdin);
+    struct psf p = parse_header();
+
+    enum { MAX_CODE = 0x10000 };
+    int32_t *glyph_of = malloc(MAX_CODE * sizeof *glyph_of);
+    if (!glyph_of)
+        die("out of memory");
+    for (size_t i = 0; i < MAX_CODE; i++)
+        glyph_of[i] = -1;
+    if (p.table_at)
+        read_table(&p, glyph_of, MAX_CODE);
+
+    int missing = 0;
+    for (int c = 0; c < 256; c++) {
+        long g = p.table_at ? glyph_of[cp437_unicode[c]] : c;
+        if (c == 0 && g < 0 && p.table_at)
+            g = glyph_of[0x20]; /* a blank cell */
+        if (g < 0 || (uint32_t)g >= p.count) {
+            fprintf(stderr, "psf2c: %s: no glyph for CP437 0x%02x (U+%04X)\n", name, c,
+                    cp437_unicode[c]);
+            missing++;
+            continue;
+        }
+        memcpy(glyphs[c], font + p.glyphs_at + (size_t)g * p.bytes_per_glyph, GLYPH_HEIGHT);
+    }
+    if (missing)
+        die("the font lacks code page 437 characters; use one that has them all "
+            "(Debian's console-data: default8x16.psf.gz)");
+    emit(glyphs, true);
+    free(glyph_of);
+    free(font);
+    return 0;
+}
