@@ -376,6 +376,18 @@ int accel_vm_set_irq_line(struct accel_vm *vm, unsigned irq, bool level)
     return -1; /* no in-kernel PIC or IOAPIC: the user-space irqchip has the lines */
 }
 
+int accel_vm_send_msi(struct accel_vm *vm, uint64_t address, uint32_t data)
+{
+    (void)vm, (void)address, (void)data;
+    return -1; /* WHP's APIC emulation is not used: wisp's own LAPIC takes MSIs */
+}
+
+int accel_vm_ioeventfd(struct accel_vm *vm, uint64_t gpa, unsigned len, int fd, bool assign)
+{
+    (void)vm, (void)gpa, (void)len, (void)fd, (void)assign;
+    return -1; /* no ioeventfds: notifications arrive as MMIO exits */
+}
+
 /* ---- the emulator's callbacks ---- */
 
 static HRESULT replay_result(struct accel_vcpu *vcpu, enum winhv_replay_verdict verdict)

@@ -24,9 +24,19 @@ struct serial_console {
     uint8_t pending[SERIAL_CONSOLE_BUFFER]; /* input the UART has not taken yet */
     size_t pending_len;
     bool hold_input;   /* keep input here until the guest's driver is ready */
+    /* Input goes here instead of the UART when set (a virtio console):
+     * returns how many bytes it took; hold_input does not apply, the sink
+     * takes only what the guest has room for. */
+    size_t (*sink)(void *opaque, const uint8_t *bytes, size_t len);
+    void *sink_opaque;
 };
 
 void serial_console_init(struct serial_console *c, FILE *out, int in_fd, bool terminal);
+
+/* Sends input to sink instead of the UART from now on. */
+void serial_console_set_sink(struct serial_console *c,
+                             size_t (*sink)(void *opaque, const uint8_t *bytes, size_t len),
+                             void *opaque);
 
 /* Raw mode on (terminals only); restored by serial_console_stop, at exit and
  * on fatal signals. */

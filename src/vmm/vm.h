@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "net/net_config.h"
 
 #define VM_DEFAULT_MEMORY (512ull << 20)
 #define VM_DEFAULT_FB_WIDTH 1024
@@ -28,6 +29,22 @@ enum vm_boot {
     VM_BOOT_NATIVE,  /* ELF64 in long mode with wisp's boot info */
     VM_BOOT_PVH,     /* Linux vmlinux through its PVH note */
     VM_BOOT_BZIMAGE, /* Linux bzImage through the x86 boot protocol */
+};
+
+#define VM_MAX_DISKS 8
+#define VM_MAX_NETS 4
+
+/* --disk FILE[,ro][,serial=ID] */
+struct vm_disk_config {
+    const char *path;
+    bool read_only;
+    const char *serial;            /* NULL: "wisp-disk<N>" */
+};
+
+/* Where the host console's input goes (--console). */
+enum vm_console {
+    VM_CONSOLE_SERIAL, /* COM1 */
+    VM_CONSOLE_VIRTIO, /* a virtio console (Linux's hvc0); COM1 output still shows */
 };
 
 struct vm_config {
@@ -51,6 +68,13 @@ struct vm_config {
     const char *screenshot_path;   /* written when the VM stops, or NULL */
     bool ascii_preview;            /* framebuffer preview on stderr at stop */
     const char *accel_device;      /* NULL = the backend's default */
+    /* PCI devices, in slot order: disks, network cards, console, entropy. */
+    struct vm_disk_config disks[VM_MAX_DISKS];
+    unsigned disk_count;
+    struct net_config nets[VM_MAX_NETS];
+    unsigned net_count;
+    enum vm_console console;
+    bool rng;                      /* --rng: virtio-rng */
 };
 
 enum vm_stop_reason {
