@@ -70,22 +70,31 @@ check: unit header-matrix fuzz-smoke integration check-stock-kernels
 sanitize:
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" KVM_RUNNER="$(KVM_RUNNER)" unit integration
 
-fuzz: $(BUILD)/fuzz/fuzz_elf_loader
+fuzz: $(BUILD)/fuzz/fuzz_elf_loader $(BUILD)/fuzz/fuzz_virtqueue
+FUZZ_CC = clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
-	    tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
+	$(FUZZ_CC) -o $@ $^
+$(BUILD)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c src/dev/virtio/virtqueue.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -o $@ $^
 
-# A short fuzzing run from the committed seeds (new inputs go to a scratch
-# directory): keeps the target building and the seeds passing.
+# A short fuzzing run of each target from its committed seeds (new inputs
+# go to a scratch directory): keeps the targets building and the seeds
+# passing. The virtqueue walker is small and fast: a few seconds do.
 FUZZ_SECONDS ?= 30
-fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader
+FUZZ_VIRTQUEUE_SECONDS ?= 8
+define fuzz_smoke
 	@scratch=$$(mktemp -d); \
-	if $(BUILD)/fuzz/fuzz_elf_loader -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -artifact_prefix=$$scratch/ $$scratch tests/fuzz/corpus/elf_loader > $$scratch/log 2>&1; then \
-	    echo "fuzz-smoke: $$(grep -o 'number_of_executed_units: *[0-9]*' $$scratch/log) in $(FUZZ_SECONDS) s, no findings"; \
+	if $(BUILD)/fuzz/$(1) -max_total_time=$(2) -print_final_stats=1 \
+	        -artifact_prefix=$$scratch/ $$scratch tests/fuzz/corpus/$(3) > $$scratch/log 2>&1; then \
+	    echo "fuzz-smoke: $(1): $$(grep -o 'number_of_executed_units: *[0-9]*' $$scratch/log) in $(2) s, no findings"; \
 	    rm -rf $$scratch; \
-	else tail -40 $$scratch/log; echo "fuzz-smoke: finding kept in $$scratch"; exit 1; fi
+	else tail -40 $$scratch/log; echo "fuzz-smoke: $(1): finding kept in $$scratch"; exit 1; fi
+endef
+fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader $(BUILD)/fuzz/fuzz_virtqueue
+	$(call fuzz_smoke,fuzz_elf_loader,$(FUZZ_SECONDS),elf_loader)
+	$(call fuzz_smoke,fuzz_virtqueue,$(FUZZ_VIRTQUEUE_SECONDS),virtqueue)
 
 PREFIX ?= /usr/local
 install: $(BUILD)/wisp
