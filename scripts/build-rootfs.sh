@@ -8,6 +8,7 @@
 #                                     (Debian's busybox looks there)
 #   /www/index.html                   a page for `httpd -h /www`
 #   /etc/passwd, /etc/group           root, for busybox's applets
+#   /.on-disk                         /init's sign that it runs from this disk
 #   EXTRA_DIR (optional)              copied over the tree last (benchmark
 #                                     programs, modules)
 # Boot it with: --disk IMAGE --cmdline "console=ttyS0 root=/dev/vda rw init=/init"
@@ -98,6 +99,9 @@ exit 0
 SCRIPT
 chmod 755 "$tree"/etc/udhcpc/default.script
 echo "wisp-guest-page" > "$tree"/www/index.html
+# The same /init runs here after an initramfs switch_roots to this disk
+# (wisp.root=): this file tells it it is on the disk already.
+: > "$tree"/.on-disk
 echo "root:x:0:0:root:/root:/bin/sh" > "$tree"/etc/passwd
 echo "root:x:0:" > "$tree"/etc/group
 if [ -n "$extra" ]; then
