@@ -72,7 +72,8 @@ fi
 
 read -r -d '' init <<'INIT' || true
 #!/bin/busybox sh
-/bin/busybox --install -s /bin
+# (A root image made from this archive has the links already, and may be read-only.)
+[ -e /bin/mount ] || /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null

@@ -9,6 +9,7 @@
 #   /www/index.html                   a page for `httpd -h /www`
 #   /etc/passwd, /etc/group           root, for busybox's applets
 #   /.on-disk                         /init's sign that it runs from this disk
+#   /dev/console, /dev/null           before devtmpfs is mounted
 #   EXTRA_DIR (optional)              copied over the tree last (benchmark
 #                                     programs, modules)
 # Boot it with: --disk IMAGE --cmdline "console=ttyS0 root=/dev/vda rw init=/init"
@@ -111,5 +112,17 @@ fi
 rm -f "$out.tmp"
 truncate -s "$size" "$out.tmp"
 "$mke2fs" -q -F -t ext4 -L wisproot -d "$tree" "$out.tmp" "$size"
+# The two device nodes a kernel and /init need before devtmpfs is mounted
+# (debugfs makes them without root; a read-only root could not take them).
+debugfs=$(command -v debugfs || echo /sbin/debugfs)
+"$debugfs" -w -f - "$out.tmp" >/dev/null 2>&1 <<'NODES'
+cd /dev
+mknod console c 5 1
+sif console mode 020600
+mknod null c 1 3
+sif null mode 020666
+NODES
+"$debugfs" -R 'stat /dev/null' "$out.tmp" 2>/dev/null | grep -q 'Type: character special' ||
+    { echo "build-rootfs: debugfs did not make the device nodes" >&2; exit 1; }
 mv "$out.tmp" "$out"
 echo "build-rootfs: wrote $out" >&2

@@ -25,6 +25,9 @@ int disk_image_open(struct disk_image *img, const char *path, bool read_only,
             access(path, R_OK) == 0)
             return wisp_fail(err, WISP_EXIT_USAGE,
                              "--disk %s: not writable (add ,ro to attach it read-only)", path);
+        if (errno == EISDIR)
+            return wisp_fail(err, WISP_EXIT_USAGE, "--disk %s: not a regular file or block "
+                             "device", path);
         return wisp_fail_errno(err, WISP_EXIT_USAGE, "--disk %s", path);
     }
     struct stat st;

@@ -207,7 +207,9 @@ static void test_console_transmit(void **state)
     fx_desc(&fx, 0, FX_DATA, 5, VIRTQ_DESC_F_NEXT, 1);
     fx_desc(&fx, 1, FX_DATA + 100, 6, 0, 0);
     fx_avail(&fx, 0);
+    assert_false(con->guest_spoke);
     virtio_console_transmit(con);
+    assert_true(con->guest_spoke);
     assert_int_equal(out_len, 11);
     assert_memory_equal(out, "hello hvc0\n", 11);
     assert_int_equal(fx_used_idx(&fx), 1);
@@ -225,6 +227,10 @@ static void test_console_receive(void **state)
     assert_int_equal(virtio_console_receive(con, (const uint8_t *)"ls\n", 3), 0); /* no buffer */
     fx_desc(&fx, 0, FX_DATA, 2, VIRTQ_DESC_F_WRITE, 0);
     fx_avail(&fx, 0);
+    /* Buffers, but the guest has not shown it listens (Linux drops bytes
+     * before its port is attached): still waiting. */
+    assert_int_equal(virtio_console_receive(con, (const uint8_t *)"ls\n", 3), 0);
+    con->guest_spoke = true; /* as after its first output */
     assert_int_equal(virtio_console_receive(con, (const uint8_t *)"ls\n", 3), 2);
     assert_memory_equal(fx_ptr(&fx, FX_DATA, 2), "ls", 2);
     assert_int_equal(fx_used(&fx, 0).len, 2);

@@ -16,6 +16,7 @@ void virtio_console_transmit(struct virtio_console *con)
             virtio_pci_fail(&con->vp, reason);
             break;
         }
+        con->guest_spoke |= con->chain.readable > 0;
         for (unsigned i = 0; i < con->chain.readable; i++)
             if (con->output)
                 con->output(con->output_opaque, con->chain.buf[i].host, con->chain.buf[i].len);
@@ -31,7 +32,7 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *bytes, 
     struct virtqueue *vq = &con->vp.vq[VIRTIO_CONSOLE_RX];
     char reason[VQ_REASON_MAX];
     size_t done = 0;
-    if (!virtio_pci_running(&con->vp))
+    if (!virtio_pci_running(&con->vp) || !con->guest_spoke)
         return 0;
     while (done < len) {
         enum vq_result r = vq_pop(vq, &con->chain, reason, sizeof reason);
@@ -63,6 +64,13 @@ static void queue_notify(void *dev, unsigned q)
         virtio_console_transmit(dev);
 }
 
+/* A new driver instance has to show it listens again. */
+static void reset(void *dev)
+{
+    struct virtio_console *con = dev;
+    con->guest_spoke = false;
+}
+
 static const struct virtio_device_ops console_ops = {
     .name = "virtio-console",
     .device_id = VIRTIO_ID_CONSOLE,
@@ -72,6 +80,7 @@ static const struct virtio_device_ops console_ops = {
     .config_size = VIRTIO_CONSOLE_CONFIG_SIZE,
     .config_read = config_read,
     .queue_notify = queue_notify,
+    .reset = reset,
 };
 
 void virtio_console_init(struct virtio_console *con, const struct virtio_platform *platform,

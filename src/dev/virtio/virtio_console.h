@@ -4,9 +4,12 @@
  * 1 (transmitq) the guest's output, which goes to the output callback (the
  * host console) as it comes. Input is offered by virtio_console_receive(),
  * which takes only what fits the buffers the driver has posted, so input
- * waits on the host side until the guest reads (no guessing about when the
- * driver is ready, unlike a UART). Runs on the notifying vCPU's thread,
- * under the device lock.
+ * waits on the host side until the guest reads it. Without the multiport
+ * feature the driver never says when its port is open, and Linux drops
+ * bytes that arrive between posting its receive buffers and attaching the
+ * port to hvc0; so input also waits until the guest has sent output once
+ * (a console prints before it reads: the kernel's log, a prompt). Runs on
+ * the notifying vCPU's thread, under the device lock.
  */
 #ifndef WISP_DEV_VIRTIO_CONSOLE_H
 #define WISP_DEV_VIRTIO_CONSOLE_H
@@ -26,6 +29,7 @@ struct virtio_console {
     void (*output)(void *opaque, const uint8_t *bytes, size_t len);
     void *output_opaque;
     struct vq_chain chain;
+    bool guest_spoke;   /* the driver has transmitted: its port is attached */
 };
 
 void virtio_console_init(struct virtio_console *con, const struct virtio_platform *platform,
