@@ -19,7 +19,8 @@ import socket
 import pytest
 
 from conftest import BOOT_TIMES, EXIT_USAGE, guest, needs_kvm, run_wisp
-from linux_boot import build_initramfs, small_linux_dir
+from conftest import BUILD, ROOT
+from linux_boot import build_initramfs, debian_kernel, small_linux_dir
 from virtio_guest import (BOOT_TIMEOUT, SMALL_ROOT_CMDLINE, HostServer, LiveWisp,
                           build_rootfs, copy_of, debugfs_cat, free_port, sha256)
 
@@ -149,6 +150,43 @@ def test_virtio_console_carries_the_shell_and_rng_feeds_hwrng(small):
     line = [x for x in out.splitlines() if x.startswith("bytes=")][0]
     assert len(line) == len("bytes=") + 32 and line != "bytes=" + "0" * 32, line
     powered_off(r)
+
+
+# ---- Debian's stock kernel, its virtio drivers loaded from an initramfs ----
+
+@pytest.mark.stock_kernel
+@needs_kvm
+def test_debian_kernel_root_on_virtio_disk_network_and_rng_from_its_modules(rootfs, tmp_path):
+    import subprocess
+    kernel = debian_kernel("amd64")
+    modules = kernel.parent / "modules"
+    if not any(modules.rglob("virtio_pci.ko")):
+        pytest.fail(f"{modules} has no virtio modules: run scripts/fetch-debian-kernels.sh")
+    initramfs = BUILD / "initramfs-debian-virtio.cpio.gz"
+    r = subprocess.run([str(ROOT / "scripts" / "build-initramfs.sh"), str(initramfs),
+                        str(modules)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    disk = copy_of(rootfs, tmp_path)
+    server = HostServer("page-for-the-stock-kernel")
+    try:
+        r = run_wisp("run", "--kernel", kernel, "--initrd", initramfs,
+                     "--cmdline", "console=ttyS0 reboot=k panic=-1 wisp.root=/dev/vda",
+                     "-m", "512M", "--timeout", BOOT_TIMEOUT, "--disk", disk, "--net", "user",
+                     "--rng", input="udhcpc -i eth0 -q -n -t 5; "
+                                    f"wget -q -O - http://10.0.2.2:{server.port}/; echo; "
+                                    "echo rng=$(cat /sys/class/misc/hw_random/rng_current); "
+                                    "echo stock-kernel-wrote-this > /from-debian.txt; sync\n",
+                     timeout=BOOT_TIMEOUT + 30)
+    finally:
+        server.close()
+    out = r.stdout
+    assert "WISP-INIT-READY" in out, out[-4000:] + r.stderr
+    assert "virtio_blk virtio" in out and "[vda]" in out, out[:8000]
+    assert "lease of 10.0.2.15 obtained" in out, out[-3000:]
+    assert "page-for-the-stock-kernel" in out, out[-3000:]
+    assert "rng=virtio_rng.0" in out, out[-3000:]
+    powered_off(r)
+    assert debugfs_cat(disk, "/from-debian.txt") == "stock-kernel-wrote-this\n"
 
 
 # ---- the native boot's polled driver ----
