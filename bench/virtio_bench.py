@@ -23,6 +23,7 @@ of the whole run (spawn_rusage). Runs alternate between the VMMs.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 GUEST_CMDLINE = "console=ttyS0 root=/dev/vda rw init=/init reboot=k panic=-1"
 RESULT = re.compile(r"^RESULT (\S+) ([0-9.]+) (\S+)", re.M)
@@ -75,21 +77,52 @@ def ensure_loopback():
 
 
 def run(launcher, argv, stdin_text, timeout, workdir):
-    """Runs argv with stdin_text as its input; returns (stdout, peak RSS KiB)."""
-    inp = os.path.join(workdir, "stdin")
-    with open(inp, "w") as f:
-        f.write(stdin_text)
+    """Runs argv, types stdin_text once the guest's init is ready (typed
+    ahead, QEMU's UART would lose the first bytes while Linux sets it up);
+    returns (stdout, peak RSS KiB). spawn_rusage reports on its file
+    descriptor 3 (see harness.py)."""
     out = os.path.join(workdir, "stdout")
+    out_fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     r, w = os.pipe()
-    with open(inp) as fin, open(out, "w") as fout:
-        proc = subprocess.Popen([launcher, str(timeout), *argv], stdin=fin, stdout=fout,
-                                stderr=subprocess.STDOUT, pass_fds=(w,),
-                                preexec_fn=lambda: os.dup2(w, 3))
-        os.close(w)
-        report = os.read(r, 256).decode()
-        proc.wait()
+    w_high = fcntl.fcntl(w, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(w)
+    in_r, in_w = os.pipe()
+    os.set_inheritable(in_w, False)
+    actions = [
+        (os.POSIX_SPAWN_DUP2, in_r, 0),
+        (os.POSIX_SPAWN_DUP2, out_fd, 1),
+        (os.POSIX_SPAWN_DUP2, out_fd, 2),
+        (os.POSIX_SPAWN_DUP2, w_high, 3),
+    ]
+    pid = os.posix_spawn(launcher, [launcher, f"{timeout:g}", *argv], os.environ,
+                         file_actions=actions)
+    for fd in (w_high, out_fd, in_r):
+        os.close(fd)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(out, errors="replace") as f:
+            if "WISP-INIT-READY" in f.read():
+                break
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            break
+        time.sleep(0.2)
+    try:
+        os.write(in_w, stdin_text.encode())
+    except BrokenPipeError:
+        pass
+    report = b""
+    while True:
+        chunk = os.read(r, 256)
+        if not chunk:
+            break
+        report += chunk
     os.close(r)
-    status, _wall, rss, timed_out = report.split()
+    os.close(in_w)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    status, _wall, rss, timed_out = report.decode().split()
     text = open(out, errors="replace").read()
     if timed_out != "0":
         raise RuntimeError(f"{argv[0]} timed out:\n{text[-3000:]}")
@@ -104,9 +137,9 @@ def main():
     p.add_argument("--small", required=True)
     p.add_argument("--root", required=True)
     p.add_argument("-n", type=int, default=3)
-    p.add_argument("--data-mib", type=int, default=64)
-    p.add_argument("--seconds", type=float, default=5)
-    p.add_argument("--tcp-mib", type=int, default=32)
+    p.add_argument("--data-mib", type=int, default=32)
+    p.add_argument("--seconds", type=float, default=3)
+    p.add_argument("--tcp-mib", type=int, default=16)
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
@@ -117,7 +150,7 @@ def main():
     data = os.path.join(work, "data.img")
     with open(data, "wb") as f:
         f.write(os.urandom((a.data_mib + 16) << 20))
-    command = ("udhcpc -i eth0 -q -n -t 5 >/dev/null 2>&1; "
+    command = ("udhcpc -i eth0 -q -n -t 5; "
                f"iobench seqread /dev/vdb {a.data_mib}; "
                f"iobench seqwrite /dev/vdb {a.data_mib}; "
                f"iobench randread /dev/vdb {a.seconds}; "
