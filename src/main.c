@@ -79,7 +79,7 @@ static void usage(FILE *out)
 "\n"
 "exit status: the guest's exit code (exit hypercall), 0 when the guest idles,\n"
 "  halts for good, powers off or reboots, or one of wisp's own: 120 bad\n"
-"  arguments, 121 bad kernel file, 122 no usable KVM/WHP, 123 guest crashed (triple\n"
+"  arguments (or a --disk/--net the host cannot provide), 121 bad kernel file, 122 no usable KVM/WHP, 123 guest crashed (triple\n"
 "  fault; a Linux guest's triple fault is a reboot), 124 timeout, 125 exit\n"
 "  wisp cannot handle, 126 host error, 128+N stopped by signal N.\n");
 }

@@ -54,12 +54,17 @@ def powered_off(r):
 @needs_kvm
 def test_linux_root_on_a_virtio_disk_writes_a_file_the_host_reads_back(small, rootfs, tmp_path):
     disk = copy_of(rootfs, tmp_path)
+    second = tmp_path / "second.img"
+    second.write_bytes(b"SECOND-DISK" + bytes(1024 * 1024 - 11))
     r = boot_small("small Linux, root on virtio-blk", small, "--disk", f"{disk},serial=wisp-root",
+                   "--disk", f"{second},serial=second",
                    command="echo written-by-the-guest-$((6*7)) > /from-guest.txt; sync; "
-                           "echo serial=$(cat /sys/block/vda/serial)\n")
+                           "echo serial=$(cat /sys/block/vda/serial); "
+                           "echo vdb=$(cat /sys/block/vdb/serial):$(head -c 11 /dev/vdb)\n")
     assert "virtio_blk virtio0: [vda]" in r.stdout, r.stdout[:6000]
     assert "EXT4-fs (vda): mounted filesystem" in r.stdout, r.stdout[:6000]
     assert "serial=wisp-root" in r.stdout, r.stdout[-2000:]
+    assert "vdb=second:SECOND-DISK" in r.stdout, r.stdout[-2000:]
     powered_off(r)
     assert debugfs_cat(disk, "/from-guest.txt") == "written-by-the-guest-42\n"
 
