@@ -92,6 +92,26 @@ def test_read_only_disk_refuses_the_guests_writes_and_stays_byte_identical(small
     assert sha256(disk) == before
 
 
+@needs_kvm
+@pytest.mark.parametrize("irqchip", ["kernel", "user"])
+def test_legacy_intx_through_the_io_apic_when_msi_is_off(small, irqchip, tmp_path):
+    disk = tmp_path / "intx.img"
+    disk.write_bytes(b"INTX-DISK" + bytes(4 * 1024 * 1024 - 9))
+    r = run_wisp("run", "--kernel", small / "bzImage", "--initrd", build_initramfs(),
+                 "--cmdline", "console=ttyS0 reboot=k panic=-1 pci=nomsi", "-m", "256M",
+                 "--timeout", BOOT_TIMEOUT, "--irqchip", irqchip, "--disk", disk,
+                 input="echo first=$(head -c 9 /dev/vda); "
+                       "dd if=/dev/vda of=/dev/null bs=64k 2>&1 | tail -1; "
+                       "grep virtio0 /proc/interrupts\n", timeout=BOOT_TIMEOUT + 30)
+    assert "first=INTX-DISK" in r.stdout, r.stdout[-3000:] + r.stderr
+    assert "64+0 records out" in r.stdout, r.stdout[-3000:]
+    # Slot 1's INTA: I/O APIC input 17, level-triggered (fasteoi).
+    line = [x for x in r.stdout.splitlines() if x.rstrip().endswith("virtio0")]
+    assert line and "IO-APIC" in line[0] and "17-fasteoi" in line[0], r.stdout[-3000:]
+    assert int(line[0].split()[1]) > 0
+    powered_off(r)
+
+
 def run_network_test(small, rootfs, tmp_path, label, *extra):
     disk = copy_of(rootfs, tmp_path)
     server = HostServer("page-from-the-host-loopback")
