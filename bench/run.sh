@@ -4,6 +4,7 @@
 #   bench/run.sh [-n RUNS] [--json]            the tiny guest under three VMMs
 #   bench/run.sh --linux [-n RUNS] [--json]    a real Linux's boot, every path
 #   bench/run.sh --multiboot [-n RUNS] [--json]  time to a Multiboot kernel's first 0xE9 byte
+#   bench/run.sh --virtio [-n RUNS] [--json]   virtio-blk and virtio-net throughput
 #
 #   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
 #   wisp     build/wisp run build/guests/hello.elf
@@ -29,6 +30,12 @@
 # and under qemu-system-x86_64 -M pc -enable-kvm -kernel, and prints the time
 # from spawn to the first byte on the debug console and to the exit, with
 # the ratio (bench/first_byte.py).
+# --virtio boots the small Linux with its root on a virtio disk and a second
+# disk of random data, on the user network, under wisp and under QEMU (-M pc,
+# -device virtio-blk-pci, -netdev user with virtio-net-pci), and measures in
+# the guest sequential read/write and 4 KiB random-read IOPS on the data
+# disk and TCP throughput guest -> host (bench/virtio_bench.py,
+# bench/guest/iobench.c). Ratios wisp/QEMU and peak RSS (default 3 runs).
 #
 # Options:
 #   -n, --runs N   runs per case (default 20)
@@ -47,6 +54,7 @@ qemu="qemu-system-x86_64"
 runs=
 linux=0
 multiboot=0
+virtio=0
 json=()
 self_test=0
 
@@ -72,6 +80,7 @@ while [ $# -gt 0 ]; do
     --json) json=(--json); shift ;;
     --linux) linux=1; shift ;;
     --multiboot) multiboot=1; shift ;;
+    --virtio) virtio=1; shift ;;
     --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
     -h | --help) usage 0 ;;
     *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
@@ -120,6 +129,19 @@ if [ "$linux" = 1 ]; then
     exec "$python" "$here/harness.py" linux -n "${runs:-5}" "${json[@]}" \
         --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \
         --small "$small" --initrd "$repo/build/initramfs.cpio.gz"
+fi
+
+if [ "$virtio" = 1 ]; then
+    small=$("$repo/scripts/build-small-linux.sh") || die "building the small Linux failed"
+    extra="$here/build/rootfs-extra"
+    mkdir -p "$extra/usr/bin"
+    cmp -s "$here/build/iobench" "$extra/usr/bin/iobench" ||
+        cp "$here/build/iobench" "$extra/usr/bin/iobench"
+    "$repo/scripts/build-rootfs.sh" "$here/build/bench-root.ext4" 64M "$extra" ||
+        die "building the root image failed"
+    exec "$python" "$here/virtio_bench.py" -n "${runs:-3}" "${json[@]}" \
+        --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \
+        --small "$small" --root "$here/build/bench-root.ext4"
 fi
 
 exec "$python" "$here/harness.py" bench -n "${runs:-20}" "${json[@]}" \

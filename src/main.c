@@ -16,6 +16,7 @@
 #endif
 
 #include "hv/hvcalls_command.h"
+#include "net/net_config.h"
 #include "vmm/vm.h"
 #ifdef WISP_TEST_HOOKS
 #include "test_hooks.h"
@@ -82,6 +83,17 @@ static void usage(FILE *out)
 "                          calls through and has the kernel log them\n"
 "      --user NAME         run as this user once set up (start as root)\n"
 "      --chroot DIR        change root to DIR once set up (screenshots go there)\n"
+"      --disk FILE[,ro][,serial=ID]  a virtio disk on a raw image (size a multiple of\n"
+"                          512; ro: read-only; ID: up to 20 bytes); repeat for more\n"
+"                          (Linux: /dev/vda, /dev/vdb, ...)\n"
+"      --net user[,hostfwd=RULE]...[,mac=MAC]  a virtio NIC on user networking\n"
+"                          (libslirp: DHCP, DNS, NAT; the host is 10.0.2.2). RULE:\n"
+"                          [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT\n"
+"      --net tap=NAME[,mac=MAC]  a virtio NIC on an existing TAP device\n"
+"                          (MAC default 52:54:00:12:34:56, +1 per further NIC)\n"
+"      --console serial|virtio  where the console input goes: COM1 (default) or a\n"
+"                          virtio console (Linux: console=hvc0)\n"
+"      --rng               a virtio entropy source fed from the host's getrandom\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -92,7 +104,7 @@ static void usage(FILE *out)
 "exit status: the guest's exit code (exit hypercall, or (V << 1) | 1 for a write\n"
 "  of V to --isa-debug-exit), 0 when the guest idles,\n"
 "  halts for good, powers off or reboots, or one of wisp's own: 120 bad\n"
-"  arguments, 121 bad kernel file, 122 no usable KVM/WHP, 123 guest crashed (triple\n"
+"  arguments (or a --disk/--net the host cannot provide), 121 bad kernel file, 122 no usable KVM/WHP, 123 guest crashed (triple\n"
 "  fault; a Linux guest's triple fault is a reboot), 124 timeout, 125 exit\n"
 "  wisp cannot handle, 126 host error, 128+N stopped by signal N.\n");
 }
@@ -210,6 +222,7 @@ enum option_id {
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
+    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG,
 };
 
 static const struct option run_options[] = {
@@ -238,17 +251,77 @@ static const struct option run_options[] = {
     { "seccomp", required_argument, NULL, OPT_SECCOMP },
     { "user", required_argument, NULL, OPT_USER },
     { "chroot", required_argument, NULL, OPT_CHROOT },
+    { "disk", required_argument, NULL, OPT_DISK },
+    { "net", required_argument, NULL, OPT_NET },
+    { "console", required_argument, NULL, OPT_CONSOLE },
+    { "rng", no_argument, NULL, OPT_RNG },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
 };
 
+/* Copies of --disk arguments, split at the commas; freed at exit. */
+static char *disk_args[VM_MAX_DISKS];
+
+static void free_disk_args(void)
+{
+    for (unsigned i = 0; i < VM_MAX_DISKS; i++)
+        free(disk_args[i]);
+}
+
+/* FILE[,ro][,serial=ID] */
+static int parse_disk(const char *text, struct vm_config *cfg)
+{
+    if (cfg->disk_count == 0)
+        atexit(free_disk_args);
+    if (cfg->disk_count == VM_MAX_DISKS)
+        return usage_error("--disk %s: at most %d disks", text, VM_MAX_DISKS);
+    char *copy = strdup(text);
+    if (!copy)
+        return usage_error("%s", "out of memory");
+    disk_args[cfg->disk_count] = copy;
+    struct vm_disk_config *disk = &cfg->disks[cfg->disk_count];
+    *disk = (struct vm_disk_config){ .path = copy };
+    char *option = strchr(copy, ',');
+    if (option)
+        *option++ = '\0';
+    if (!*copy)
+        return usage_error("--disk %s: no image file", text);
+    while (option) {
+        char *next = strchr(option, ',');
+        if (next)
+            *next++ = '\0';
+        if (strcmp(option, "ro") == 0)
+            disk->read_only = true;
+        else if (strncmp(option, "serial=", 7) == 0)
+            disk->serial = option + 7;
+        else
+            return usage_error("--disk %s: unknown option '%s' (expected ro or serial=ID)", text,
+                               option);
+        option = next;
+    }
+    cfg->disk_count++;
+    return -1;
+}
+
+static int parse_net(const char *text, struct vm_config *cfg)
+{
+    if (cfg->net_count == VM_MAX_NETS)
+        return usage_error("--net %s: at most %d network cards", text, VM_MAX_NETS);
+    char message[256];
+    if (net_config_parse(text, cfg->net_count, &cfg->nets[cfg->net_count], message,
+                         sizeof message) < 0)
+        return usage_error("--net %s: %s", text, message);
+    cfg->net_count++;
+    return -1;
+}
+
 /* Returns -1 to go on, or the exit status to stop with. */
 static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const char **serial,
                              const char **debugcon, const char **vga_text)
 {
-    int opt;
+    int opt, status;
     unsigned long number;
     char *end;
     opterr = 0;
@@ -370,6 +443,25 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_CHROOT:
             cfg->sandbox.chroot_dir = optarg;
+            break;
+        case OPT_DISK:
+            if ((status = parse_disk(optarg, cfg)) >= 0)
+                return status;
+            break;
+        case OPT_NET:
+            if ((status = parse_net(optarg, cfg)) >= 0)
+                return status;
+            break;
+        case OPT_CONSOLE:
+            if (strcmp(optarg, "serial") == 0)
+                cfg->console = VM_CONSOLE_SERIAL;
+            else if (strcmp(optarg, "virtio") == 0)
+                cfg->console = VM_CONSOLE_VIRTIO;
+            else
+                return usage_error("--console %s: expected serial or virtio", optarg);
+            break;
+        case OPT_RNG:
+            cfg->rng = true;
             break;
         case 'v':
             cfg->debug = true;

@@ -97,6 +97,54 @@ static inline uint64_t wisp_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 #define WISP_FRAMEBUFFER_WINDOW  WISP_U64(0x1000000) /* 16 MiB mapped as memory */
 #define WISP_LAPIC_ADDR          WISP_U64(0xFEE00000)
 
+/* ---- PCI (native and Linux boots alike) ----
+ *
+ * One PCI segment with one bus, bus 0, behind a host bridge at 00:00.0
+ * (vendor 0x1B36, device 0x0008, class 0x060000). Configuration space is
+ * reachable two ways:
+ *   - ECAM (memory-mapped, PCIe style): function (0, dev, fn)'s 4 KiB at
+ *     WISP_PCI_ECAM_BASE + (dev << 15) + (fn << 12); 32-bit (or 8/16-bit)
+ *     naturally aligned accesses. Offsets 0x100-0xFFF read 0 (no extended
+ *     capabilities). The window covers bus 0 only; Linux finds it in the
+ *     ACPI MCFG table, and it is reserved in the e820 map.
+ *   - configuration mechanism #1: the address (bit 31 enable, bus 23:16,
+ *     device 15:11, function 10:8, register 7:2) as a 32-bit write to port
+ *     0xCF8, then the data at 0xCFC-0xCFF.
+ * Devices are single-function, on slots 1, 2, ... in the order of wisp's
+ * command line: virtio disks (--disk, in order), network cards (--net, in
+ * order), the virtio console (--console virtio), the entropy source
+ * (--rng). A missing slot reads vendor 0xFFFF.
+ *
+ * wisp assigns every BAR before the guest starts, naturally aligned, in
+ * [WISP_PCI_MMIO_BASE, +WISP_PCI_MMIO_SIZE), and turns memory decode on
+ * (the command register's bit 1), as firmware would; a kernel may move
+ * them (memory decode off while it sizes them, as usual). Bus mastering
+ * is off until the driver sets bit 2.
+ *
+ * Interrupts: each device has MSI-X (messages to the LAPIC at
+ * 0xFEE00000) and INTA. INTA of slot s goes to I/O APIC input
+ * WISP_PCI_INTX_GSI(s) (level-triggered, active low, as the ACPI _PRT and
+ * MP table say). A polled driver needs neither.
+ *
+ * virtio devices are virtio 1.x "modern" PCI devices: vendor 0x1AF4,
+ * device 0x1040 + virtio device ID (0x1041 network, 0x1042 block, 0x1043
+ * console, 0x1044 entropy), revision 1, their registers in BAR 0 as the
+ * vendor-specific capabilities describe (common configuration at 0x0000,
+ * ISR at 0x1000, device configuration at 0x2000, notifications at 0x3000
+ * with a multiplier of 4, the MSI-X table at 0x4000 and its PBA at 0x5000).
+ * Split virtqueues; feature bits VIRTIO_F_VERSION_1 (32) and
+ * VIRTIO_F_RING_EVENT_IDX (29) are offered, VERSION_1 is required.
+ * tests/guests/lib/virtio.c is a small polled driver for them. */
+#define WISP_PCI_ECAM_BASE       WISP_U64(0xE0000000)
+#define WISP_PCI_ECAM_SIZE       WISP_U64(0x100000)   /* bus 0: 32 devices x 8 functions x 4 KiB */
+#define WISP_PCI_MMIO_BASE       WISP_U64(0xD0000000) /* BARs */
+#define WISP_PCI_MMIO_SIZE       WISP_U64(0x10000000)
+#define WISP_PCI_CONFIG_ADDRESS  0xCF8
+#define WISP_PCI_CONFIG_DATA     0xCFC
+#define WISP_PCI_INTX_GSI_BASE   16
+/* The GSI (I/O APIC input) INTA..INTD (pin 0..3) of device slot goes to. */
+#define WISP_PCI_INTX_GSI(slot, pin) (WISP_PCI_INTX_GSI_BASE + (((slot) + (pin)) & 7))
+
 /* ---- virtual layout ---- */
 #define WISP_PHYSMAP_BASE  WISP_U64(0xFFFF800000000000) /* PML4[256]: physical memory */
 #define WISP_HEAP_BASE     WISP_U64(0xFFFFC00000000000) /* PML4[384]: heap backing */

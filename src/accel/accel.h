@@ -188,6 +188,23 @@ int accel_vm_supported_cpuid(struct accel_vm *vm, struct accel_cpuid *out,
 /* Raises or lowers a legacy interrupt line (in-kernel PIC/IOAPIC). */
 int accel_vm_set_irq_line(struct accel_vm *vm, unsigned irq, bool level);
 
+/* ---- device interrupts and notifications ---- */
+
+/* Delivers a message-signalled interrupt (a PCI device's MSI-X write of
+ * data to address) through the in-kernel irqchip. KVM: each distinct
+ * (address, data) gets a GSI route (KVM_SET_GSI_ROUTING, the default
+ * I/O APIC and PIC pins kept) with an irqfd behind it, and the interrupt
+ * is a write to that eventfd; KVM_SIGNAL_MSI when routes run out. Callers
+ * serialize (the VM's device lock); the delivery itself is thread-safe.
+ * Returns -1 when the accelerator cannot (no in-kernel irqchip, WHP). */
+int accel_vm_send_msi(struct accel_vm *vm, uint64_t address, uint32_t data);
+
+/* Makes a guest write of len bytes (any value) to MMIO address gpa signal
+ * eventfd fd inside the accelerator, without an exit (KVM_IOEVENTFD), or
+ * undoes it. Returns -1 when the accelerator has no such thing (WHP): the
+ * write then exits as usual. */
+int accel_vm_ioeventfd(struct accel_vm *vm, uint64_t gpa, unsigned len, int fd, bool assign);
+
 int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **out,
                       struct wisp_error *err);
 void accel_vcpu_destroy(struct accel_vcpu *vcpu);
@@ -255,5 +272,8 @@ int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
  * added to the run path must be added here too, or seccomp stops wisp
  * with its name. */
 const unsigned long *accel_sandbox_ioctls(size_t *count);
+/* Those a device thread makes to raise an interrupt or attach a queue's
+ * notification (on the VM file descriptor). */
+const unsigned long *accel_sandbox_interrupt_ioctls(size_t *count);
 
 #endif

@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,12 +21,29 @@
 #define KVM_TSS_ADDR          0xFFFBD000ull
 #define KVM_IDENTITY_MAP_ADDR 0xFFFBC000ull
 
+/* MSI routes: GSIs above the I/O APIC's pins, each with an irqfd. */
+#define KVM_MSI_ROUTES 64
+#define KVM_MSI_GSI_BASE 24
+#define KVM_IOAPIC_PINS 24
+#define KVM_PIC_PINS 16
+
+struct msi_route {
+    uint64_t address;
+    uint32_t data;
+    int efd;            /* the irqfd, bound to GSI KVM_MSI_GSI_BASE + index */
+};
+
 struct accel_vm {
     int kvm_fd;
     int vm_fd;
     int run_size;
     unsigned slots_used;
     unsigned sync_regs_mask; /* KVM_SYNC_X86_* the kernel will keep in kvm_run */
+    bool irqchip;            /* in-kernel irqchip created */
+    struct msi_route msi[KVM_MSI_ROUTES];
+    unsigned msi_count;
+    unsigned msi_next_victim; /* when full, routes are reused round robin */
+    bool msi_routes_failed;  /* fall back to KVM_SIGNAL_MSI for good */
 };
 
 struct accel_vcpu {
@@ -116,6 +134,7 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
             wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel irqchip");
             goto fail;
         }
+        vm->irqchip = true;
         struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
         if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
             wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel PIT");
@@ -135,6 +154,8 @@ void accel_vm_destroy(struct accel_vm *vm)
 {
     if (!vm)
         return;
+    for (unsigned i = 0; i < vm->msi_count; i++)
+        close(vm->msi[i].efd);
     if (vm->vm_fd >= 0)
         close(vm->vm_fd);
     if (vm->kvm_fd >= 0)
@@ -190,6 +211,99 @@ int accel_vm_set_irq_line(struct accel_vm *vm, unsigned irq, bool level)
 {
     struct kvm_irq_level line = { .irq = irq, .level = level ? 1 : 0 };
     return ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0 ? -1 : 0;
+}
+
+/* ---- MSIs: GSI routing and irqfds ---- */
+
+/* The whole table: KVM's default pins (GSI n -> I/O APIC pin n, and GSI
+ * 0-15 -> the PIC pins as well), then one MSI route per cached message. */
+static int commit_routes(struct accel_vm *vm)
+{
+    unsigned n = KVM_IOAPIC_PINS + KVM_PIC_PINS + vm->msi_count;
+    struct kvm_irq_routing *table =
+        calloc(1, sizeof *table + n * sizeof(struct kvm_irq_routing_entry));
+    if (!table)
+        return -1;
+    unsigned at = 0;
+    for (unsigned pin = 0; pin < KVM_IOAPIC_PINS; pin++) {
+        if (pin < KVM_PIC_PINS)
+            table->entries[at++] = (struct kvm_irq_routing_entry){
+                .gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
+                .u.irqchip = { pin < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+                               pin % 8 },
+            };
+        table->entries[at++] = (struct kvm_irq_routing_entry){
+            .gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = { KVM_IRQCHIP_IOAPIC, pin },
+        };
+    }
+    for (unsigned i = 0; i < vm->msi_count; i++)
+        table->entries[at++] = (struct kvm_irq_routing_entry){
+            .gsi = KVM_MSI_GSI_BASE + i, .type = KVM_IRQ_ROUTING_MSI,
+            .u.msi = { .address_lo = (uint32_t)vm->msi[i].address,
+                       .address_hi = (uint32_t)(vm->msi[i].address >> 32),
+                       .data = vm->msi[i].data },
+        };
+    table->nr = at;
+    int rc = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, table);
+    free(table);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The route for (address, data): found, added, or an old one reused. */
+static int msi_route(struct accel_vm *vm, uint64_t address, uint32_t data)
+{
+    for (unsigned i = 0; i < vm->msi_count; i++)
+        if (vm->msi[i].address == address && vm->msi[i].data == data)
+            return (int)i;
+    unsigned i;
+    if (vm->msi_count < KVM_MSI_ROUTES) {
+        i = vm->msi_count;
+        int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (efd < 0)
+            return -1;
+        struct kvm_irqfd irqfd = { .fd = (uint32_t)efd, .gsi = KVM_MSI_GSI_BASE + i };
+        vm->msi[i] = (struct msi_route){ address, data, efd };
+        vm->msi_count++;
+        if (commit_routes(vm) < 0 || ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+            close(efd);
+            vm->msi_count--;
+            return -1;
+        }
+        return (int)i;
+    }
+    /* Full: the guest reprogrammed its vectors; reuse a slot (its irqfd
+     * stays bound to the GSI, the route behind it changes). */
+    i = vm->msi_next_victim++ % KVM_MSI_ROUTES;
+    vm->msi[i].address = address;
+    vm->msi[i].data = data;
+    return commit_routes(vm) < 0 ? -1 : (int)i;
+}
+
+int accel_vm_send_msi(struct accel_vm *vm, uint64_t address, uint32_t data)
+{
+    if (!vm->irqchip)
+        return -1;
+    int i = vm->msi_routes_failed ? -1 : msi_route(vm, address, data);
+    if (i >= 0) {
+        uint64_t one = 1;
+        if (write(vm->msi[i].efd, &one, sizeof one) == sizeof one)
+            return 0;
+    } else {
+        vm->msi_routes_failed = true; /* e.g. no KVM_CAP_IRQFD: don't retry every time */
+    }
+    struct kvm_msi msi = { .address_lo = (uint32_t)address,
+                           .address_hi = (uint32_t)(address >> 32), .data = data };
+    return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -1 : 0;
+}
+
+int accel_vm_ioeventfd(struct accel_vm *vm, uint64_t gpa, unsigned len, int fd, bool assign)
+{
+    struct kvm_ioeventfd io = {
+        .addr = gpa, .len = len, .fd = fd,
+        .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+    };
+    return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -1 : 0;
 }
 
 int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **out,
@@ -668,6 +782,15 @@ const unsigned long *accel_sandbox_ioctls(size_t *count)
         KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
         KVM_INTERRUPT, KVM_GET_MP_STATE, KVM_TRANSLATE, KVM_GET_VCPU_EVENTS,
         KVM_SET_VCPU_EVENTS, KVM_GET_MSRS, KVM_GET_TSC_KHZ, KVM_IRQ_LINE,
+    };
+    *count = sizeof requests / sizeof requests[0];
+    return requests;
+}
+
+const unsigned long *accel_sandbox_interrupt_ioctls(size_t *count)
+{
+    static const unsigned long requests[] = {
+        KVM_IRQ_LINE, KVM_SIGNAL_MSI, KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_IOEVENTFD,
     };
     *count = sizeof requests / sizeof requests[0];
     return requests;

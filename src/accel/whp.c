@@ -376,6 +376,18 @@ int accel_vm_set_irq_line(struct accel_vm *vm, unsigned irq, bool level)
     return -1; /* no in-kernel PIC or IOAPIC: the user-space irqchip has the lines */
 }
 
+int accel_vm_send_msi(struct accel_vm *vm, uint64_t address, uint32_t data)
+{
+    (void)vm, (void)address, (void)data;
+    return -1; /* WHP's APIC emulation is not used: wisp's own LAPIC takes MSIs */
+}
+
+int accel_vm_ioeventfd(struct accel_vm *vm, uint64_t gpa, unsigned len, int fd, bool assign)
+{
+    (void)vm, (void)gpa, (void)len, (void)fd, (void)assign;
+    return -1; /* no ioeventfds: notifications arrive as MMIO exits */
+}
+
 /* ---- the emulator's callbacks ---- */
 
 static HRESULT replay_result(struct accel_vcpu *vcpu, enum winhv_replay_verdict verdict)
@@ -969,5 +981,11 @@ int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
 const unsigned long *accel_sandbox_ioctls(size_t *count)
 {
     *count = 0; /* no seccomp on Windows */
+    return NULL;
+}
+
+const unsigned long *accel_sandbox_interrupt_ioctls(size_t *count)
+{
+    *count = 0;
     return NULL;
 }

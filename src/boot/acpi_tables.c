@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi_pci.h"
 #include "dev/acpi_pm.h"
 #include "dev/cmos_rtc.h"
 #include "dev/reset_port.h"
@@ -80,7 +81,7 @@ static size_t aml_integer(uint8_t *out, uint64_t v)
     return 1 + bytes;
 }
 
-#define DSDT_AML_MAX 64
+#define DSDT_AML_MAX 4096
 
 /* Name (_S5, Package (4) { S5, S5, 0, 0 }): SLP_TYPa, SLP_TYPb, reserved. */
 static size_t build_dsdt_aml(uint8_t out[DSDT_AML_MAX])
@@ -100,7 +101,9 @@ static size_t build_dsdt_aml(uint8_t out[DSDT_AML_MAX])
     at += aml_pkg_length(out + at, 1 + n); /* NumElements, then the elements */
     out[at++] = (uint8_t)count;
     memcpy(out + at, elements, n);
-    return at + n;
+    at += n;
+    /* The PCI host bridge and its interrupt routing (acpi_pci.h). */
+    return at + acpi_pci_dsdt_aml(out + at, DSDT_AML_MAX - at);
 }
 
 /* ---- tables ---- */
@@ -137,8 +140,11 @@ static struct acpi_gas io_gas(uint16_t port, uint8_t bits, uint8_t access)
                               .access_size = access, .address = port };
 }
 
+#define SDT_ENTRIES 3 /* FADT, MADT, MCFG */
+#define MCFG_LENGTH (sizeof(struct acpi_table_header) + ACPI_MCFG_BODY_SIZE)
+
 struct layout {
-    uint64_t rsdp, facs, rsdt, xsdt, fadt, dsdt, madt, end; /* guest-physical */
+    uint64_t rsdp, facs, rsdt, xsdt, fadt, dsdt, madt, mcfg, end; /* guest-physical */
     size_t dsdt_len, madt_len;
 };
 
@@ -151,8 +157,8 @@ static size_t madt_length(unsigned cpus)
 
 static void plan(struct layout *l, uint64_t start, size_t dsdt_len, size_t madt_len)
 {
-    const size_t rsdt_len = sizeof(struct acpi_table_header) + 2 * sizeof(uint32_t);
-    const size_t xsdt_len = sizeof(struct acpi_table_header) + 2 * sizeof(uint64_t);
+    const size_t rsdt_len = sizeof(struct acpi_table_header) + SDT_ENTRIES * sizeof(uint32_t);
+    const size_t xsdt_len = sizeof(struct acpi_table_header) + SDT_ENTRIES * sizeof(uint64_t);
     uint64_t at = start;
     l->rsdp = at;
     at += sizeof(struct acpi_rsdp);
@@ -167,7 +173,9 @@ static void plan(struct layout *l, uint64_t start, size_t dsdt_len, size_t madt_
     l->dsdt = align_up(at, 16);
     at = l->dsdt + dsdt_len;
     l->madt = align_up(at, 16);
-    l->end = l->madt + madt_len;
+    at = l->madt + madt_len;
+    l->mcfg = align_up(at, 16);
+    l->end = l->mcfg + MCFG_LENGTH;
     l->dsdt_len = dsdt_len;
     l->madt_len = madt_len;
 }
@@ -301,13 +309,20 @@ int acpi_build(struct guest_memory *gm, uint64_t base, uint64_t size,
     write_madt(AT(l.madt), l.madt_len, cpus);
     seal(blob, (size_t)(l.madt - start));
 
-    /* RSDT and XSDT: FADT first, as ACPI requires, then MADT. */
-    const uint64_t entries[2] = { l.fadt, l.madt };
-    struct acpi_table_header rsdt = header("RSDT", sizeof rsdt + 2 * 4, ACPI_RSDT_REVISION);
+    struct acpi_table_header mcfg = header("MCFG", MCFG_LENGTH, ACPI_MCFG_REVISION);
+    memcpy(AT(l.mcfg), &mcfg, sizeof mcfg);
+    acpi_pci_mcfg_body(AT(l.mcfg) + sizeof mcfg);
+    seal(blob, (size_t)(l.mcfg - start));
+
+    /* RSDT and XSDT: FADT first, as ACPI requires, then MADT and MCFG. */
+    const uint64_t entries[SDT_ENTRIES] = { l.fadt, l.madt, l.mcfg };
+    struct acpi_table_header rsdt =
+        header("RSDT", sizeof rsdt + SDT_ENTRIES * 4, ACPI_RSDT_REVISION);
     memcpy(AT(l.rsdt), &rsdt, sizeof rsdt);
-    struct acpi_table_header xsdt = header("XSDT", sizeof xsdt + 2 * 8, ACPI_XSDT_REVISION);
+    struct acpi_table_header xsdt =
+        header("XSDT", sizeof xsdt + SDT_ENTRIES * 8, ACPI_XSDT_REVISION);
     memcpy(AT(l.xsdt), &xsdt, sizeof xsdt);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < SDT_ENTRIES; i++) {
         uint32_t e32 = (uint32_t)entries[i];
         memcpy(AT(l.rsdt) + sizeof rsdt + 4 * i, &e32, 4);
         memcpy(AT(l.xsdt) + sizeof xsdt + 8 * i, &entries[i], 8);

@@ -9,8 +9,8 @@
  *
  *   RSDP  ACPI 2.0+ (revision 2), both checksums, -> RSDT and XSDT
  *   FACS  64 bytes, 64-byte aligned (referenced by the FADT)
- *   RSDT  32-bit pointers to FADT and MADT (for ACPI 1.0 readers)
- *   XSDT  64-bit pointers to FADT and MADT
+ *   RSDT  32-bit pointers to FADT, MADT and MCFG (for ACPI 1.0 readers)
+ *   XSDT  64-bit pointers to FADT, MADT and MCFG
  *   FADT  revision 6.3 (276 bytes), *not* hardware-reduced: a classic PC
  *         with the fixed-feature hardware of dev/acpi_pm.h:
  *           SCI_INT 9; SMI_CMD 0 (always in ACPI mode, SCI_EN reads 1);
@@ -23,9 +23,12 @@
  *           TMR_VAL_EXT, RESET_REG_SUP; a fixed power button (PWR_BUTTON
  *           clear) that acpi_pm_power_button() presses; C2/C3 latencies
  *           above the limits (no C2/C3).
- *   DSDT  revision 2, whose AML is exactly
+ *   DSDT  revision 2, whose AML is
  *           Name (_S5, Package (4) { 5, 5, 0, 0 })
- *         (SLP_TYP 5 = ACPI_PM_SLP_TYP_S5), so Linux can power off.
+ *         (SLP_TYP 5 = ACPI_PM_SLP_TYP_S5), so Linux can power off, then
+ *         the PCI host bridge \_SB.PCI0 with its resources and _PRT, and
+ *         the ECAM window as a motherboard resource (acpi_pci.h).
+ *   MCFG  the ECAM window of PCI segment 0, bus 0 (acpi_pci.h)
  *   MADT  revision 5: local APIC at 0xFEE00000, PCAT_COMPAT; one Processor
  *         Local APIC per CPU (UID = APIC ID = 0..cpus-1, enabled); one I/O
  *         APIC at 0xFEC00000, ID = cpus, GSI base 0 (24 pins); an

@@ -374,6 +374,14 @@ static unsigned build_map(const struct guest_memory *gm, const struct kboot_para
         r[n++] = (struct region){ params->fb.addr,
                                   params->fb.addr + (uint64_t)params->fb.pitch * params->fb.height,
                                   LIMINE_MEMMAP_FRAMEBUFFER };
+    /* In address order, as the protocol promises: the framebuffer may lie
+     * below a reserved window (PCI's ECAM). Insertion sort: a few entries. */
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = i; j > 0 && r[j - 1].base > r[j].base; j--) {
+            struct region t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
     return n;
 }
 

@@ -3,10 +3,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <wisp/guest.h>
+
 #define PAGE_MASK 0xFFFull
 
 /* Room for every bank split around the low hole, plus the reserved areas. */
-#define MAP_SCRATCH (2 * GUEST_MEMORY_MAX_BANKS + 2)
+#define MAP_SCRATCH (2 * GUEST_MEMORY_MAX_BANKS + 3)
 
 static unsigned add_entry(struct boot_e820_entry *r, unsigned n, uint64_t base,
                           uint64_t end, uint32_t type)
@@ -38,6 +40,10 @@ unsigned linux_memory_map(const struct guest_memory *gm, struct boot_e820_entry 
     }
     n = add_entry(r, n, LINUX_EBDA_ADDR, LINUX_VGA_ADDR, E820_TYPE_RESERVED);
     n = add_entry(r, n, LINUX_BIOS_ADDR, LINUX_HIGH_MEMORY, E820_TYPE_RESERVED);
+    /* The PCI ECAM window: Linux uses MMCONFIG only where the firmware
+     * reserved it. */
+    n = add_entry(r, n, WISP_PCI_ECAM_BASE, WISP_PCI_ECAM_BASE + WISP_PCI_ECAM_SIZE,
+                  E820_TYPE_RESERVED);
 
     /* Insertion sort: a handful of entries. */
     for (unsigned i = 1; i < n; i++)

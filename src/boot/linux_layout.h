@@ -21,6 +21,7 @@
  *                    for a relocatable bzImage; a PVH vmlinux at its paddrs
  *   high             initrd, page-aligned, as high as the kernel's limits
  *                    (initrd_addr_max, 4 GiB) and RAM allow
+ *   0xE0000000-0xE00FFFFF  PCI ECAM window (WISP_PCI_ECAM_BASE)  e820: reserved
  *
  * Everything below 0x9FC00 is usable RAM in the e820 map, as on a PC: the
  * kernel copies the zero page and command line before it reuses that

@@ -5,10 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wisp/guest.h>
+
 #define ISA_IRQS 16
 #define ISA_CASCADE_IRQ 2
-#define IO_INTERRUPTS (ISA_IRQS - 1) /* all but the cascade */
+#define PCI_SLOTS 32
+#define PCI_PINS 4
+#define PCI_INTERRUPTS ((PCI_SLOTS - 1) * PCI_PINS) /* slots 1-31, INTA-INTD */
+#define IO_INTERRUPTS (ISA_IRQS - 1 + PCI_INTERRUPTS) /* ISA: all but the cascade */
 #define LOCAL_INTERRUPTS 2
+#define BUSES 2
 
 /* A generic family-6 processor with an on-chip FPU and APIC; Linux takes
  * only the APIC ID, version and flags from the entry. */
@@ -26,7 +32,7 @@ static uint8_t sum_bytes(const uint8_t *p, size_t len)
 static size_t config_length(unsigned cpus)
 {
     return sizeof(struct mp_config_table) + cpus * sizeof(struct mp_processor) +
-           sizeof(struct mp_bus) + sizeof(struct mp_ioapic) +
+           BUSES * sizeof(struct mp_bus) + sizeof(struct mp_ioapic) +
            (IO_INTERRUPTS + LOCAL_INTERRUPTS) * sizeof(struct mp_interrupt);
 }
 
@@ -49,7 +55,13 @@ static unsigned write_entries(uint8_t *p, unsigned cpus)
         count++;
     }
 
-    struct mp_bus isa = { .type = MP_ENTRY_BUS, .bus_id = 0 };
+    /* A PCI bus's ID is its bus number, so PCI bus 0 is bus 0. */
+    struct mp_bus pci = { .type = MP_ENTRY_BUS, .bus_id = MPTABLE_PCI_BUS };
+    memcpy(pci.bus_type, "PCI   ", 6);
+    memcpy(p, &pci, sizeof pci);
+    p += sizeof pci;
+    count++;
+    struct mp_bus isa = { .type = MP_ENTRY_BUS, .bus_id = MPTABLE_ISA_BUS };
     memcpy(isa.bus_type, "ISA   ", 6);
     memcpy(p, &isa, sizeof isa);
     p += sizeof isa;
@@ -72,12 +84,26 @@ static unsigned write_entries(uint8_t *p, unsigned cpus)
             continue;
         struct mp_interrupt e = {
             .type = MP_ENTRY_IO_INTERRUPT, .interrupt_type = MP_INT, .flags = 0,
-            .source_bus = 0, .source_irq = (uint8_t)irq,
+            .source_bus = MPTABLE_ISA_BUS, .source_irq = (uint8_t)irq,
             .dest_id = ioapic_id, .dest_pin = (uint8_t)irq,
         };
         memcpy(p, &e, sizeof e);
         p += sizeof e;
         count++;
+    }
+    /* PCI INTx: the source is slot << 2 | pin (INTA = 0). */
+    for (unsigned slot = 1; slot < PCI_SLOTS; slot++) {
+        for (unsigned pin = 0; pin < PCI_PINS; pin++) {
+            struct mp_interrupt e = {
+                .type = MP_ENTRY_IO_INTERRUPT, .interrupt_type = MP_INT,
+                .flags = MP_IRQ_ACTIVE_LOW | MP_IRQ_LEVEL,
+                .source_bus = MPTABLE_PCI_BUS, .source_irq = (uint8_t)(slot << 2 | pin),
+                .dest_id = ioapic_id, .dest_pin = (uint8_t)WISP_PCI_INTX_GSI(slot, pin),
+            };
+            memcpy(p, &e, sizeof e);
+            p += sizeof e;
+            count++;
+        }
     }
 
     static const struct mp_interrupt local[LOCAL_INTERRUPTS] = {

@@ -13,11 +13,14 @@
  *   specification requires:
  *     a processor entry per CPU (APIC ID i, local APIC version 0x14,
  *       enabled, CPU 0 the bootstrap processor);
- *     bus 0, "ISA   ";
+ *     bus 0, "PCI   " (a PCI bus's MP ID is its bus number), bus 1, "ISA   ";
  *     the I/O APIC, ID = cpus, version 0x11, at 0xFEC00000;
  *     I/O interrupt entries (type INT, polarity and trigger conforming to
  *       ISA: active high, edge) for ISA IRQs 0, 1 and 3-15 on I/O APIC
  *       pins 0, 1, 3-15 (IRQ 2 is the 8259 cascade and has no device);
+ *     I/O interrupt entries for PCI bus 0: INTA-INTD (source slot << 2 |
+ *       pin) of slots 1-31 on I/O APIC pin WISP_PCI_INTX_GSI(slot, pin),
+ *       level-triggered, active low (include/wisp/guest.h);
  *     local interrupt entries for all local APICs: LINT0 = ExtINT (the
  *       8259's output, virtual wire mode A), LINT1 = NMI.
  *
@@ -150,6 +153,10 @@ _Static_assert(sizeof(struct mp_interrupt) == 8, "MP interrupt entry is 8 bytes"
 #define MP_EXTINT 3
 
 #define MP_ALL_LAPICS 0xFF
+#define MP_IRQ_ACTIVE_LOW 0x3  /* flags bits 1:0 */
+#define MP_IRQ_LEVEL 0xC       /* flags bits 3:2 */
+#define MPTABLE_PCI_BUS 0
+#define MPTABLE_ISA_BUS 1
 #define MP_FEATURE2_IMCR 0x80
 
 #endif

@@ -24,6 +24,19 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t length, const char *na
     return 0;
 }
 
+bool bus_unregister(struct bus *bus, uint64_t base, void *opaque)
+{
+    for (int i = 0; i < bus->count; i++) {
+        if (bus->ranges[i].base != base || bus->ranges[i].opaque != opaque)
+            continue;
+        memmove(&bus->ranges[i], &bus->ranges[i + 1],
+                (size_t)(bus->count - i - 1) * sizeof bus->ranges[0]);
+        bus->count--;
+        return true;
+    }
+    return false;
+}
+
 const struct bus_range *bus_find(const struct bus *bus, uint64_t addr)
 {
     int lo = 0, hi = bus->count - 1;

@@ -24,7 +24,7 @@ struct bus_range {
     void *opaque;
 };
 
-#define BUS_MAX_RANGES 32
+#define BUS_MAX_RANGES 64
 
 struct bus {
     const char *name; /* "port" or "mmio", for messages */
@@ -34,6 +34,10 @@ struct bus {
 
 int bus_register(struct bus *bus, uint64_t base, uint64_t length, const char *name,
                  bus_access_fn access, void *opaque, struct wisp_error *err);
+
+/* Removes the range registered at base for opaque (a PCI BAR the guest
+ * moves or turns off); returns false when there is none. */
+bool bus_unregister(struct bus *bus, uint64_t base, void *opaque);
 
 /* Returns false when nothing is registered there; the caller decides what
  * an unclaimed access means (reads of nothing return all ones). */

@@ -71,6 +71,18 @@ void irqchip_user_set_irq(struct irqchip_user *chip, unsigned irq, bool level)
     ioapic_set_irq(&chip->ioapic, irq, level);
 }
 
+#define MSI_ADDRESS_MASK 0xFFF00000ull
+#define MSI_ADDRESS_BASE 0xFEE00000ull
+
+void irqchip_user_msi(struct irqchip_user *chip, uint64_t address, uint32_t data)
+{
+    if ((address & MSI_ADDRESS_MASK) != MSI_ADDRESS_BASE)
+        return;
+    unsigned mode = (data >> 8) & 7;
+    if (mode == LAPIC_DM_FIXED || mode == LAPIC_DM_LOWEST)
+        lapic_accept_irq(&chip->lapic, (uint8_t)data);
+}
+
 uint64_t irqchip_user_update(struct irqchip_user *chip, uint64_t now_ns)
 {
     uint64_t pit = pit8254_update(&chip->pit, now_ns);

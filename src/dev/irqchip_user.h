@@ -70,6 +70,13 @@ int irqchip_user_init(struct irqchip_user *chip, struct bus *ports, struct bus *
  * (16..23) an I/O APIC-only line. */
 void irqchip_user_set_irq(struct irqchip_user *chip, unsigned irq, bool level);
 
+/* A message-signalled interrupt (a PCI device's MSI-X write): address
+ * 0xFEExxxxx, data = vector | delivery mode << 8 | trigger << 15. Fixed
+ * and lowest-priority messages reach the one LAPIC as edge-triggered
+ * interrupts whatever their destination; others (NMI, SMI, INIT) and
+ * writes outside the 0xFEE00000 window are ignored. */
+void irqchip_user_msi(struct irqchip_user *chip, uint64_t address, uint32_t data);
+
 /* Advances the PIT and the LAPIC timer to now_ns, raising what fell due;
  * returns the earliest next deadline (absolute ns), UINT64_MAX if none. */
 uint64_t irqchip_user_update(struct irqchip_user *chip, uint64_t now_ns);

@@ -21,7 +21,7 @@
  * inherits the creator's filter and can only narrow it. So start threads
  * first (vCPUs, device workers), then have each call sandbox_enter with
  * its own kind; the main thread enters last or needs every kind's calls.
- * A thread that does several jobs passes them together (today's single
+ * A thread that does several jobs passes them together (the run loop's
  * thread: SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU).
  *
  * Linux only (sandbox_posix.c, libseccomp); on Windows (sandbox_windows.c)
@@ -39,6 +39,7 @@ enum sandbox_thread_kind {
                                      * screenshots, the teardown */
     SANDBOX_THREAD_VCPU = 1 << 1,   /* runs a vCPU, dispatches its exits to devices */
     SANDBOX_THREAD_WORKER = 1 << 2, /* a device's I/O worker (disk, network) */
+    SANDBOX_THREAD_NETWORK = 1 << 3, /* user networking: libslirp's sockets */
 };
 
 enum sandbox_seccomp {
@@ -69,5 +70,15 @@ int sandbox_drop_privileges(const struct sandbox_options *opts, struct wisp_erro
 /* The seccomp filter for the calling thread, of the given kinds
  * (SANDBOX_THREAD_* or'ed). Once per thread. */
 int sandbox_enter(unsigned kinds, const struct sandbox_options *opts, struct wisp_error *err);
+
+/* Device threads start during set-up, before privileges are dropped (a
+ * thread already under seccomp could not take part in the process-wide
+ * setuid). Each begins with sandbox_thread_begin: it waits until the main
+ * thread calls sandbox_release_threads, then enters the sandbox with its
+ * kinds. A thread that cannot enter stops wisp with one message.
+ * Releasing with NULL (set-up failed, the guest never ran) lets waiting
+ * threads go on unfiltered, only to be stopped. The first release counts. */
+void sandbox_thread_begin(unsigned kinds);
+void sandbox_release_threads(const struct sandbox_options *opts);
 
 #endif

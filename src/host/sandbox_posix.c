@@ -15,7 +15,9 @@
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +114,7 @@ static const char *kinds_name(unsigned kinds)
     case SANDBOX_THREAD_VCPU: return "vCPU";
     case SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU: return "main (and vCPU)";
     case SANDBOX_THREAD_WORKER: return "device worker";
+    case SANDBOX_THREAD_WORKER | SANDBOX_THREAD_NETWORK: return "network worker";
     default: return "sandboxed";
     }
 }
@@ -247,6 +250,18 @@ static void allow_vcpu(struct builder *b)
         allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, requests[i]));
 }
 
+/* Raising a device's interrupt from any thread: the accelerator's
+ * interrupt ioctls (an MSI's route and irqfd are made on first use, a
+ * queue's ioeventfd when the driver enables it) and a new eventfd. */
+static void allow_interrupts(struct builder *b)
+{
+    size_t n = 0;
+    const unsigned long *requests = accel_sandbox_interrupt_ioctls(&n);
+    for (size_t i = 0; i < n; i++)
+        allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, requests[i]));
+    allow(b, SCMP_SYS(eventfd2));
+}
+
 /* The main thread: the ticker's timers, kicks, and screenshots (a fresh
  * temporary file, then renamed over the target). Files can only be
  * created new (O_EXCL), never opened for reading or truncated. */
@@ -279,6 +294,25 @@ static void allow_worker(struct builder *b)
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
         allow(b, calls[i]);
+}
+
+/* User networking: libslirp opens a host socket for each connection or
+ * datagram flow the guest starts, makes it non-blocking, and reads
+ * /etc/resolv.conf once (read-only) to forward DNS. */
+static void allow_network(struct builder *b)
+{
+    static const int calls[] = {
+        SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen),
+        SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
+        SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(shutdown), SCMP_SYS(setsockopt),
+        SCMP_SYS(getsockopt), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        allow(b, calls[i]);
+    allow_if(b, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_SETFL));
+    allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, FIONBIO));
+    allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+    allow_if(b, SCMP_SYS(openat), SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
@@ -328,6 +362,10 @@ int sandbox_enter(unsigned kinds, const struct sandbox_options *opts, struct wis
     allow_common(&b);
     if (kinds & SANDBOX_THREAD_VCPU)
         allow_vcpu(&b);
+    if (kinds & (SANDBOX_THREAD_VCPU | SANDBOX_THREAD_WORKER))
+        allow_interrupts(&b);
+    if (kinds & SANDBOX_THREAD_NETWORK)
+        allow_network(&b);
     if (kinds & SANDBOX_THREAD_MAIN)
         allow_main(&b, opts->files);
     if (kinds & SANDBOX_THREAD_WORKER)
@@ -351,5 +389,48 @@ int sandbox_enter(unsigned kinds, const struct sandbox_options *opts, struct wis
                          "seccomp: the kernel refused the filter: %s (use --seccomp off on a "
                          "kernel without seccomp)", strerror(-rc));
     thread_kinds = kinds;
+    /* A device thread blocks every signal; a blocked SIGSYS would kill
+     * wisp without the message above. */
+    sigset_t sys;
+    sigemptyset(&sys);
+    sigaddset(&sys, SIGSYS);
+    pthread_sigmask(SIG_UNBLOCK, &sys, NULL);
     return 0;
+}
+
+/* ---- device threads started before the sandbox ---- */
+
+static pthread_mutex_t release_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t released_cond = PTHREAD_COND_INITIALIZER;
+static bool released;
+static bool release_filters;
+static struct sandbox_options released_opts;
+
+void sandbox_release_threads(const struct sandbox_options *opts)
+{
+    pthread_mutex_lock(&release_lock);
+    if (!released) {
+        released = true;
+        release_filters = opts != NULL;
+        if (opts)
+            released_opts = *opts;
+        pthread_cond_broadcast(&released_cond);
+    }
+    pthread_mutex_unlock(&release_lock);
+}
+
+void sandbox_thread_begin(unsigned kinds)
+{
+    pthread_mutex_lock(&release_lock);
+    while (!released)
+        pthread_cond_wait(&released_cond, &release_lock);
+    bool filter = release_filters;
+    struct sandbox_options opts = released_opts;
+    pthread_mutex_unlock(&release_lock);
+    struct wisp_error err = { 0 };
+    if (filter && sandbox_enter(kinds, &opts, &err) < 0) {
+        fprintf(stderr, "wisp: %s\n", err.message);
+        console_restore();
+        _exit(err.status ? err.status : WISP_EXIT_HOST_ERROR);
+    }
 }

@@ -39,3 +39,13 @@ int sandbox_enter(unsigned kinds, const struct sandbox_options *opts, struct wis
     (void)err;
     return 0; /* seccomp is Linux's; Windows has no equivalent wisp uses yet */
 }
+
+void sandbox_thread_begin(unsigned kinds)
+{
+    (void)kinds;
+}
+
+void sandbox_release_threads(const struct sandbox_options *opts)
+{
+    (void)opts;
+}

@@ -34,6 +34,11 @@ bool ticker_stop_pending(void);
  * call replaces the earlier moment, 0 cancels it. */
 void ticker_kick_at(uint64_t monotonic_ns);
 
+/* Brings the vCPU out of the guest soon, from another thread (an I/O
+ * worker that raised an interrupt in wisp's own irqchip): it then sees the
+ * interrupt before it enters the guest again or stops waiting for one. */
+void ticker_kick_now(void);
+
 /* Events since the last call, and the signal that asked to stop. */
 unsigned ticker_take_events(int *stop_signal);
 

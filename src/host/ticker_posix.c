@@ -1,5 +1,6 @@
 #include "ticker.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -9,6 +10,8 @@
 #include "console.h"
 
 static struct accel_vcpu *volatile kick_target;
+static pthread_t vcpu_thread;
+static volatile int vcpu_thread_known;
 static timer_t deadline_timer;
 static bool deadline_timer_created;
 /* Set by handlers, swapped out atomically by ticker_take_events(). */
@@ -69,6 +72,8 @@ static void on_stop_after_run(int sig)
 int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err)
 {
     kick_target = vcpu;
+    vcpu_thread = pthread_self();
+    __atomic_store_n(&vcpu_thread_known, 1, __ATOMIC_RELEASE);
     if (install(SIGALRM, on_tick) < 0 || install(SIGINT, on_stop) < 0 ||
         install(SIGTERM, on_stop) < 0 || install(SIGHUP, on_stop) < 0 ||
         install(SIGUSR1, on_screenshot) < 0)
@@ -104,8 +109,18 @@ void ticker_kick_at(uint64_t monotonic_ns)
     timer_settime(deadline_timer, TIMER_ABSTIME, &when, NULL);
 }
 
+/* SIGALRM's handler sets immediate_exit; the signal also ends a KVM_RUN
+ * in progress and the run loop's wait for input. */
+void ticker_kick_now(void)
+{
+    if (__atomic_load_n(&vcpu_thread_known, __ATOMIC_ACQUIRE) &&
+        !pthread_equal(pthread_self(), vcpu_thread))
+        pthread_kill(vcpu_thread, SIGALRM);
+}
+
 void ticker_stop(void)
 {
+    __atomic_store_n(&vcpu_thread_known, 0, __ATOMIC_RELEASE);
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_REAL, &off, NULL);
     ticker_kick_at(0);

@@ -121,6 +121,11 @@ int ticker_start(struct accel_vcpu *vcpu, struct wisp_error *err)
     return 0;
 }
 
+void ticker_kick_now(void)
+{
+    kick();
+}
+
 void ticker_kick_at(uint64_t when_ns)
 {
     InterlockedExchange64(&deadline_ns, (LONG64)when_ns);

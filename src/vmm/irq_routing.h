@@ -4,10 +4,17 @@
 #define WISP_IRQ_ROUTING_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct vm;
 
-/* Raises or lowers a legacy (ISA) IRQ line. */
+/* Raises or lowers a legacy (ISA) IRQ line, or an I/O APIC input (GSI
+ * 16-23: PCI INTx). */
 void vm_set_irq(struct vm *vm, unsigned irq, bool level);
+
+/* A PCI device's message-signalled interrupt: through the accelerator's
+ * GSI routes and irqfds, or into wisp's own LAPIC (then the vCPU is kicked
+ * when a worker thread sent it). Called with the device lock held. */
+void vm_send_msi(struct vm *vm, uint64_t address, uint32_t data);
 
 #endif

@@ -82,11 +82,20 @@ int serial_console_output_error(const struct serial_console *c)
     return host_output_error(&c->out);
 }
 
+void serial_console_set_sink(struct serial_console *c,
+                             size_t (*sink)(void *opaque, const uint8_t *bytes, size_t len),
+                             void *opaque)
+{
+    c->sink = sink;
+    c->sink_opaque = opaque;
+}
+
 static void drain_into_uart(struct serial_console *c, struct uart16550 *uart)
 {
-    if (c->pending_len == 0 || c->hold_input)
+    if (c->pending_len == 0 || (c->hold_input && !c->sink))
         return;
-    size_t taken = uart16550_receive(uart, c->pending, c->pending_len);
+    size_t taken = c->sink ? c->sink(c->sink_opaque, c->pending, c->pending_len)
+                           : uart16550_receive(uart, c->pending, c->pending_len);
     memmove(c->pending, c->pending + taken, c->pending_len - taken);
     c->pending_len -= taken;
 }

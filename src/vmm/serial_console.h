@@ -25,6 +25,11 @@ struct serial_console {
     uint8_t pending[SERIAL_CONSOLE_BUFFER]; /* input the UART has not taken yet */
     size_t pending_len;
     bool hold_input;   /* keep input here until the guest's driver is ready */
+    /* Input goes here instead of the UART when set (a virtio console):
+     * returns how many bytes it took; hold_input does not apply, the sink
+     * takes only what the guest has room for. */
+    size_t (*sink)(void *opaque, const uint8_t *bytes, size_t len);
+    void *sink_opaque;
 };
 
 /* out: where the guest's bytes go (NULL: nowhere); stdout is line
@@ -40,6 +45,11 @@ void serial_console_set_give_up(struct serial_console *c, bool (*give_up)(void *
 /* The errno that ended the output for good (the reader went away, a full
  * disk), or 0. Output after it is dropped: the caller stops the guest. */
 int serial_console_output_error(const struct serial_console *c);
+
+/* Sends input to sink instead of the UART from now on. */
+void serial_console_set_sink(struct serial_console *c,
+                             size_t (*sink)(void *opaque, const uint8_t *bytes, size_t len),
+                             void *opaque);
 
 /* Raw mode on (terminals only); restored by serial_console_stop, at exit and
  * on fatal signals. */

@@ -5,6 +5,7 @@
  * visible place, no constructors.
  */
 #include "irq_routing.h"
+#include "vm_devices.h"
 #include "vm_internal.h"
 
 #include <stdlib.h>
@@ -299,6 +300,8 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
         return -1;
     if (vm_setup_debug_devices(vm, err) < 0)
         return -1;
+    if (vm_devices_setup(vm, err) < 0)
+        return -1;
     return vm_text_screen_setup(vm, err);
 }
 
@@ -381,11 +384,17 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
     vm->cfg = *cfg;
     vm->user_irqchip = cfg->irqchip == VM_IRQCHIP_USER;
+    vm->device_lock = host_mutex_create();
+    if (!vm->device_lock) {
+        free(vm);
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    }
     serial_console_init(&vm->console, cfg->console_output, cfg->serial_raw, cfg->console_input_fd,
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
-    if (sandbox_prepare(&cfg->sandbox, err) < 0 || read_kernel(vm, err) < 0 || setup_memory(vm, err) < 0 || load_kernel(vm, err) < 0 ||
+    if (sandbox_prepare(&cfg->sandbox, err) < 0 || read_kernel(vm, err) < 0 || vm_devices_open(vm, err) < 0 || setup_memory(vm, err) < 0 ||
+        load_kernel(vm, err) < 0 ||
         setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
         setup_enlightenments(vm, err) < 0 || setup_devices(vm, err) < 0 ||
         setup_registers(vm, err) < 0) {
@@ -434,9 +443,12 @@ void vm_destroy(struct vm *vm)
     if (!vm)
         return;
     serial_console_close(&vm->console);
+    sandbox_release_threads(NULL); /* workers still waiting for the sandbox (no run) */
+    vm_devices_destroy(vm); /* its workers stop before the accelerator goes */
     free(vm->kernel_file);
     accel_vcpu_destroy(vm->vcpu);
     accel_vm_destroy(vm->accel);
     guest_memory_release(&vm->memory);
+    host_mutex_destroy(vm->device_lock);
     free(vm);
 }

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "host/sandbox.h"
+#include "net/net_config.h"
 
 #define VM_DEFAULT_MEMORY (512ull << 20)
 #define VM_DEFAULT_FB_WIDTH 1024
@@ -46,6 +47,22 @@ enum vm_vga_text {
 struct vm_module {
     const char *path;
     const char *cmdline; /* NULL: none */
+};
+
+#define VM_MAX_DISKS 8
+#define VM_MAX_NETS 4
+
+/* --disk FILE[,ro][,serial=ID] */
+struct vm_disk_config {
+    const char *path;
+    bool read_only;
+    const char *serial;            /* NULL: "wisp-disk<N>" */
+};
+
+/* Where the host console's input goes (--console). */
+enum vm_console {
+    VM_CONSOLE_SERIAL, /* COM1 */
+    VM_CONSOLE_VIRTIO, /* a virtio console (Linux's hvc0); COM1 output still shows */
 };
 
 struct vm_config {
@@ -87,6 +104,13 @@ struct vm_config {
     enum vm_vga_text vga_text;     /* --vga-text */
     FILE *vga_text_output;         /* --vga-text stdio|FILE: text screen frames, or NULL */
     bool vga_text_colour;          /* that stream is a terminal: colours and the cursor */
+    /* PCI devices, in slot order: disks, network cards, console, entropy. */
+    struct vm_disk_config disks[VM_MAX_DISKS];
+    unsigned disk_count;
+    struct net_config nets[VM_MAX_NETS];
+    unsigned net_count;
+    enum vm_console console;
+    bool rng;                      /* --rng: virtio-rng */
 };
 
 enum vm_stop_reason {

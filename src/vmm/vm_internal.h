@@ -17,6 +17,7 @@
 #include "dev/uart16550.h"
 #include "dev/vga.h"
 #include "core/guest_memory.h"
+#include "host/mutex.h"
 #include "hv/enlightenments.h"
 #include "host/screenshot.h"
 #include "serial_console.h"
@@ -32,8 +33,13 @@ struct vm {
     struct accel_vm *accel;
     struct accel_vcpu *vcpu;
     struct accel_cpuid cpuid;
+    /* The device lock: held around every port and MMIO dispatch and every
+     * call into wisp's own irqchip; I/O workers take it before they touch
+     * device state or guest-visible rings (vm_devices.h). */
+    struct host_mutex *device_lock;
     struct bus ports;
     struct bus mmio;
+    struct vm_devices *devices;   /* PCI host and virtio functions (vm_devices.c) */
     struct uart16550 com1;
     bool user_irqchip;            /* cfg.irqchip == VM_IRQCHIP_USER */
     struct irqchip_user irqchip;  /* used only when user_irqchip */

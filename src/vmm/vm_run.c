@@ -79,6 +79,7 @@ static enum step handle_hypercall(struct vm *vm, struct vm_result *result, struc
 
 static void handle_port(struct vm *vm, struct accel_io_access *io)
 {
+    host_mutex_lock(vm->device_lock);
     for (uint32_t i = 0; i < io->count; i++) {
         uint8_t *data = io->data + (size_t)i * io->size;
         if (!bus_dispatch(&vm->ports, io->port, data, io->size, io->is_write)) {
@@ -89,12 +90,16 @@ static void handle_port(struct vm *vm, struct accel_io_access *io)
                         io->port);
         }
     }
+    host_mutex_unlock(vm->device_lock);
 }
 
 static void handle_mmio(struct vm *vm, struct accel_memory_access *m)
 {
     bool is_write = m->access == ACCEL_ACCESS_WRITE;
-    if (!bus_dispatch(&vm->mmio, m->gpa, m->data, m->size, is_write)) {
+    host_mutex_lock(vm->device_lock);
+    bool claimed = bus_dispatch(&vm->mmio, m->gpa, m->data, m->size, is_write);
+    host_mutex_unlock(vm->device_lock);
+    if (!claimed) {
         if (!is_write)
             memset(m->data, 0xFF, sizeof m->data);
         if (vm->cfg.debug)
@@ -199,6 +204,7 @@ static enum step housekeeping(struct vm *vm, struct vm_result *result)
  * the vCPU when the next timer falls due. */
 static void deliver_interrupts(struct vm *vm)
 {
+    host_mutex_lock(vm->device_lock); /* I/O workers raise interrupts too */
     uint64_t next = irqchip_user_update(&vm->irqchip, clock_monotonic_ns());
     bool pending = irqchip_user_has_interrupt(&vm->irqchip);
     if (pending && accel_vcpu_interrupt_window_open(vm->vcpu)) {
@@ -207,6 +213,7 @@ static void deliver_interrupts(struct vm *vm)
             accel_vcpu_inject_interrupt(vm->vcpu, (uint8_t)vector);
         pending = irqchip_user_has_interrupt(&vm->irqchip);
     }
+    host_mutex_unlock(vm->device_lock);
     accel_vcpu_request_interrupt_window(vm->vcpu, pending);
     if (next != vm->armed_deadline) {
         ticker_kick_at(next == UINT64_MAX ? 0 : next);
@@ -222,11 +229,17 @@ static enum step wait_for_interrupt(struct vm *vm, struct vm_result *result)
 {
     for (;;) {
         uint64_t now = clock_monotonic_ns();
+        host_mutex_lock(vm->device_lock);
         uint64_t next = irqchip_user_update(&vm->irqchip, now);
-        if (irqchip_user_has_interrupt(&vm->irqchip))
+        bool pending = irqchip_user_has_interrupt(&vm->irqchip);
+        host_mutex_unlock(vm->device_lock);
+        if (pending)
             return STEP_CONTINUE;
         enum step step = service_host(vm, result);
-        if (step != STEP_CONTINUE || irqchip_user_has_interrupt(&vm->irqchip))
+        host_mutex_lock(vm->device_lock);
+        pending = irqchip_user_has_interrupt(&vm->irqchip);
+        host_mutex_unlock(vm->device_lock);
+        if (step != STEP_CONTINUE || pending)
             return step;
         uint64_t wait_ns = next > now ? next - now : 0;
         int wait_ms = wait_ns >= HALT_POLL_MS * 1000000ull ? HALT_POLL_MS
@@ -452,8 +465,13 @@ static int enter_sandbox(struct vm *vm, struct wisp_error *err)
 {
     struct sandbox_options opts = vm->cfg.sandbox;
     opts.files = vm->fb_size != 0; /* screenshots; Linux guests have no framebuffer */
-    if (sandbox_drop_privileges(&opts, err) < 0 ||
-        sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, err) < 0)
+    if (sandbox_drop_privileges(&opts, err) < 0)
+        return -1;
+    /* Device workers enter their own sandboxes (without the files). */
+    struct sandbox_options worker_opts = opts;
+    worker_opts.files = false;
+    sandbox_release_threads(&worker_opts);
+    if (sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, err) < 0)
         return -1;
     if (vm->cfg.test_hook_sandboxed)
         vm->cfg.test_hook_sandboxed();

@@ -33,7 +33,7 @@ WISP_ACPI_DUMP_DIR="$dir" "$test_bin" >"$dir/test.log" 2>&1 || {
 
 status=0
 cd "$dir"
-for t in dsdt facp apic xsdt rsdt facs; do
+for t in dsdt facp apic mcfg xsdt rsdt facs; do
     if [ ! -s "$t.dat" ]; then
         echo "check_acpi_iasl: $t.dat was not dumped" >&2
         status=1

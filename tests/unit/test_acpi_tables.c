@@ -18,6 +18,9 @@
 
 #include <cmocka.h>
 
+#include <wisp/guest.h>
+
+#include "boot/acpi_pci.h"
 #include "boot/acpi_tables.h"
 #include "dev/acpi_pm.h"
 #include "dev/cmos_rtc.h"
@@ -156,7 +159,7 @@ static void test_rsdp_found_by_a_linux_style_scan(void **state)
     assert_true(r.rsdt_address >= AREA && r.rsdt_address < AREA + AREA_SIZE);
 }
 
-static void test_xsdt_and_rsdt_list_fadt_first_then_madt(void **state)
+static void test_xsdt_and_rsdt_list_fadt_first_then_madt_and_mcfg(void **state)
 {
     struct harness *h = *state;
     build(h, NULL);
@@ -165,12 +168,77 @@ static void test_xsdt_and_rsdt_list_fadt_first_then_madt(void **state)
     struct acpi_table_header rs = table(h, r.rsdt_address, "RSDT");
     assert_int_equal(x.revision, 1);
     assert_int_equal(rs.revision, 1);
-    assert_int_equal(x.length, 36 + 16);
-    assert_int_equal(rs.length, 36 + 8);
+    assert_int_equal(x.length, 36 + 24);
+    assert_int_equal(rs.length, 36 + 12);
     uint64_t first;
     memcpy(&first, gpa(h, r.xsdt_address + 36, 8), 8);
     assert_memory_equal(gpa(h, first, 4), "FACP", 4);
     table(h, find_table(h, "APIC"), "APIC");
+    table(h, find_table(h, "MCFG"), "MCFG");
+}
+
+/* The ECAM window of include/wisp/guest.h, for segment 0, bus 0. */
+static void test_mcfg_describes_the_ecam_window(void **state)
+{
+    struct harness *h = *state;
+    build(h, NULL);
+    uint64_t at = find_table(h, "MCFG");
+    struct acpi_table_header m = table(h, at, "MCFG");
+    assert_int_equal(m.length, 36 + 8 + 16);
+    assert_int_equal(m.revision, 1);
+    struct acpi_mcfg_allocation a;
+    memcpy(&a, gpa(h, at + 44, sizeof a), sizeof a);
+    assert_int_equal(a.address, WISP_PCI_ECAM_BASE);
+    assert_int_equal(a.address, 0xE0000000u);
+    assert_int_equal(a.segment, 0);
+    assert_int_equal(a.start_bus, 0);
+    assert_int_equal(a.end_bus, 0);
+}
+
+static bool contains(const uint8_t *hay, size_t hay_len, const void *needle, size_t len)
+{
+    for (size_t i = 0; i + len <= hay_len; i++)
+        if (memcmp(hay + i, needle, len) == 0)
+            return true;
+    return false;
+}
+
+/* \_SB.PCI0 (PNP0A03) with its BAR window and a _PRT entry per slot and
+ * pin, and the ECAM window claimed by a PNP0C02 device. */
+static void test_dsdt_describes_the_pci_host_bridge(void **state)
+{
+    struct harness *h = *state;
+    build(h, NULL);
+    struct acpi_fadt f = fadt(h);
+    struct acpi_table_header d = table(h, f.dsdt, "DSDT");
+    const uint8_t *aml = gpa(h, f.dsdt + 36, d.length - 36);
+    size_t len = d.length - 36;
+    assert_int_equal(acpi_eisa_id("PNP0A03"), 0x030AD041u);
+    assert_int_equal(acpi_eisa_id("PNP0C02"), 0x020CD041u);
+    static const uint8_t sb_scope[] = { 0x10 }; /* ScopeOp follows _S5 */
+    assert_memory_equal(aml + 14, sb_scope, 1);
+    assert_true(contains(aml, len, "_SB_", 4));
+    assert_true(contains(aml, len, "PCI0", 4));
+    static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0A, 0x03 };
+    assert_true(contains(aml, len, hid, sizeof hid));
+    static const uint8_t mres[] = { 0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0C, 0x02 };
+    assert_true(contains(aml, len, mres, sizeof mres));
+    /* DWordMemory: min 0xD0000000, max 0xDFFFFFFF, length 0x10000000 */
+    static const uint8_t window[] = { 0x00, 0x00, 0x00, 0xD0, 0xFF, 0xFF, 0xFF, 0xDF,
+                                      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10 };
+    assert_true(contains(aml, len, window, sizeof window));
+    /* Slot 1 INTA -> GSI 17, slot 2 INTB -> GSI 19, slot 7 INTB -> GSI 16:
+     * Package (4) { 0x000SFFFF, pin, Zero, gsi } */
+    static const uint8_t prt1[] = { 0x12, 0x0B, 0x04, 0x0C, 0xFF, 0xFF, 0x01, 0x00,
+                                    0x00, 0x00, 0x0A, 17 };
+    static const uint8_t prt2[] = { 0x12, 0x0B, 0x04, 0x0C, 0xFF, 0xFF, 0x02, 0x00,
+                                    0x01, 0x00, 0x0A, 19 };
+    static const uint8_t prt7[] = { 0x12, 0x0B, 0x04, 0x0C, 0xFF, 0xFF, 0x07, 0x00,
+                                    0x01, 0x00, 0x0A, 16 };
+    assert_true(contains(aml, len, prt1, sizeof prt1));
+    assert_true(contains(aml, len, prt2, sizeof prt2));
+    assert_true(contains(aml, len, prt7, sizeof prt7));
+    assert_int_equal(WISP_PCI_INTX_GSI(1, 0), 17);
 }
 
 static void test_fadt_describes_the_pm_devices(void **state)
@@ -251,7 +319,7 @@ static void test_fadt_points_at_facs_and_dsdt(void **state)
     assert_int_equal(d.revision, 2);
 }
 
-static void test_dsdt_holds_exactly_the_s5_package(void **state)
+static void test_dsdt_starts_with_the_s5_package(void **state)
 {
     struct harness *h = *state;
     build(h, NULL);
@@ -269,7 +337,7 @@ static void test_dsdt_holds_exactly_the_s5_package(void **state)
         0x00,                   /* ZeroOp */
         0x00,                   /* ZeroOp */
     };
-    assert_int_equal(d.length, 36 + sizeof expected);
+    assert_true(d.length > 36 + sizeof expected);
     assert_memory_equal(gpa(h, f.dsdt + 36, sizeof expected), expected, sizeof expected);
     /* Its SLP_TYP is the one acpi_pm powers off on. */
     assert_int_equal(expected[9], ACPI_PM_SLP_TYP_S5);
@@ -480,6 +548,9 @@ static void test_dump_tables_for_iasl(void **state)
     uint64_t madt = find_table(h, "APIC");
     th = table(h, madt, "APIC");
     dump(h, dir, "apic", madt, th.length);
+    uint64_t mcfg = find_table(h, "MCFG");
+    th = table(h, mcfg, "MCFG");
+    dump(h, dir, "mcfg", mcfg, th.length);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -488,10 +559,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_rsdp_found_by_a_linux_style_scan),
-        T(test_xsdt_and_rsdt_list_fadt_first_then_madt),
+        T(test_xsdt_and_rsdt_list_fadt_first_then_madt_and_mcfg),
+        T(test_mcfg_describes_the_ecam_window),
+        T(test_dsdt_describes_the_pci_host_bridge),
         T(test_fadt_describes_the_pm_devices),
         T(test_fadt_points_at_facs_and_dsdt),
-        T(test_dsdt_holds_exactly_the_s5_package),
+        T(test_dsdt_starts_with_the_s5_package),
         T(test_madt_one_cpu_ioapic_and_sci_override),
         T(test_madt_lists_every_cpu),
         T(test_default_config_is_one_cpu),

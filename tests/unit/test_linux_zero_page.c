@@ -205,14 +205,15 @@ static void test_e820_single_bank(void **state)
         { 0x9FC00, 0x400, 2 },
         { 0xE0000, 0x20000, 2 },
         { 0x100000, RAM - 0x100000, 1 },
+        { 0xE0000000, 0x100000, 2 }, /* the PCI ECAM window */
     };
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     for (unsigned i = 0; i < n; i++) {
         assert_int_equal(m[i].addr, want[i].addr);
         assert_int_equal(m[i].size, want[i].size);
         assert_int_equal(m[i].type, want[i].type);
     }
-    assert_int_equal(r.e820_entries, 4);
+    assert_int_equal(r.e820_entries, 5);
     /* Everything the boot placed lies in usable RAM or below the EBDA. */
     assert_true(r.initrd_addr >= 0x100000 && r.initrd_addr + initrd_size <= RAM);
 }
@@ -228,12 +229,14 @@ static void test_e820_two_banks_and_framebuffer(void **state)
     struct e820 m[128];
     unsigned n = read_e820(m, 128);
     assert_sane_map(m, n);
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 6);
     assert_int_equal(m[3].addr, 0x100000);
     assert_int_equal(m[3].size, RAM - 0x100000);
-    assert_int_equal(m[4].addr, 4 * GiB);
-    assert_int_equal(m[4].size, 32 * MiB);
-    assert_int_equal(m[4].type, 1);
+    assert_int_equal(m[4].addr, 0xE0000000u); /* ECAM, reserved */
+    assert_int_equal(m[4].type, 2);
+    assert_int_equal(m[5].addr, 4 * GiB);
+    assert_int_equal(m[5].size, 32 * MiB);
+    assert_int_equal(m[5].type, 1);
 }
 
 static void test_e820_adjacent_banks_merge(void **state)
@@ -242,7 +245,7 @@ static void test_e820_adjacent_banks_merge(void **state)
     assert_int_equal(fx_make_memory(RAM, RAM, 16 * MiB), 0);
     struct boot_e820_entry map[LINUX_E820_MAX];
     unsigned n = linux_memory_map(&fx_gm, map, LINUX_E820_MAX);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_int_equal(map[3].addr, 0x100000);
     assert_int_equal(map[3].size, RAM + 16 * MiB - 0x100000);
 }

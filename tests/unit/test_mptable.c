@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "boot/acpi_tables.h"
+#include <wisp/guest.h>
+
 #include "boot/mptable.h"
 #include "core/guest_memory.h"
 
@@ -82,9 +84,9 @@ struct parsed {
     struct mp_config_table cfg;
     unsigned cpus, buses, ioapics, io_ints, local_ints;
     struct mp_processor cpu[MPTABLE_MAX_CPUS];
-    struct mp_bus bus;
+    struct mp_bus bus[2];
     struct mp_ioapic ioapic;
-    struct mp_interrupt io[24];
+    struct mp_interrupt io[160];
     struct mp_interrupt local[4];
 };
 
@@ -122,15 +124,15 @@ static void parse(struct harness *h, struct parsed *p)
             memcpy(&p->cpu[p->cpus++], gpa(h, e, len), len);
             break;
         case MP_ENTRY_BUS:
-            memcpy(&p->bus, gpa(h, e, len), len);
-            p->buses++;
+            assert_true(p->buses < 2);
+            memcpy(&p->bus[p->buses++], gpa(h, e, len), len);
             break;
         case MP_ENTRY_IOAPIC:
             memcpy(&p->ioapic, gpa(h, e, len), len);
             p->ioapics++;
             break;
         case MP_ENTRY_IO_INTERRUPT:
-            assert_true(p->io_ints < 24);
+            assert_true(p->io_ints < 160);
             memcpy(&p->io[p->io_ints++], gpa(h, e, len), len);
             break;
         case MP_ENTRY_LOCAL_INTERRUPT:
@@ -171,9 +173,11 @@ static void test_one_cpu_entries(void **state)
     assert_int_equal(p.cpu[0].lapic_version, 0x14);
     assert_int_equal(p.cpu[0].cpu_flags, MP_CPU_ENABLED | MP_CPU_BOOTSTRAP);
 
-    assert_int_equal(p.buses, 1);
-    assert_int_equal(p.bus.bus_id, 0);
-    assert_memory_equal(p.bus.bus_type, "ISA   ", 6);
+    assert_int_equal(p.buses, 2);
+    assert_int_equal(p.bus[0].bus_id, 0); /* PCI bus 0 must be MP bus 0 */
+    assert_memory_equal(p.bus[0].bus_type, "PCI   ", 6);
+    assert_int_equal(p.bus[1].bus_id, MPTABLE_ISA_BUS);
+    assert_memory_equal(p.bus[1].bus_type, "ISA   ", 6);
 
     assert_int_equal(p.ioapics, 1);
     assert_int_equal(p.ioapic.ioapic_id, 1); /* = cpus, as in the MADT */
@@ -188,13 +192,14 @@ static void test_isa_irqs_identity_mapped_except_cascade(void **state)
     build(h, 1);
     struct parsed p;
     parse(h, &p);
-    assert_int_equal(p.io_ints, 15);
+    assert_int_equal(p.io_ints, 15 + 31 * 4);
     bool seen[16] = { false };
     for (unsigned i = 0; i < p.io_ints; i++) {
         const struct mp_interrupt *e = &p.io[i];
+        if (e->source_bus != MPTABLE_ISA_BUS)
+            continue;
         assert_int_equal(e->interrupt_type, MP_INT);
         assert_int_equal(e->flags, 0); /* conforms to ISA: edge, high */
-        assert_int_equal(e->source_bus, 0);
         assert_int_equal(e->dest_id, p.ioapic.ioapic_id);
         assert_int_equal(e->dest_pin, e->source_irq); /* IRQ 0 on pin 0 */
         assert_true(e->source_irq < 16);
@@ -203,6 +208,30 @@ static void test_isa_irqs_identity_mapped_except_cascade(void **state)
     }
     for (unsigned irq = 0; irq < 16; irq++)
         assert_int_equal(seen[irq], irq != 2);
+}
+
+/* INTA-INTD of slots 1-31 on PCI bus 0, where the ACPI _PRT puts them. */
+static void test_pci_intx_routed_like_the_prt(void **state)
+{
+    struct harness *h = *state;
+    build(h, 1);
+    struct parsed p;
+    parse(h, &p);
+    unsigned pci = 0;
+    for (unsigned i = 0; i < p.io_ints; i++) {
+        const struct mp_interrupt *e = &p.io[i];
+        if (e->source_bus != MPTABLE_PCI_BUS)
+            continue;
+        pci++;
+        unsigned slot = e->source_irq >> 2, pin = e->source_irq & 3;
+        assert_true(slot >= 1 && slot < 32);
+        assert_int_equal(e->interrupt_type, MP_INT);
+        assert_int_equal(e->flags, MP_IRQ_ACTIVE_LOW | MP_IRQ_LEVEL);
+        assert_int_equal(e->dest_id, p.ioapic.ioapic_id);
+        assert_int_equal(e->dest_pin, WISP_PCI_INTX_GSI(slot, pin));
+        assert_true(e->dest_pin >= 16 && e->dest_pin < 24);
+    }
+    assert_int_equal(pci, 31 * 4);
 }
 
 static void test_local_interrupts_virtual_wire(void **state)
@@ -264,7 +293,7 @@ static void test_unaligned_base_and_bounds(void **state)
     struct harness *h = *state;
     assert_true(guest_memory_fill(&h->gm, 0, FILL, RAM_SIZE));
     struct wisp_error err = { 0 };
-    const uint64_t base = 0xF0005, size = 0x200;
+    const uint64_t base = 0xF0005, size = 0x600; /* room for the 124 PCI INTx entries */
     assert_int_equal(mptable_build(&h->gm, base, size, 1, &err), 0);
     assert_int_equal(scan(h, 0xF0000, 0x10000), 0xF0010);
     const uint8_t *ram = gpa(h, 0, RAM_SIZE);
@@ -306,6 +335,7 @@ int main(void)
         T(test_floating_pointer_found_and_checksummed),
         T(test_one_cpu_entries),
         T(test_isa_irqs_identity_mapped_except_cascade),
+        T(test_pci_intx_routed_like_the_prt),
         T(test_local_interrupts_virtual_wire),
         T(test_several_cpus_one_bootstrap),
         T(test_zero_cpus_means_one_and_max_fits),

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <wisp/guest.h>
+
 #include "boot/linux_entry.h"
 #include "boot/multiboot.h"
 #include "kboot_fixture.h"
@@ -114,12 +116,14 @@ static void test_elf32_info_structure(void **state)
     assert_string_equal(rdstr(rd32(mods + 8)), "initrd.img");
     assert_string_equal(rdstr(rd32(mods + 24)), "data.bin arg=1 two");
 
-    /* Memory map: size fields of 20, RAM to the -m size. */
+    /* Memory map: size fields of 20, RAM to the -m size, PCI's ECAM window
+     * reserved. */
     uint32_t len = rd32(mbi + 44), at = rd32(mbi + 48);
-    assert_int_equal(len, 4 * 24);
-    uint64_t expect[4][3] = { { 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xE0000, 0x20000, 2 },
-                              { 0x100000, RAM - 0x100000, 1 } };
-    for (unsigned i = 0; i < 4; i++) {
+    assert_int_equal(len, 5 * 24);
+    uint64_t expect[5][3] = { { 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xE0000, 0x20000, 2 },
+                              { 0x100000, RAM - 0x100000, 1 },
+                              { WISP_PCI_ECAM_BASE, WISP_PCI_ECAM_SIZE, 2 } };
+    for (unsigned i = 0; i < 5; i++) {
         assert_int_equal(rd32(at + 24 * i), 20);
         assert_int_equal(rd64(at + 24 * i + 4), expect[i][0]);
         assert_int_equal(rd64(at + 24 * i + 12), expect[i][1]);

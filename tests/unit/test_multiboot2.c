@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <wisp/guest.h>
+
 #include "boot/acpi_tables.h"
 #include "boot/multiboot2.h"
 #include "kboot_fixture.h"
@@ -138,10 +140,14 @@ static void test_boot_information(void **state)
     t = find_tag(info, 6, 0);
     assert_int_equal(rd32(t + 8), 24);
     assert_int_equal(rd32(t + 12), 0);
-    assert_int_equal(rd32(t + 4), 16 + 4 * 24);
+    assert_int_equal(rd32(t + 4), 16 + 5 * 24);
     assert_int_equal(rd64(t + 16 + 3 * 24), 0x100000);
     assert_int_equal(rd64(t + 16 + 3 * 24 + 8), RAM - 0x100000);
     assert_int_equal(rd32(t + 16 + 3 * 24 + 16), 1);
+    /* PCI's ECAM window, reserved. */
+    assert_int_equal(rd64(t + 16 + 4 * 24), WISP_PCI_ECAM_BASE);
+    assert_int_equal(rd64(t + 16 + 4 * 24 + 8), WISP_PCI_ECAM_SIZE);
+    assert_int_equal(rd32(t + 16 + 4 * 24 + 16), 2);
 
     t = find_tag(info, 8, 0);
     assert_int_equal(rd64(t + 8), 0xC0000000u);
