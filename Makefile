@@ -8,8 +8,8 @@ WERROR   ?= -Werror
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla $(WERROR)
 CPPFLAGS += -Isrc -Iinclude -D_GNU_SOURCE
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANITIZE) -MMD -MP
-LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANITIZE) -pthread -MMD -MP
+LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2 -pthread
 # Debian's interpreter, where python3-pytest lives (not a pyenv shim).
 PYTHON   ?= /usr/bin/python3
 

@@ -26,6 +26,7 @@ struct accel_vm {
     int run_size;
     unsigned slots_used;
     unsigned sync_regs_mask; /* KVM_SYNC_X86_* the kernel will keep in kvm_run */
+    bool kernel_irqchip;
 };
 
 struct accel_vcpu {
@@ -97,6 +98,17 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
         wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_CREATE_VM failed");
         goto fail;
     }
+    unsigned cpus = cfg->cpus ? cfg->cpus : 1;
+    int max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (max_vcpus <= 0)
+        max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+    if (max_vcpus <= 0)
+        max_vcpus = 4; /* what KVM_CHECK_EXTENSION's absence means (api.rst) */
+    if (cpus > (unsigned)max_vcpus) {
+        wisp_fail(err, WISP_EXIT_NO_ACCEL, "%s allows at most %d vCPUs, %u asked for", path,
+                  max_vcpus, cpus);
+        goto fail;
+    }
     vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (vm->run_size <= 0) {
         wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_GET_VCPU_MMAP_SIZE failed");
@@ -111,7 +123,8 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
     uint64_t identity = KVM_IDENTITY_MAP_ADDR;
     ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
 
-    if (cfg->irqchip == ACCEL_IRQCHIP_KERNEL) {
+    vm->kernel_irqchip = cfg->irqchip == ACCEL_IRQCHIP_KERNEL;
+    if (vm->kernel_irqchip) {
         if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
             wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel irqchip");
             goto fail;
@@ -462,7 +475,9 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
 
     int rc = ioctl(vcpu->fd, KVM_RUN, 0);
     int saved_errno = errno;
-    run->immediate_exit = 0;
+    /* A kick from now on is seen by the VMM's checks before the next run
+     * (ticker.h); one from before has done its job. */
+    __atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
     vcpu->synced = vcpu->vm->sync_regs_mask != 0 && rc == 0;
     if (rc < 0) {
         if (saved_errno == EINTR || saved_errno == EAGAIN) {
@@ -604,9 +619,16 @@ void accel_vcpu_request_interrupt_window(struct accel_vcpu *vcpu, bool wanted)
     vcpu->run->request_interrupt_window = wanted ? 1 : 0;
 }
 
+int accel_vcpu_inject_nmi(struct accel_vcpu *vcpu)
+{
+    /* KVM keeps it pending until the guest can take it. */
+    return ioctl(vcpu->fd, KVM_NMI, 0) < 0 ? -1 : 0;
+}
+
 void accel_vcpu_kick(struct accel_vcpu *vcpu)
 {
-    vcpu->run->immediate_exit = 1;
+    /* From signal handlers and other threads: KVM reads it at entry. */
+    __atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
 
 bool accel_vcpu_is_halted(struct accel_vcpu *vcpu)
@@ -615,6 +637,36 @@ bool accel_vcpu_is_halted(struct accel_vcpu *vcpu)
     if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) < 0)
         return false;
     return mp.mp_state == KVM_MP_STATE_HALTED;
+}
+
+int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out)
+{
+    /* KVM_GET_MP_STATE first takes in any INIT or SIPI the in-kernel LAPIC
+     * latched, so an AP that was sent them no longer reads as waiting. */
+    struct kvm_mp_state mp;
+    if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) < 0)
+        return -1;
+    switch (mp.mp_state) {
+    case KVM_MP_STATE_HALTED:
+        *out = ACCEL_ACTIVITY_HALTED;
+        break;
+    case KVM_MP_STATE_UNINITIALIZED:
+    case KVM_MP_STATE_INIT_RECEIVED:
+        *out = ACCEL_ACTIVITY_WAIT_FOR_SIPI;
+        break;
+    default:
+        *out = ACCEL_ACTIVITY_RUNNING;
+        break;
+    }
+    return 0;
+}
+
+int accel_vcpu_set_running(struct accel_vcpu *vcpu)
+{
+    if (!vcpu->vm->kernel_irqchip)
+        return 0; /* without KVM's LAPIC every vCPU is always runnable */
+    struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+    return ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0 ? -1 : 0;
 }
 
 int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa)
