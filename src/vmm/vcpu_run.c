@@ -24,29 +24,37 @@
 
 enum step { STEP_CONTINUE, STEP_STOP };
 
+/* One line per exit, written at once: vCPU threads log side by side. */
 static void log_exit(const struct vcpu *cpu, const struct accel_exit *e)
 {
-    char who[16] = "";
+    char line[192];
+    int n = snprintf(line, sizeof line, "wisp: ");
     if (cpu->vm->ncpus > 1)
-        snprintf(who, sizeof who, "cpu%u ", cpu->index);
-    fprintf(stderr, "wisp: %sexit %-18s rip=%016" PRIx64, who, accel_exit_reason_name(e->reason),
-            e->rip);
+        n += snprintf(line + n, sizeof line - (size_t)n, "cpu%u ", cpu->index);
+    n += snprintf(line + n, sizeof line - (size_t)n, "exit %-18s rip=%016" PRIx64,
+                  accel_exit_reason_name(e->reason), e->rip);
     switch (e->reason) {
     case ACCEL_EXIT_IO_PORT_ACCESS:
-        fprintf(stderr, " port=0x%x %s size=%u", e->u.io.port, e->u.io.is_write ? "out" : "in",
-                e->u.io.size);
+        n += snprintf(line + n, sizeof line - (size_t)n, " port=0x%x %s size=%u", e->u.io.port,
+                      e->u.io.is_write ? "out" : "in", e->u.io.size);
         break;
     case ACCEL_EXIT_MEMORY_ACCESS:
-        fprintf(stderr, " gpa=0x%" PRIx64 " %s size=%u", e->u.memory.gpa,
-                e->u.memory.access == ACCEL_ACCESS_WRITE ? "write" : "read", e->u.memory.size);
+        n += snprintf(line + n, sizeof line - (size_t)n, " gpa=0x%" PRIx64 " %s size=%u",
+                      e->u.memory.gpa, e->u.memory.access == ACCEL_ACCESS_WRITE ? "write" : "read",
+                      e->u.memory.size);
         break;
     case ACCEL_EXIT_MSR_ACCESS:
-        fprintf(stderr, " msr=0x%x %s", e->u.msr.index, e->u.msr.is_write ? "write" : "read");
+        n += snprintf(line + n, sizeof line - (size_t)n, " msr=0x%x %s", e->u.msr.index,
+                      e->u.msr.is_write ? "write" : "read");
         break;
     default:
         break;
     }
-    fputc('\n', stderr);
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    line[n] = '\0';
+    fputs(line, stderr);
 }
 
 /* "CPU 1: " in messages when there are several. */

@@ -78,11 +78,17 @@ static void service_host(struct vm *vm)
         fprintf(stderr, "wisp: timeout after %g s, stopping the guest\n", vm->cfg.timeout_seconds);
 }
 
+/* With several CPUs a moment when all happen to be halted proves nothing
+ * (two CPUs passing IPIs both halt between messages): the condition must
+ * hold at every check, 10 ms apart, for this many checks in a row
+ * (parked) or --idle-exit checks (idle). */
+#define PARKED_CHECKS 10
+
 /* The guest is done when no CPU can go on by itself: every one parked
  * (halted with interrupts off, or an AP never started), or every one
  * halted --idle-exit times in a row at one RIP (parked ones count too).
  * With one CPU these are the seed's two rules. */
-static void check_idle(struct vm *vm)
+static void check_idle(struct vm *vm, unsigned *streak)
 {
     bool all_parked = true, all_idle = true;
     const struct vcpu *first_halted = NULL;
@@ -101,6 +107,11 @@ static void check_idle(struct vm *vm)
     unsigned count = first_halted ? first_halted->halt_count : 0;
     host_mutex_unlock(&vm->run_lock);
 
+    if (vm->ncpus > 1) {
+        *streak = all_idle ? *streak + 1 : 0;
+        if (*streak < (all_parked ? PARKED_CHECKS : vm->cfg.idle_exit))
+            return;
+    }
     if (all_parked) {
         if (!vm_request_stop(vm, VM_STOP_HALTED, WISP_EXIT_OK))
             return;
@@ -126,11 +137,12 @@ static void check_idle(struct vm *vm)
 
 static void host_loop(struct vm *vm)
 {
+    unsigned idle_streak = 0;
     while (!vm_stopping(vm)) {
         service_host(vm);
         if (vm_stopping(vm))
             break;
-        check_idle(vm);
+        check_idle(vm, &idle_streak);
         serial_console_wait(&vm->console, TICKER_PERIOD_MS);
     }
 }
