@@ -47,7 +47,8 @@ void vcpu_kick(struct vcpu *cpu)
     cpu->wake = true;
     host_cond_signal(&cpu->wait_cond);
     host_mutex_unlock(&cpu->wait_lock);
-    ticker_vcpu_kick(cpu->ticker);
+    if (cpu->ticker) /* NULL only for vCPUs without an accelerator (unit tests) */
+        ticker_vcpu_kick(cpu->ticker);
 }
 
 void vcpu_clear_wake(struct vcpu *cpu)
