@@ -200,6 +200,7 @@ static uint8_t read_reg(struct uart16550 *u, unsigned offset)
     case UART_MCR:
         return u->mcr;
     case UART_LSR:
+        u->lsr_read = true;
         return read_lsr(u);
     case UART_MSR:
         return read_msr(u);
@@ -295,6 +296,11 @@ bool uart16550_driver_listening(const struct uart16550 *uart)
 {
     return (uart->ier & UART_IER_ERBFI) && (uart->mcr & UART_MCR_OUT2) && !loopback(uart) &&
            fifo_enabled(uart);
+}
+
+bool uart16550_guest_ready(const struct uart16550 *uart)
+{
+    return fifo_enabled(uart) || (uart->ier & UART_IER_ERBFI) || uart->lsr_read;
 }
 
 bool uart16550_irq_level(const struct uart16550 *uart)

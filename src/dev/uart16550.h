@@ -127,6 +127,7 @@ struct uart16550 {
     uint8_t dll, dlm;
     bool thri_pending;   /* THR-empty interrupt armed */
     bool irq_level;      /* last level reported through set_irq */
+    bool lsr_read;       /* the guest has read LSR: it may be polling */
 };
 
 /* Power-on state; the interrupt line starts (and is assumed) low. ops may
@@ -151,6 +152,11 @@ bool uart16550_can_receive(const struct uart16550 *uart);
  * turns the FIFOs back on, which empties the receiver once more: a byte
  * that arrives before that last step is lost, on hardware as here. */
 bool uart16550_driver_listening(const struct uart16550 *uart);
+
+/* True once a guest looks for input at all: it has turned the FIFOs on,
+ * enabled the receive interrupt or read the line status. Input that
+ * arrives earlier would be lost to the FIFO reset of its initialisation. */
+bool uart16550_guest_ready(const struct uart16550 *uart);
 
 /* Current level of the interrupt line. */
 bool uart16550_irq_level(const struct uart16550 *uart);

@@ -55,9 +55,13 @@ static void service_host(struct vm *vm)
 
     host_mutex_lock(&vm->device_lock);
     /* Linux probes the UART and flushes its receiver while opening the
-     * port: input typed ahead waits in wisp until the driver listens. */
+     * port: input typed ahead waits in wisp until the driver listens. A
+     * native kernel's set-up clears the FIFOs too: input waits until it
+     * looks for some. */
     if (vm_is_linux(vm))
         vm->console.hold_input = !uart16550_driver_listening(&vm->com1);
+    else
+        vm->console.hold_input = !uart16550_guest_ready(&vm->com1);
     enum console_command cmd = serial_console_poll(&vm->console, &vm->com1);
     serial_console_flush(&vm->console);
     host_mutex_unlock(&vm->device_lock);

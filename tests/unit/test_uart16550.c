@@ -317,6 +317,24 @@ static void test_driver_listening_follows_the_open_sequence(void **state)
     assert_true(uart16550_driver_listening(&h->uart));
 }
 
+static void test_guest_ready_once_it_looks_for_input(void **state)
+{
+    struct harness *h = *state;
+    assert_false(uart16550_guest_ready(&h->uart)); /* power-on */
+    wr(h, UART_LCR, 0x03);
+    assert_false(uart16550_guest_ready(&h->uart)); /* line settings alone */
+    wr(h, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX);
+    assert_true(uart16550_guest_ready(&h->uart)); /* FIFOs on */
+    wr(h, UART_FCR, 0);
+    assert_false(uart16550_guest_ready(&h->uart));
+    wr(h, UART_IER, UART_IER_ERBFI);
+    assert_true(uart16550_guest_ready(&h->uart)); /* receive interrupt */
+    wr(h, UART_IER, 0);
+    assert_false(uart16550_guest_ready(&h->uart));
+    rd(h, UART_LSR);
+    assert_true(uart16550_guest_ready(&h->uart)); /* polling */
+}
+
 static void test_overrun(void **state)
 {
     struct harness *h = *state;
@@ -441,6 +459,7 @@ int main(void)
         cmocka_unit_test_setup(test_receive_capacity, setup),
         cmocka_unit_test_setup(test_out2_gating, setup),
         cmocka_unit_test_setup(test_driver_listening_follows_the_open_sequence, setup),
+        cmocka_unit_test_setup(test_guest_ready_once_it_looks_for_input, setup),
         cmocka_unit_test_setup(test_overrun, setup),
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_wide_and_stray_accesses, setup),
