@@ -232,6 +232,8 @@ static int setup_cpuid(struct vm *vm, struct wisp_error *err)
         rc = accel_vcpu_set_cpuid(vm->cpus[i].accel, mine, err);
     }
     free(mine);
+    /* What the BSP got: the -v CPUID probe compares against it. */
+    cpuid_policy_set_topology(&vm->cpuid, 0, vm->ncpus);
     return rc;
 }
 
