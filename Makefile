@@ -19,7 +19,7 @@ LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all wisp guests demo unit check integration check-stock-kernels header-matrix sanitize fuzz fuzz-smoke clean install
+.PHONY: all wisp guests demo unit check integration check-stock-kernels header-matrix sanitize tsan fuzz fuzz-smoke clean install
 all: wisp guests demo
 
 wisp: $(BUILD)/wisp
@@ -70,6 +70,22 @@ check: unit header-matrix fuzz-smoke integration check-stock-kernels
 sanitize:
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" KVM_RUNNER="$(KVM_RUNNER)" unit integration
 
+# ThreadSanitizer over what runs on several threads: the stop-the-world and
+# the multi-CPU interrupt controller unit tests, then a handful of the
+# multi-CPU integration tests (both irqchips) on a TSan build of wisp. Any
+# report fails the run (halt_on_error: wisp exits 66).
+TSAN_BUILD := build-tsan
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OPTIONS_RUN := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+TSAN_SELECT ?= count or ipi or exit_on_one or triple_fault or signals or idle_means
+tsan:
+	$(MAKE) BUILD=$(TSAN_BUILD) SANITIZE="$(TSAN_FLAGS)" CFLAGS="-O1 -g" wisp guests \
+	    $(TSAN_BUILD)/tests/test_vcpu_pause $(TSAN_BUILD)/tests/test_irqchip_smp
+	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_vcpu_pause
+	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_irqchip_smp
+	$(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
+	    tests/integration/test_smp.py -k "$(TSAN_SELECT)"
+
 fuzz: $(BUILD)/fuzz/fuzz_elf_loader
 $(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
 	@mkdir -p $(dir $@)
@@ -97,6 +113,6 @@ install: $(BUILD)/wisp
 	sed 's|@PREFIX@|$(PREFIX)|g' data/hyperv/hyperv-headers.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/hyperv-headers.pc
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

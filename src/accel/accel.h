@@ -224,6 +224,13 @@ enum accel_activity {
 };
 int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out);
 
+/* What the in-kernel irqchip holds for the vCPU and it has not taken yet:
+ * *interrupt, a vector in its LAPIC's IRR above the processor priority;
+ * *nmi, an NMI. Both false without an in-kernel irqchip. Call between
+ * runs: on the vCPU's thread, or on another while the vCPU is paused
+ * (vmm/vcpu_pause.h). */
+int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi);
+
 /* Takes an AP out of wait-for-SIPI so that it runs from the registers the
  * VMM sets (wisp's mailbox start). A no-op without an in-kernel irqchip. */
 int accel_vcpu_set_running(struct accel_vcpu *vcpu);

@@ -661,6 +661,45 @@ int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out)
     return 0;
 }
 
+/* The xAPIC register page as KVM_GET_LAPIC returns it. */
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned offset)
+{
+    uint32_t v;
+    memcpy(&v, l->regs + offset, sizeof v);
+    return v;
+}
+
+static int highest_vector(const struct kvm_lapic_state *l, unsigned base)
+{
+    for (int i = 7; i >= 0; i--) {
+        uint32_t bits = lapic_reg(l, base + (unsigned)i * 0x10);
+        if (bits)
+            return i * 32 + 31 - __builtin_clz(bits);
+    }
+    return -1;
+}
+
+int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi)
+{
+    *interrupt = *nmi = false;
+    if (!vcpu->vm->kernel_irqchip)
+        return 0;
+    struct kvm_lapic_state lapic;
+    struct kvm_vcpu_events events;
+    if (ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0 ||
+        ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &events) < 0)
+        return -1;
+    /* IRR 0x200, ISR 0x100, TPR 0x80: deliverable when the IRR vector's
+     * class is above the processor priority's. */
+    int irr = highest_vector(&lapic, 0x200), isr = highest_vector(&lapic, 0x100);
+    uint32_t tpr = lapic_reg(&lapic, 0x80) & 0xF0;
+    uint32_t ppr = isr >= 0 && ((uint32_t)isr & 0xF0) > tpr ? (uint32_t)isr & 0xF0 : tpr;
+    *interrupt = irr >= 0 && ((uint32_t)irr & 0xF0) > ppr;
+    *interrupt |= events.interrupt.injected != 0;
+    *nmi = events.nmi.pending || events.nmi.injected;
+    return 0;
+}
+
 int accel_vcpu_set_running(struct accel_vcpu *vcpu)
 {
     if (!vcpu->vm->kernel_irqchip)

@@ -874,6 +874,13 @@ int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out)
     return 0;
 }
 
+int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi)
+{
+    (void)vcpu; /* no WHP APIC emulation: wisp's own irqchip knows */
+    *interrupt = *nmi = false;
+    return 0;
+}
+
 int accel_vcpu_set_running(struct accel_vcpu *vcpu)
 {
     (void)vcpu; /* no WHP APIC emulation: every vCPU is always runnable */

@@ -151,6 +151,14 @@ bool vm_request_guest_exit(struct vm *vm, uint64_t guest_code);
 bool vm_request_failure(struct vm *vm, const struct wisp_error *err, struct vcpu *crashed,
                         bool after_reset);
 
+/* vm_idle.c: the main thread's idle detection, every TICKER_PERIOD_MS;
+ * requests the stop when the guest is done. state starts zeroed. */
+struct vm_idle {
+    unsigned streak;   /* checks in a row that looked idle */
+    unsigned cooldown; /* checks to wait after a confirmation failed */
+};
+void vm_check_idle(struct vm *vm, struct vm_idle *state);
+
 /* vm_run.c: the vCPU thread tells the VM it has ended. */
 void vm_vcpu_thread_ended(struct vm *vm);
 

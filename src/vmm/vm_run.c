@@ -2,7 +2,7 @@
  * Running a VM: one host thread per vCPU (vcpu_run.c: what one vCPU does
  * on an exit), while the main thread serves the host: console input into
  * COM1, signals and the escape keys, --timeout, idle detection across all
- * CPUs and screenshots (taken with the world paused, vcpu_pause.h). When a
+ * CPUs (vm_idle.c) and screenshots (taken with the world paused, vcpu_pause.h). When a
  * stop is requested (vm_stop.c) every vCPU thread ends; the main thread
  * joins them, prints every CPU's registers after a crash, restores the
  * terminal and writes the final screenshot.
@@ -82,71 +82,14 @@ static void service_host(struct vm *vm)
         fprintf(stderr, "wisp: timeout after %g s, stopping the guest\n", vm->cfg.timeout_seconds);
 }
 
-/* With several CPUs a moment when all happen to be halted proves nothing
- * (two CPUs passing IPIs both halt between messages): the condition must
- * hold at every check, 10 ms apart, for this many checks in a row
- * (parked) or --idle-exit checks (idle). */
-#define PARKED_CHECKS 10
-
-/* The guest is done when no CPU can go on by itself: every one parked
- * (halted with interrupts off, or an AP never started), or every one
- * halted --idle-exit times in a row at one RIP (parked ones count too).
- * With one CPU these are the seed's two rules. */
-static void check_idle(struct vm *vm, unsigned *streak)
-{
-    bool all_parked = true, all_idle = true;
-    const struct vcpu *first_halted = NULL;
-    host_mutex_lock(&vm->run_lock);
-    for (unsigned i = 0; i < vm->ncpus; i++) {
-        const struct vcpu *cpu = &vm->cpus[i];
-        bool parked = cpu->activity == VCPU_PARKED;
-        bool idle = cpu->activity == VCPU_HALTED && vm->cfg.idle_exit &&
-                    cpu->halt_count >= vm->cfg.idle_exit;
-        all_parked &= parked;
-        all_idle &= parked || idle;
-        if (!first_halted && cpu->activity != VCPU_RUNNING && cpu->halt_count)
-            first_halted = cpu;
-    }
-    uint64_t rip = first_halted ? first_halted->halt_rip : 0;
-    unsigned count = first_halted ? first_halted->halt_count : 0;
-    host_mutex_unlock(&vm->run_lock);
-
-    if (vm->ncpus > 1) {
-        *streak = all_idle ? *streak + 1 : 0;
-        if (*streak < (all_parked ? PARKED_CHECKS : vm->cfg.idle_exit))
-            return;
-    }
-    if (all_parked) {
-        if (!vm_request_stop(vm, VM_STOP_HALTED, WISP_EXIT_OK))
-            return;
-        if (vm->ncpus == 1)
-            fprintf(stderr, "wisp: guest halted with interrupts disabled at RIP 0x%" PRIx64
-                            "; nothing can wake it, stopping\n", rip);
-        else
-            fprintf(stderr, "wisp: every CPU halted with interrupts disabled or never started "
-                            "(CPU %u at RIP 0x%" PRIx64 "); nothing can wake them, stopping\n",
-                    first_halted ? first_halted->index : 0, rip);
-    } else if (all_idle) {
-        if (!vm_request_stop(vm, VM_STOP_IDLE, WISP_EXIT_OK))
-            return;
-        if (vm->ncpus == 1)
-            fprintf(stderr, "wisp: guest idle at RIP 0x%" PRIx64 " (%u halts in a row), stopping\n",
-                    rip, count);
-        else
-            fprintf(stderr, "wisp: guest idle at RIP 0x%" PRIx64 " (CPU %u, %u halts in a row; "
-                            "every CPU halted), stopping\n",
-                    rip, first_halted ? first_halted->index : 0, count);
-    }
-}
-
 static void host_loop(struct vm *vm)
 {
-    unsigned idle_streak = 0;
+    struct vm_idle idle = { 0 };
     while (!vm_stopping(vm)) {
         service_host(vm);
         if (vm_stopping(vm))
             break;
-        check_idle(vm, &idle_streak);
+        vm_check_idle(vm, &idle);
         serial_console_wait(&vm->console, TICKER_PERIOD_MS);
     }
 }
@@ -156,7 +99,7 @@ static int start_threads(struct vm *vm, struct wisp_error *err)
     for (unsigned i = 0; i < vm->ncpus; i++) {
         struct vcpu *cpu = &vm->cpus[i];
         char name[16];
-        snprintf(name, sizeof name, "wisp-cpu%u", i);
+        snprintf(name, sizeof name, "wisp-cpu%u", i % 1000u);
         host_mutex_lock(&vm->run_lock);
         vm->threads_live++;
         host_mutex_unlock(&vm->run_lock);
