@@ -4,9 +4,11 @@
  * CPU i runs its timer periodic at (i + 1) * 10 Hz on vector 0x40, the
  * count computed from the LAPIC timer frequency in the boot info extension
  * (no calibration). All start together; after WINDOW_MS the BSP reads the
- * tick counts and checks each CPU's rate lies within 50% of its own
- * target (generous: the guest may run slowly) and that every CPU ticked
- * faster than the one before it. Prints the rates and PASS or FAIL.
+ * tick counts and checks that every CPU ticked faster than the one before
+ * it and within a quarter to one and a half times its own target
+ * (generous: where guests run emulated, or on a busy host, interrupts come
+ * late and periodic ticks that pile up are delivered once, as on
+ * hardware). Prints the rates and PASS or FAIL.
  */
 #include "wisp_lib.h"
 
@@ -80,7 +82,7 @@ int kmain(struct wisp_boot_info *bi)
         uint64_t count = ticks[i] - before[i];
         uint64_t mhz = count * 1000000000000ull / elapsed; /* thousandths of Hz */
         uint64_t want = (i + 1) * BASE_HZ * 1000ull;
-        int good = mhz >= want / 2 && mhz <= want * 3 / 2 && mhz > last_mhz;
+        int good = mhz >= want / 4 && mhz <= want * 3 / 2 && mhz > last_mhz;
         wisp_printf("smp_timers: CPU %u: %lu ticks, %lu.%03lu Hz (target %lu Hz)%s\n", i, count,
                     mhz / 1000, mhz % 1000, want / 1000, good ? "" : "  <- wrong");
         ok &= good;
