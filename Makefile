@@ -77,7 +77,7 @@ sanitize:
 TSAN_BUILD := build-tsan
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_OPTIONS_RUN := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
-TSAN_SELECT ?= count or ipi or exit_on_one or triple_fault or signals or idle_means
+TSAN_SELECT ?= count or ipi or exit_on_one or triple_fault or signals
 tsan:
 	$(MAKE) BUILD=$(TSAN_BUILD) SANITIZE="$(TSAN_FLAGS)" CFLAGS="-O1 -g" wisp guests \
 	    $(TSAN_BUILD)/tests/test_vcpu_pause $(TSAN_BUILD)/tests/test_irqchip_smp

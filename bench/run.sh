@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [-n RUNS] [--json]            the tiny guest under three VMMs
 #   bench/run.sh --linux [-n RUNS] [--json]    a real Linux's boot, every path
+#   bench/run.sh --smp [-n RUNS] [--json]      Linux with 1, 2, 4 vCPUs; IPI round trips
 #
 #   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
 #   wisp     build/wisp run build/guests/hello.elf
@@ -63,6 +64,7 @@ while [ $# -gt 0 ]; do
     --runs=*) runs=${1#--runs=}; shift ;;
     --json) json=(--json); shift ;;
     --linux) linux=1; shift ;;
+    --smp) linux=2; shift ;;
     --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
     -h | --help) usage 0 ;;
     *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
@@ -99,10 +101,17 @@ command -v "$qemu" >/dev/null ||
 make -s -C "$repo" wisp guests >&2 || die "building wisp failed"
 build_bench
 
-if [ "$linux" = 1 ]; then
-    small=$("$repo/scripts/build-small-linux.sh") || die "building the small Linux failed"
+if [ "$linux" != 0 ]; then
+    small=${WISP_SMALL_LINUX:-$("$repo/scripts/build-small-linux.sh")} ||
+        die "building the small Linux failed"
     "$repo/scripts/build-initramfs.sh" "$repo/build/initramfs.cpio.gz" ||
         die "building the initramfs failed"
+    if [ "$linux" = 2 ]; then
+        exec "$python" "$here/harness.py" smp -n "${runs:-3}" "${json[@]}" --timeout 300 \
+            --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \
+            --small "$small" --initrd "$repo/build/initramfs.cpio.gz" \
+            --ipi "$repo/build/guests/smp_ipi.elf"
+    fi
     exec "$python" "$here/harness.py" linux -n "${runs:-5}" "${json[@]}" \
         --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \
         --small "$small" --initrd "$repo/build/initramfs.cpio.gz"

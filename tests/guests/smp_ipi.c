@@ -95,12 +95,14 @@ static uint32_t total(int slot, unsigned n)
     return sum;
 }
 
-/* Waits (interrupts on, so the BSP takes its own broadcasts) until the
- * counts are what they should be, or 2 s have passed; then a little
- * longer, so that a delivery too many would show. */
+/* Waits with interrupts on (so the BSP takes its own broadcasts at the
+ * next exit at the latest) until the counts are what they should be, or
+ * 5 s have passed; then a little longer, so that a delivery too many
+ * would show. */
 static void settle(unsigned n)
 {
-    uint64_t start = wisp_time_ns(), end = start + 2000000000ull;
+    uint64_t end = wisp_time_ns() + 5000000000ull;
+    sti();
     for (;;) {
         uint64_t now = wisp_time_ns();
         int done = total(0, n) >= n - 1 && total(1, n) >= n && total(4, n) >= 1 &&
@@ -109,10 +111,9 @@ static void settle(unsigned n)
             break;
         if (done && end > now + 20000000ull)
             end = now + 20000000ull;
-        sti();
         wisp_cpu_relax();
-        cli();
     }
+    cli();
 }
 
 int kmain(struct wisp_boot_info *bi)
