@@ -10,8 +10,10 @@
  *  4. logical destinations (flat model, LDR = 1 << APIC ID): a fixed IPI to
  *     logical 0b0110 reaches CPUs 1 and 2 only, a lowest-priority one to
  *     0b1110 exactly one of CPUs 1-3 (needs 4 CPUs; skipped with fewer).
- * Each AP enables its LAPIC and waits with interrupts on. Prints PASS or
- * FAIL with the counts that were wrong.
+ * Each AP enables its LAPIC and waits with interrupts on. The BSP's LAPIC
+ * timer ticks at WATCHDOG_HZ meanwhile, so that its waits end even if an
+ * IPI never comes: a lost IPI is a FAIL naming the round, not a hang.
+ * Prints PASS or FAIL with the counts that were wrong.
  */
 #include "wisp_lib.h"
 
@@ -21,6 +23,8 @@
 #define ALL 0x53
 #define LOGICAL 0x54
 #define LOWEST 0x55
+#define WATCHDOG 0x5F
+#define WATCHDOG_HZ 50
 #define ROUNDS 1000
 #define WAIT_NS 5000000000ull
 
@@ -58,6 +62,12 @@ static void on_nmi(struct wisp_interrupt_frame *f)
 {
     (void)f;
     __atomic_fetch_add(&hits[my_index()][4], 1, __ATOMIC_SEQ_CST);
+}
+
+static void on_watchdog(struct wisp_interrupt_frame *f)
+{
+    (void)f;
+    wisp_lapic_eoi();
 }
 
 static void set_logical_id(void)
@@ -124,8 +134,15 @@ int kmain(struct wisp_boot_info *bi)
     for (uint8_t v = ALL_BUT_SELF; v <= LOWEST; v++)
         wisp_set_interrupt_handler(v, on_counted);
     wisp_set_interrupt_handler(2, on_nmi);
+    wisp_set_interrupt_handler(WATCHDOG, on_watchdog);
     wisp_lapic_enable_ap(); /* no PIC needed here */
     set_logical_id();
+    const struct wisp_boot_ext *ext = wisp_boot_ext(bi);
+    if (ext && ext->lapic_timer_hz) {
+        wisp_lapic_write(WISP_LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+        wisp_lapic_write(WISP_LAPIC_LVT_TIMER, WISP_LAPIC_TIMER_PERIODIC | WATCHDOG);
+        wisp_lapic_write(WISP_LAPIC_TIMER_INIT, (uint32_t)(ext->lapic_timer_hz / 16 / WATCHDOG_HZ));
+    }
 
     unsigned n = wisp_cpu_count(bi);
     if (n < 2) {
@@ -147,8 +164,11 @@ int kmain(struct wisp_boot_info *bi)
     uint64_t t0 = wisp_time_ns();
     for (uint64_t i = 1; i <= ROUNDS; i++) {
         wisp_lapic_send_ipi(1, WISP_ICR_FIXED | PING);
-        if (!wait_for(&pongs, i))
+        if (!wait_for(&pongs, i)) {
+            wisp_printf("FAIL: smp_ipi: round %lu: no answer in %llu s (%lu pings arrived)\n",
+                        i, WAIT_NS / 1000000000ull, pings);
             break;
+        }
     }
     uint64_t elapsed = wisp_time_ns() - t0;
     wisp_printf("smp_ipi: %lu round trips in %lu us, round trip %lu ns\n", pongs, elapsed / 1000,
