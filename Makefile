@@ -86,7 +86,13 @@ tsan:
 	$(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
 	    tests/integration/test_smp.py -k "$(TSAN_SELECT)"
 
-fuzz: $(BUILD)/fuzz/fuzz_elf_loader
+fuzz: $(BUILD)/fuzz/fuzz_elf_loader $(BUILD)/fuzz/fuzz_irqchip_smp
+IRQCHIP_SOURCES := src/dev/irqchip_user.c src/dev/lapic.c src/dev/ioapic.c src/dev/pic8259.c \
+	src/dev/pit8254.c src/core/bus.c src/core/error.c
+$(BUILD)/fuzz/fuzz_irqchip_smp: tests/fuzz/fuzz_irqchip_smp.c $(IRQCHIP_SOURCES)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
+	    tests/fuzz/fuzz_irqchip_smp.c $(IRQCHIP_SOURCES)
 $(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.c src/core/guest_memory.c src/core/error.c src/core/os_posix.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
@@ -95,13 +101,16 @@ $(BUILD)/fuzz/fuzz_elf_loader: tests/fuzz/fuzz_elf_loader.c src/boot/elf_loader.
 # A short fuzzing run from the committed seeds (new inputs go to a scratch
 # directory): keeps the target building and the seeds passing.
 FUZZ_SECONDS ?= 30
-fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader
-	@scratch=$$(mktemp -d); \
-	if $(BUILD)/fuzz/fuzz_elf_loader -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -artifact_prefix=$$scratch/ $$scratch tests/fuzz/corpus/elf_loader > $$scratch/log 2>&1; then \
-	    echo "fuzz-smoke: $$(grep -o 'number_of_executed_units: *[0-9]*' $$scratch/log) in $(FUZZ_SECONDS) s, no findings"; \
-	    rm -rf $$scratch; \
-	else tail -40 $$scratch/log; echo "fuzz-smoke: finding kept in $$scratch"; exit 1; fi
+FUZZ_SMP_SECONDS ?= 15
+fuzz-smoke: $(BUILD)/fuzz/fuzz_elf_loader $(BUILD)/fuzz/fuzz_irqchip_smp
+	@set -e; for target in elf_loader:$(FUZZ_SECONDS) irqchip_smp:$(FUZZ_SMP_SECONDS); do \
+	    name=$${target%%:*}; seconds=$${target##*:}; scratch=$$(mktemp -d); \
+	    if $(BUILD)/fuzz/fuzz_$$name -max_total_time=$$seconds -print_final_stats=1 \
+	            -artifact_prefix=$$scratch/ $$scratch tests/fuzz/corpus/$$name > $$scratch/log 2>&1; then \
+	        echo "fuzz-smoke $$name: $$(grep -o 'number_of_executed_units: *[0-9]*' $$scratch/log) in $$seconds s, no findings"; \
+	        rm -rf $$scratch; \
+	    else tail -40 $$scratch/log; echo "fuzz-smoke $$name: finding kept in $$scratch"; exit 1; fi; \
+	done
 
 PREFIX ?= /usr/local
 install: $(BUILD)/wisp
