@@ -9,9 +9,9 @@
  * Per vCPU (struct ticker_vcpu): a way to make one vCPU thread's
  * accel_vcpu_run() return ACCEL_EXIT_CANCELED soon, from any thread
  * (ticker_vcpu_kick), at a moment of its own (ticker_vcpu_kick_at, for a
- * timer of the user-space interrupt controller), and every
- * TICKER_PERIOD_MS when asked for (the in-kernel irqchip keeps HLT to
- * itself: the thread samples whether its vCPU is halted on each tick).
+ * timer of the user-space interrupt controller), and periodically when
+ * asked for (the in-kernel irqchip keeps HLT to itself: the thread samples
+ * whether its vCPU is halted on each tick).
  *
  * On POSIX a kick is accel_vcpu_kick() (KVM's immediate_exit, so a kick
  * that lands just before KVM_RUN is not lost) plus TICKER_KICK_SIGNAL sent
@@ -58,8 +58,8 @@ struct ticker_vcpu;
 int ticker_vcpu_create(struct ticker_vcpu **out, struct accel_vcpu *vcpu, struct wisp_error *err);
 void ticker_vcpu_destroy(struct ticker_vcpu *t);
 
-/* On the vCPU's thread. periodic: kick every TICKER_PERIOD_MS. */
-int ticker_vcpu_attach(struct ticker_vcpu *t, bool periodic, struct wisp_error *err);
+/* On the vCPU's thread. period_ms: kick that often (0: never). */
+int ticker_vcpu_attach(struct ticker_vcpu *t, unsigned period_ms, struct wisp_error *err);
 void ticker_vcpu_detach(struct ticker_vcpu *t);
 
 /* On the vCPU's thread: kick at this CLOCK_MONOTONIC moment (ns); a later

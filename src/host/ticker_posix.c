@@ -120,7 +120,7 @@ static int thread_timer(struct ticker_vcpu *t, timer_t *timer)
     return timer_create(CLOCK_MONOTONIC, &ev, timer);
 }
 
-int ticker_vcpu_attach(struct ticker_vcpu *t, bool periodic, struct wisp_error *err)
+int ticker_vcpu_attach(struct ticker_vcpu *t, unsigned period_ms, struct wisp_error *err)
 {
     /* The process signals go to the main thread; the kick comes here. */
     sigset_t set;
@@ -138,14 +138,12 @@ int ticker_vcpu_attach(struct ticker_vcpu *t, bool periodic, struct wisp_error *
     if (thread_timer(t, &t->deadline) < 0)
         return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot create a vCPU deadline timer");
     t->have_deadline = true;
-    if (periodic) {
+    if (period_ms) {
         if (thread_timer(t, &t->periodic) < 0)
             return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot create a vCPU tick timer");
         t->have_periodic = true;
-        struct itimerspec period = {
-            .it_interval = { 0, TICKER_PERIOD_MS * 1000000L },
-            .it_value = { 0, TICKER_PERIOD_MS * 1000000L },
-        };
+        struct timespec every = { (time_t)(period_ms / 1000), (long)(period_ms % 1000) * 1000000L };
+        struct itimerspec period = { .it_interval = every, .it_value = every };
         if (timer_settime(t->periodic, 0, &period, NULL) < 0)
             return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot start a vCPU tick timer");
     }

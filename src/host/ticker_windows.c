@@ -26,7 +26,8 @@
 
 struct ticker_vcpu {
     struct accel_vcpu *vcpu;
-    bool periodic;
+    unsigned period_ms;        /* 0: no periodic kicks */
+    uint64_t next_tick_ns;
     volatile LONG64 deadline_ns; /* clock_monotonic_ns(), 0 = none */
 };
 
@@ -38,8 +39,10 @@ static volatile LONG quit_thread;
 static volatile LONG stop_requested, screenshot_requested, stop_signal_seen;
 static bool handler_installed, period_raised;
 
-/* One pass: kick what is due; returns the next moment to wake. */
-static uint64_t kick_due(uint64_t now, bool tick)
+/* One pass: kick what is due; returns the next moment to wake. The
+ * periodic ticks are only touched here, under the shared lock, by this one
+ * thread. */
+static uint64_t kick_due(uint64_t now)
 {
     uint64_t next = now + TICKER_PERIOD_MS * 1000000ull;
     AcquireSRWLockShared(&registry_lock);
@@ -51,10 +54,15 @@ static uint64_t kick_due(uint64_t now, bool tick)
         bool due = deadline && deadline <= now;
         if (due)
             InterlockedCompareExchange64(&t->deadline_ns, 0, (LONG64)deadline);
-        if (due || (tick && t->periodic))
+        bool tick = t->period_ms && t->next_tick_ns <= now;
+        if (tick)
+            t->next_tick_ns = now + t->period_ms * 1000000ull;
+        if (due || tick)
             accel_vcpu_kick(t->vcpu);
-        else if (deadline && deadline < next)
+        if (deadline && !due && deadline < next)
             next = deadline;
+        if (t->period_ms && t->next_tick_ns < next)
+            next = t->next_tick_ns;
     }
     ReleaseSRWLockShared(&registry_lock);
     return next;
@@ -63,15 +71,9 @@ static uint64_t kick_due(uint64_t now, bool tick)
 static DWORD WINAPI tick_thread(void *unused)
 {
     (void)unused;
-    uint64_t next_tick = clock_monotonic_ns() + TICKER_PERIOD_MS * 1000000ull;
     while (!quit_thread) {
         uint64_t now = clock_monotonic_ns();
-        bool tick = next_tick <= now;
-        if (tick)
-            next_tick = now + TICKER_PERIOD_MS * 1000000ull;
-        uint64_t wake = kick_due(now, tick);
-        if (wake > next_tick)
-            wake = next_tick;
+        uint64_t wake = kick_due(now);
         now = clock_monotonic_ns();
         if (wake <= now)
             continue;
@@ -180,9 +182,10 @@ void ticker_vcpu_destroy(struct ticker_vcpu *t)
     free(t);
 }
 
-int ticker_vcpu_attach(struct ticker_vcpu *t, bool periodic, struct wisp_error *err)
+int ticker_vcpu_attach(struct ticker_vcpu *t, unsigned period_ms, struct wisp_error *err)
 {
-    t->periodic = periodic;
+    t->period_ms = period_ms;
+    t->next_tick_ns = clock_monotonic_ns() + period_ms * 1000000ull;
     AcquireSRWLockExclusive(&registry_lock);
     int slot = -1;
     for (int i = 0; i < MAX_VCPUS && slot < 0; i++)

@@ -7,7 +7,10 @@
 
 struct vm;
 
-/* Raises or lowers a legacy (ISA) IRQ line. */
+/* Raises or lowers a legacy (ISA) IRQ line. Call with the VM's device lock
+ * held (vm_internal.h): device callbacks run under it already; a device's
+ * worker thread takes it first. With wisp's own irqchip this may kick the
+ * vCPU the interrupt goes to. */
 void vm_set_irq(struct vm *vm, unsigned irq, bool level);
 
 #endif

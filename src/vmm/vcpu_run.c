@@ -21,6 +21,7 @@
 #include "thread_hooks.h"
 
 #define RFLAGS_IF (1ull << 9)
+#define SLOW_SAMPLE_MS 100
 
 enum step { STEP_CONTINUE, STEP_STOP };
 
@@ -447,8 +448,12 @@ void *vcpu_thread_main(void *opaque)
     struct vm *vm = cpu->vm;
     vcpu_set_current(cpu);
     struct wisp_error err = { 0 };
-    /* The in-kernel irqchip keeps HLT to itself: tick to sample it. */
-    if (ticker_vcpu_attach(cpu->ticker, !vm->user_irqchip, &err) < 0 ||
+    /* The in-kernel irqchip keeps HLT to itself: tick to sample it, every
+     * TICKER_PERIOD_MS for --idle-exit's count, else (Linux) only often
+     * enough to see every CPU halted for good: each tick is an exit. */
+    unsigned period_ms = vm->user_irqchip ? 0
+                         : vm->cfg.idle_exit ? TICKER_PERIOD_MS : SLOW_SAMPLE_MS;
+    if (ticker_vcpu_attach(cpu->ticker, period_ms, &err) < 0 ||
         vm_thread_started(vm, VM_THREAD_VCPU, cpu->index, &err) < 0)
         vm_request_failure(vm, &err, NULL, false);
     else
