@@ -77,14 +77,19 @@ sanitize:
 TSAN_BUILD := build-tsan
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_OPTIONS_RUN := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
-TSAN_SELECT ?= count or ipi or exit_on_one or triple_fault or signals
+TSAN_TESTS ?= $(addprefix tests/integration/test_smp.py::test_, \
+	every_cpu_reports_its_apic_id_and_the_locked_count_is_exact \
+	ipis_ping_pong_broadcast_nmi_and_logical_destinations \
+	exit_on_one_cpu_ends_the_vm_while_the_others_spin \
+	triple_fault_on_an_ap_is_a_crash_with_every_cpus_registers \
+	signals_and_the_screenshot_signal_reach_a_multi_cpu_vm)
 tsan:
 	$(MAKE) BUILD=$(TSAN_BUILD) SANITIZE="$(TSAN_FLAGS)" CFLAGS="-O1 -g" wisp guests \
 	    $(TSAN_BUILD)/tests/test_vcpu_pause $(TSAN_BUILD)/tests/test_irqchip_smp
 	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_vcpu_pause
 	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_irqchip_smp
 	$(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
-	    tests/integration/test_smp.py -k "$(TSAN_SELECT)"
+	    $(TSAN_TESTS)
 
 fuzz: $(BUILD)/fuzz/fuzz_elf_loader $(BUILD)/fuzz/fuzz_irqchip_smp
 IRQCHIP_SOURCES := src/dev/irqchip_user.c src/dev/lapic.c src/dev/ioapic.c src/dev/pic8259.c \
