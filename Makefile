@@ -16,8 +16,8 @@ cc-option = $(shell $(CC) $(1) -Werror -E -x c /dev/null >/dev/null 2>&1 && echo
 HARDEN_CFLAGS  ?= -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fPIE \
                   $(call cc-option,-fcf-protection)
 HARDEN_LDFLAGS ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(HARDEN_CFLAGS) $(SANITIZE) -MMD -MP
-LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2 -lseccomp -lslirp
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(HARDEN_CFLAGS) $(SANITIZE) -pthread -MMD -MP
+LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2 -lseccomp -lslirp -pthread
 # Debian's interpreter, where python3-pytest lives (not a pyenv shim).
 PYTHON   ?= /usr/bin/python3
 
@@ -27,7 +27,7 @@ LIB_OBJECTS  := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/vga_font.o
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS   := $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all wisp wisp-test guests demo unit check integration check-stock-kernels check-nested-stress header-matrix sanitize fuzz fuzz-smoke fuzz-long clean install
+.PHONY: all wisp wisp-test guests demo unit check integration check-stock-kernels check-nested-stress header-matrix sanitize tsan fuzz fuzz-smoke fuzz-long clean install
 all: wisp wisp-test guests demo
 
 wisp: $(BUILD)/wisp
@@ -117,6 +117,27 @@ check: unit header-matrix fuzz-smoke integration check-stock-kernels
 sanitize:
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" KVM_RUNNER="$(KVM_RUNNER)" unit integration
 
+# ThreadSanitizer over what runs on several threads: the stop-the-world and
+# the multi-CPU interrupt controller unit tests, then a handful of the
+# multi-CPU integration tests (both irqchips) on a TSan build of wisp. Any
+# report fails the run (halt_on_error: wisp exits 66).
+TSAN_BUILD := build-tsan
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OPTIONS_RUN := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+TSAN_TESTS ?= $(addprefix tests/integration/test_smp.py::test_, \
+	every_cpu_reports_its_apic_id_and_the_locked_count_is_exact \
+	ipis_ping_pong_broadcast_nmi_and_logical_destinations \
+	exit_on_one_cpu_ends_the_vm_while_the_others_spin \
+	triple_fault_on_an_ap_is_a_crash_with_every_cpus_registers \
+	signals_and_the_screenshot_signal_reach_a_multi_cpu_vm)
+tsan:
+	$(MAKE) BUILD=$(TSAN_BUILD) SANITIZE="$(TSAN_FLAGS)" CFLAGS="-O1 -g" wisp guests \
+	    $(TSAN_BUILD)/tests/test_vcpu_pause $(TSAN_BUILD)/tests/test_irqchip_smp
+	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_vcpu_pause
+	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_irqchip_smp
+	$(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
+	    $(TSAN_TESTS)
+
 # ---- libFuzzer targets (tests/fuzz/README.md) ----
 # A target is tests/fuzz/fuzz_NAME.c with its seeds in tests/fuzz/corpus/NAME/:
 # adding one needs no line here. Each links against wisp's library built
@@ -165,6 +186,6 @@ install: $(BUILD)/wisp
 	sed 's|@PREFIX@|$(PREFIX)|g' data/hyperv/hyperv-headers.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/hyperv-headers.pc
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(shell find $(BUILD)/obj $(BUILD)/fuzz -name '*.d' 2>/dev/null)

@@ -16,6 +16,8 @@ run of each case, so drifting host load spreads over every case alike.
                    [-n N] [--warmup N] [--timeout S] [--json]
   harness.py linux --launcher L --wisp W --qemu Q --small DIR --initrd CPIO
                    [-n N] [--warmup N] [--timeout S] [--json]
+  harness.py smp --launcher L --wisp W --qemu Q --small DIR --initrd CPIO --ipi ELF
+                   [-n N] [--warmup N] [--timeout S] [--json]
   harness.py self-test --launcher L [-n N] [--json]   stand-in commands, no KVM
 """
 
@@ -23,6 +25,7 @@ import argparse
 import fcntl
 import json
 import os
+import re
 import signal
 import statistics
 import sys
@@ -40,6 +43,8 @@ class Case:
         self.expect = expect        # lines that must appear in stdout
         self.wall_ms = []
         self.rss_kib = []
+        self.parse = None           # stdout -> a number to keep, or None
+        self.values = []
 
 
 class RunFailed(Exception):
@@ -114,6 +119,7 @@ def run_once(case, workdir, timeout, launcher):
     if problems:
         raise RunFailed("; ".join(problems) + "\n" + excerpt("stdout", stdout)
                         + excerpt("stderr", stderr))
+    case.last_stdout = stdout
     return wall_ns / 1e6, maxrss_kib  # ru_maxrss is in KiB on Linux
 
 
@@ -139,6 +145,12 @@ def measure(cases, runs, launcher, warmup=1, timeout=60.0):
                 if i >= warmup:
                     case.wall_ms.append(wall)
                     case.rss_kib.append(rss)
+                    if case.parse:
+                        value = case.parse(case.last_stdout)
+                        if value is None:
+                            raise RunFailed(f"{case.label}: run {i + 1}: no measurement in "
+                                            f"its output\n" + excerpt("stdout", case.last_stdout))
+                        case.values.append(value)
 
 
 def summarize(case):
@@ -273,6 +285,72 @@ def cmd_linux(a):
                           f"interleaved", LINUX_PAIRS)
 
 
+# ---- smp: boot-to-init with 1, 2, 4 vCPUs; IPI round trips ---------------
+
+SMP_CPUS = (1, 2, 4)
+SMP_PAIRS = tuple((f"qemu-{n}", f"wisp-{n}") for n in SMP_CPUS) + \
+    tuple((f"wisp-{n}", "wisp-1") for n in SMP_CPUS[1:]) + \
+    tuple((f"qemu-{n}", "qemu-1") for n in SMP_CPUS[1:])
+ROUND_TRIP = re.compile(r"round trip (\d+) ns")
+
+
+def smp_linux_cases(a):
+    small = a.small.rstrip("/")
+    cases = []
+    for n in SMP_CPUS:
+        cases.append(Case(f"wisp-{n}", f"wisp bzImage, {n} vCPU{'s' if n > 1 else ''}",
+                          [a.wisp, "run", "-m", "256M", "--cpus", str(n), "--initrd", a.initrd,
+                           "--cmdline", LINUX_CMDLINE, f"{small}/bzImage"], 0, INIT_LINES))
+    for n in SMP_CPUS:
+        cases.append(Case(f"qemu-{n}", f"QEMU pc bzImage, {n} vCPU{'s' if n > 1 else ''}",
+                          [a.qemu, "-M", "pc", "-enable-kvm", "-cpu", "host", "-smp", str(n),
+                           "-m", "256M", "-nodefaults", "-no-user-config", "-nographic",
+                           "-serial", "stdio", "-no-reboot", "-kernel", f"{small}/bzImage",
+                           "-initrd", a.initrd, "-append", LINUX_CMDLINE], 0, INIT_LINES))
+    return cases
+
+
+def ipi_cases(a):
+    cases = []
+    for chip in ("kernel", "user"):
+        c = Case(f"ipi-{chip}", f"smp_ipi, --irqchip {chip}",
+                 [a.wisp, "run", "--cpus", "2", "--irqchip", chip, "--idle-exit", "0",
+                  "--timeout", "120", a.ipi], 0, ("PASS: smp_ipi",))
+        c.parse = lambda out: (lambda m: int(m.group(1)) if m else None)(ROUND_TRIP.search(out))
+        cases.append(c)
+    return cases
+
+
+def cmd_smp(a):
+    linux = smp_linux_cases(a)
+    ipi = ipi_cases(a)
+    try:
+        measure(linux + ipi, a.runs, a.launcher, a.warmup, a.timeout)
+    except RunFailed as e:
+        sys.stderr.write(f"bench: {e}")
+        return 1
+    kernel, user = ipi
+    rt = {c.key: statistics.median(c.values) for c in ipi}
+    if a.json:
+        out = json.loads(report(linux, a.runs, a.warmup, True, "", SMP_PAIRS))
+        out["ipi_round_trip_ns"] = {c.key: {"median": rt[c.key], "samples": c.values}
+                                    for c in ipi}
+        out["ipi_round_trip_ns"]["user/kernel"] = rt["ipi-user"] / rt["ipi-kernel"]
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return 0
+    sys.stdout.write(report(linux, a.runs, a.warmup, False,
+                            f"bench smp: the small Linux from spawn to power-off right after "
+                            f"init started, 1/2/4 vCPUs -- {a.runs} runs each "
+                            f"(+{a.warmup} warm-up), interleaved", SMP_PAIRS))
+    sys.stdout.write("\nIPI round trip between two vCPUs (tests/guests/smp_ipi.c, 1000 "
+                     "ping-pongs per run; median of the runs' averages)\n")
+    for c in ipi:
+        sys.stdout.write(f"  {c.label:<28} {rt[c.key] / 1000:9.1f} us   "
+                         f"(min {min(c.values) / 1000:.1f}, max {max(c.values) / 1000:.1f})\n")
+    sys.stdout.write(f"  {'user/kernel':<28} {rt['ipi-user'] / rt['ipi-kernel']:9.2f}x\n")
+    return 0
+
+
 # ---- self-test: the same code on stand-in commands -------------------------
 
 PY = sys.executable
@@ -357,9 +435,10 @@ def main(argv):
     p = argparse.ArgumentParser(prog="harness.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="mode", required=True)
-    for name in ("bench", "linux", "self-test"):
+    for name in ("bench", "linux", "smp", "self-test"):
         s = sub.add_parser(name)
-        s.add_argument("-n", "--runs", type=int, default={"bench": 20, "linux": 5}.get(name, 5))
+        s.add_argument("-n", "--runs", type=int,
+                       default={"bench": 20, "linux": 5, "smp": 3}.get(name, 5))
         s.add_argument("--warmup", type=int, default=1)
         s.add_argument("--timeout", type=float, default=60.0, help="seconds per run")
         s.add_argument("--json", action="store_true")
@@ -367,13 +446,16 @@ def main(argv):
         if name == "bench":
             for opt in ("wisp", "raw", "qemu", "hello", "pvh"):
                 s.add_argument(f"--{opt}", required=True)
-        if name == "linux":
+        if name in ("linux", "smp"):
             for opt in ("wisp", "qemu", "small", "initrd"):
                 s.add_argument(f"--{opt}", required=True)
+        if name == "smp":
+            s.add_argument("--ipi", required=True, help="build/guests/smp_ipi.elf")
     a = p.parse_args(argv)
     if a.runs < 1 or a.warmup < 0:
         p.error("need at least one run and a non-negative warm-up")
-    return {"bench": cmd_bench, "linux": cmd_linux, "self-test": cmd_self_test}[a.mode](a)
+    return {"bench": cmd_bench, "linux": cmd_linux, "smp": cmd_smp,
+            "self-test": cmd_self_test}[a.mode](a)
 
 
 if __name__ == "__main__":

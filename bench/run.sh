@@ -5,6 +5,7 @@
 #   bench/run.sh --linux [-n RUNS] [--json]    a real Linux's boot, every path
 #   bench/run.sh --multiboot [-n RUNS] [--json]  time to a Multiboot kernel's first 0xE9 byte
 #   bench/run.sh --virtio [-n RUNS] [--json]   virtio-blk and virtio-net throughput
+#   bench/run.sh --smp [-n RUNS] [--json]      Linux with 1, 2, 4 vCPUs; IPI round trips
 #
 #   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
 #   wisp     build/wisp run build/guests/hello.elf
@@ -81,6 +82,7 @@ while [ $# -gt 0 ]; do
     --linux) linux=1; shift ;;
     --multiboot) multiboot=1; shift ;;
     --virtio) virtio=1; shift ;;
+    --smp) linux=2; shift ;;
     --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
     -h | --help) usage 0 ;;
     *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
@@ -122,10 +124,17 @@ if [ "$multiboot" = 1 ]; then
         --wisp "$repo/build/wisp" --qemu "$qemu" --kernel "$here/build/mb1_first_byte.elf"
 fi
 
-if [ "$linux" = 1 ]; then
-    small=$("$repo/scripts/build-small-linux.sh") || die "building the small Linux failed"
+if [ "$linux" != 0 ]; then
+    small=${WISP_SMALL_LINUX:-$("$repo/scripts/build-small-linux.sh")} ||
+        die "building the small Linux failed"
     "$repo/scripts/build-initramfs.sh" "$repo/build/initramfs.cpio.gz" ||
         die "building the initramfs failed"
+    if [ "$linux" = 2 ]; then
+        exec "$python" "$here/harness.py" smp -n "${runs:-3}" "${json[@]}" --timeout 300 \
+            --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \
+            --small "$small" --initrd "$repo/build/initramfs.cpio.gz" \
+            --ipi "$repo/build/guests/smp_ipi.elf"
+    fi
     exec "$python" "$here/harness.py" linux -n "${runs:-5}" "${json[@]}" \
         --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \
         --small "$small" --initrd "$repo/build/initramfs.cpio.gz"

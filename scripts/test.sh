@@ -5,7 +5,8 @@
 # the integration tests on real guests (among them the small
 # Linux, built from Debian's linux-source the first time: ~8 minutes, and
 # Debian's stock kernels), then the unit and integration tests again under
-# ASan/UBSan, and the Windows cross-build. Installs missing packages first.
+# ASan/UBSan, the multi-CPU tests under ThreadSanitizer, and the Windows
+# cross-build. Installs missing packages first.
 #
 # The integration tests boot guests and need /dev/kvm. On a host without it
 # (our CI machines are themselves VMs without nested KVM) they run inside a
@@ -48,3 +49,4 @@ export WISP_SMALL_LINUX WISP_DEBIAN_KERNELS WISP_KBOOT_KERNELS WISP_LINUX_SOURCE
 scripts/build-windows.sh   # wisp.exe with mingw-w64, -Werror, WHP imports checked
 make -s check KVM_RUNNER="$runner"
 make -s sanitize KVM_RUNNER="$runner"
+make -s tsan KVM_RUNNER="$runner"   # ThreadSanitizer on the multi-CPU tests

@@ -45,6 +45,7 @@ static void usage(FILE *out)
 "options for run:\n"
 "  -m, --memory SIZE       guest RAM, e.g. 512M, 1G (plain numbers are MiB; default 512M;\n"
 "                          Linux: 32M to 64G, above 3G mapped from 4 GiB)\n"
+"  -c, --cpus N            virtual CPUs, 1 to 64 (default 1), one host thread each\n"
 "      --kernel FILE       the kernel (same as the positional KERNEL)\n"
 "      --boot auto|native|pvh|bzimage|multiboot|multiboot2|limine  how to enter it\n"
 "                          (default auto: from the file's headers, see the README);\n"
@@ -227,6 +228,7 @@ enum option_id {
 
 static const struct option run_options[] = {
     { "memory", required_argument, NULL, 'm' },
+    { "cpus", required_argument, NULL, 'c' },
     { "kernel", required_argument, NULL, OPT_KERNEL },
     { "boot", required_argument, NULL, OPT_BOOT },
     { "boot-entry", required_argument, NULL, OPT_BOOT_ENTRY },
@@ -325,8 +327,14 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
     unsigned long number;
     char *end;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "m:vh", run_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "m:c:vh", run_options, NULL)) != -1) {
         switch (opt) {
+        case 'c':
+            if (parse_unsigned(optarg, VM_MAX_CPUS, &number) < 0 || number == 0)
+                return usage_error("--cpus %s: expected a number of CPUs from 1 to %d", optarg,
+                                   VM_MAX_CPUS);
+            cfg->cpus = (unsigned)number;
+            break;
         case 'm':
             if (parse_size(optarg, &cfg->memory_size) < 0)
                 return usage_error("-m %s: not a memory size (use e.g. 512M or 2G)", optarg);

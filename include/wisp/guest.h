@@ -26,9 +26,62 @@
  * entry covers the whole 16 MiB window; physmap_size is how much RAM from 0
  * the physical map covers (min(RAM, 1 GiB)).
  *
+ * boot info extension: when flags has WISP_BOOT_FLAG_EXTENSION (wisp always
+ * sets it), extension_phys points at struct wisp_boot_ext (versioned, see
+ * below): the CPUs with their APIC IDs and AP mailboxes, the TSC frequency
+ * and the LAPIC timer's input frequency, so a kernel need not calibrate.
+ *
  * wisp's exit status: the guest's exit code (low 8 bits), 0 when the guest
- * idles or halts with interrupts off, 123 on a triple fault, 124 on
- * --timeout; see the README.
+ * idles or halts with interrupts off (with several CPUs: when every CPU
+ * does), 123 on a triple fault of any CPU, 124 on --timeout; see the README.
+ *
+ * Several CPUs (wisp run --cpus N, 1..WISP_MAX_CPUS): CPU 0, the bootstrap
+ * processor (BSP, APIC ID 0), enters the kernel as above. The application
+ * processors (APs, CPU i has APIC ID i) wait until the kernel starts them,
+ * each in either of two ways, its choice, AP by AP:
+ *
+ * (a) INIT-SIPI-SIPI, as on a PC. The AP is in the architectural
+ *     wait-for-SIPI state. The kernel copies a real-mode trampoline to a
+ *     4 KiB-aligned page below 1 MiB that the memory map reports USABLE
+ *     (0xC000-0x7FFFF; for example 0x70000), then writes its LAPIC's ICR
+ *     (high half first, destination APIC ID in bits 31:24):
+ *       ICR low = 0x0000C500   INIT, level-triggered, assert
+ *       (ICR low = 0x00008500  INIT de-assert: accepted and ignored)
+ *       wait 10 ms;  ICR low = 0x00000600 | page >> 12   start-up (SIPI)
+ *       wait 200 us; the same start-up again (ignored if the first started it)
+ *     The AP then runs in real mode at CS:IP = (page >> 4):0000 from the
+ *     reset state (CR0 = 0x60000010, no paging, interrupts off). wisp's GDT
+ *     (WISP_GDT_ADDR: 0x08 64-bit code, 0x10 data) and page tables
+ *     (WISP_PML4_ADDR) stay valid until the kernel replaces them, so a
+ *     trampoline can go straight to long mode: lgdt {23, WISP_GDT_ADDR};
+ *     CR4 |= PAE; CR3 = WISP_PML4_ADDR; EFER |= LME (0xC0000080 bit 8);
+ *     CR0 |= PE|PG in one write; a far jump to 0x08:<64-bit code below
+ *     4 GiB>. tests/guests/lib/smp_trampoline.S is one, 50 lines. The ICR's
+ *     delivery-status bit always reads idle. The same sequence restarts an
+ *     AP that is running (INIT puts it back into wait-for-SIPI); INIT to
+ *     the BSP is ignored by wisp's own LAPIC.
+ *
+ * (b) The wisp mailbox (the shape of Limine's SMP request). Each AP already
+ *     runs in long mode in the BSP's entry state (wisp's GDT and page
+ *     tables, the same CR0/CR4/EFER, interrupts off, IDTR empty), on a
+ *     stack of its own, parked inside wisp until its struct wisp_cpu's
+ *     goto_address becomes non-zero. The kernel writes extra_argument if it
+ *     wants one, then goto_address with one aligned 64-bit store; within
+ *     about a millisecond (N/8 ms for N > 8 CPUs: wisp polls) the AP jumps
+ *     there with
+ *       RDI = the (identity-mapped) physical address of its struct wisp_cpu,
+ *       RSP = stack_top - 8 (the alignment of a call), RFLAGS = 0x2,
+ *       every other general-purpose register 0.
+ *     The entry must not return. Only the first non-zero goto_address
+ *     counts; once an AP has started (either way) wisp no longer reads it.
+ *
+ * AP stacks: WISP_AP_STACK_SIZE bytes each from WISP_AP_STACKS_ADDR, AP i's
+ * ending at stack_top = WISP_AP_STACKS_ADDR + i * WISP_AP_STACK_SIZE,
+ * reported as BOOT_DATA in the memory map (only with more than one CPU;
+ * kernel segments may not overlap them, and RAM must reach past them).
+ * Both methods work with both interrupt controllers (--irqchip kernel:
+ * KVM's in-kernel LAPIC; --irqchip user: wisp's own, which also delivers
+ * fixed, lowest-priority, NMI and broadcast IPIs between CPUs).
  *
  * Hypercalls: RAX = number, RDI, RSI, RDX, RCX = arguments, result in RAX.
  * The trap is a one-byte `out` to WISP_HYPERCALL_PORT (immediate form, so no
@@ -96,6 +149,11 @@ static inline uint64_t wisp_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 #define WISP_FRAMEBUFFER_ADDR    WISP_U64(0xC0000000)
 #define WISP_FRAMEBUFFER_WINDOW  WISP_U64(0x1000000) /* 16 MiB mapped as memory */
 #define WISP_LAPIC_ADDR          WISP_U64(0xFEE00000)
+#define WISP_BOOT_EXT_ADDR       WISP_U64(0x80800)  /* struct wisp_boot_ext */
+#define WISP_CPU_TABLE_ADDR      WISP_U64(0x80840)  /* struct wisp_cpu[cpu_count] */
+#define WISP_MAX_CPUS            64
+#define WISP_AP_STACKS_ADDR      WISP_U64(0x6000000) /* after the heap backing */
+#define WISP_AP_STACK_SIZE       WISP_U64(0x4000)    /* 16 KiB per AP */
 
 /* ---- PCI (native and Linux boots alike) ----
  *
@@ -155,6 +213,15 @@ static inline uint64_t wisp_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
 
 #define WISP_BOOT_FLAG_FRAMEBUFFER (1u << 0)
 #define WISP_BOOT_FLAG_SERIAL      (1u << 1)
+#define WISP_BOOT_FLAG_EXTENSION   (1u << 2) /* extension_phys is valid */
+
+#define WISP_BOOT_EXT_MAGIC   WISP_U64(0x5458454250534957) /* "WISPBEXT" */
+#define WISP_BOOT_EXT_VERSION 1
+
+/* struct wisp_cpu flags, struct wisp_boot_ext ap_start bits. */
+#define WISP_CPU_FLAG_BSP        (1u << 0)
+#define WISP_AP_START_INIT_SIPI  (1u << 0)
+#define WISP_AP_START_MAILBOX    (1u << 1)
 
 #define WISP_FB_FORMAT_BGRA8 1 /* bytes in memory: B, G, R, A */
 
@@ -216,7 +283,40 @@ struct WISP_PACKED wisp_boot_info {
     uint64_t recursive_slot;        /* 200 */
     uint64_t boot_time_ns;          /* 208, host time when the guest started */
     uint64_t lapic_base;            /* 216 */
-    uint64_t reserved[7];           /* 224 .. 279 */
+    uint64_t extension_phys;        /* 224, struct wisp_boot_ext (flag EXTENSION) */
+    uint64_t reserved[6];           /* 232 .. 279 */
+};
+
+/* One per CPU, in processor_id order, at cpus_phys of the extension. For
+ * an AP it is also its mailbox (see "Several CPUs" above). */
+struct WISP_PACKED wisp_cpu {
+    uint32_t processor_id;          /*  0, 0 .. cpu_count-1; 0 is the BSP */
+    uint32_t lapic_id;              /*  4 */
+    uint32_t flags;                 /*  8, WISP_CPU_FLAG_BSP */
+    uint32_t reserved0;             /* 12 */
+    uint64_t goto_address;          /* 16, mailbox: where the AP jumps (kernel writes) */
+    uint64_t extra_argument;        /* 24, free for the kernel */
+    uint64_t stack_top;             /* 32, end of this CPU's stack */
+    uint64_t reserved[3];           /* 40 .. 63 */
+};
+
+/* Version 1, 64 bytes, at extension_phys (WISP_BOOT_EXT_ADDR). Later
+ * versions only append fields and grow size; check version and size before
+ * reading a field a version added. */
+struct WISP_PACKED wisp_boot_ext {
+    uint64_t magic;                 /*  0, WISP_BOOT_EXT_MAGIC */
+    uint32_t version;               /*  8, WISP_BOOT_EXT_VERSION */
+    uint32_t size;                  /* 12, bytes of this struct */
+    uint64_t tsc_hz;                /* 16, the guest's TSC frequency, 0 if unknown */
+    uint64_t lapic_timer_hz;        /* 24, LAPIC timer input clock (before the divide
+                                     *     configuration): 1 GHz with KVM's, 100 MHz
+                                     *     with wisp's own */
+    uint32_t cpu_count;             /* 32 */
+    uint32_t bsp_lapic_id;          /* 36 */
+    uint64_t cpus_phys;             /* 40, struct wisp_cpu[cpu_count] */
+    uint32_t cpu_desc_size;         /* 48, sizeof(struct wisp_cpu) */
+    uint32_t ap_start;              /* 52, WISP_AP_START_* methods offered */
+    uint64_t reserved;              /* 56 */
 };
 
 #if defined(_MSC_VER)
@@ -249,8 +349,35 @@ WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, memory_map_base) == 48, "memo
 WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, primordial_arena_phys) == 136, "arena");
 WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, primordial_arena_size) == 144, "arena size");
 WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, pml4_phys) == 152, "pml4");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, lapic_base) == 216, "lapic base");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, extension_phys) == 224, "extension");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_info, reserved) == 232, "reserved");
 WISP_STATIC_ASSERT(WISP_BOOT_INFO_ADDR + sizeof(struct wisp_boot_info) == WISP_MEMORY_MAP_ADDR,
                    "memory map follows the boot info");
+
+WISP_STATIC_ASSERT(sizeof(struct wisp_cpu) == 64, "CPU entry is 64 bytes");
+WISP_STATIC_ASSERT(offsetof(struct wisp_cpu, lapic_id) == 4, "cpu lapic id");
+WISP_STATIC_ASSERT(offsetof(struct wisp_cpu, flags) == 8, "cpu flags");
+WISP_STATIC_ASSERT(offsetof(struct wisp_cpu, goto_address) == 16, "cpu goto address");
+WISP_STATIC_ASSERT(offsetof(struct wisp_cpu, extra_argument) == 24, "cpu extra argument");
+WISP_STATIC_ASSERT(offsetof(struct wisp_cpu, stack_top) == 32, "cpu stack top");
+WISP_STATIC_ASSERT(sizeof(struct wisp_boot_ext) == 64, "boot extension is 64 bytes");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, version) == 8, "ext version");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, size) == 12, "ext size");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, tsc_hz) == 16, "ext tsc hz");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, lapic_timer_hz) == 24, "ext lapic hz");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, cpu_count) == 32, "ext cpu count");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, bsp_lapic_id) == 36, "ext bsp id");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, cpus_phys) == 40, "ext cpus");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, cpu_desc_size) == 48, "ext cpu size");
+WISP_STATIC_ASSERT(offsetof(struct wisp_boot_ext, ap_start) == 52, "ext ap start");
+WISP_STATIC_ASSERT(WISP_BOOT_EXT_ADDR >= WISP_MEMORY_MAP_ADDR +
+                       WISP_MEMORY_MAP_MAX * sizeof(struct wisp_memory_descriptor),
+                   "extension after the largest memory map");
+WISP_STATIC_ASSERT(WISP_CPU_TABLE_ADDR == WISP_BOOT_EXT_ADDR + sizeof(struct wisp_boot_ext),
+                   "CPU table follows the extension");
+WISP_STATIC_ASSERT(WISP_CPU_TABLE_ADDR + WISP_MAX_CPUS * sizeof(struct wisp_cpu) <= WISP_STACK_BASE,
+                   "CPU table fits below the stack");
 
 #endif /* !__ASSEMBLER__ */
 

@@ -165,6 +165,7 @@ enum accel_irqchip { ACCEL_IRQCHIP_KERNEL, ACCEL_IRQCHIP_USER };
 struct accel_vm_config {
     enum accel_irqchip irqchip;
     const char *device_path; /* KVM: default "/dev/kvm" */
+    unsigned cpus;           /* vCPUs the VM will create (0 means 1) */
 };
 
 struct accel_vm;
@@ -224,12 +225,34 @@ int accel_vcpu_set_sregs(struct accel_vcpu *vcpu, const struct accel_sregs *sreg
 int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp_error *err);
 
 /* Makes a running (or about to run) accel_vcpu_run return
- * ACCEL_EXIT_CANCELED soon. Async-signal-safe (KVM) and callable from
- * another thread (WHP). */
+ * ACCEL_EXIT_CANCELED soon. Async-signal-safe and callable from any
+ * thread. On KVM it only sets a flag the next KVM_RUN honours: a thread
+ * already inside KVM_RUN must also get a signal (host/ticker.h does both). */
 void accel_vcpu_kick(struct accel_vcpu *vcpu);
 
 /* True when the vCPU sits in HLT waiting for an interrupt. */
 bool accel_vcpu_is_halted(struct accel_vcpu *vcpu);
+
+/* What the vCPU is doing, as the in-kernel irqchip sees it (user-space
+ * irqchips track wait-for-SIPI themselves: there it is always RUNNING or
+ * HALTED). Call on the vCPU's own thread, between runs. */
+enum accel_activity {
+    ACCEL_ACTIVITY_RUNNING,
+    ACCEL_ACTIVITY_HALTED,        /* in HLT, waiting for an interrupt */
+    ACCEL_ACTIVITY_WAIT_FOR_SIPI, /* an AP not started yet, or after INIT */
+};
+int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out);
+
+/* What the in-kernel irqchip holds for the vCPU and it has not taken yet:
+ * *interrupt, a vector in its LAPIC's IRR above the processor priority;
+ * *nmi, an NMI. Both false without an in-kernel irqchip. Call between
+ * runs: on the vCPU's thread, or on another while the vCPU is paused
+ * (vmm/vcpu_pause.h). */
+int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi);
+
+/* Takes an AP out of wait-for-SIPI so that it runs from the registers the
+ * VMM sets (wisp's mailbox start). A no-op without an in-kernel irqchip. */
+int accel_vcpu_set_running(struct accel_vcpu *vcpu);
 
 /* ---- interrupts when the VMM owns the interrupt controllers ----
  * (ACCEL_IRQCHIP_USER: KVM without in-kernel irqchip, or WHP without its
@@ -246,6 +269,10 @@ int accel_vcpu_inject_interrupt(struct accel_vcpu *vcpu, uint8_t vector);
 /* Asks for an ACCEL_EXIT_INTERRUPT_WINDOW exit as soon as the guest can take
  * an interrupt (or stops asking). */
 void accel_vcpu_request_interrupt_window(struct accel_vcpu *vcpu, bool wanted);
+
+/* Queues a non-maskable interrupt; the backend delivers it when the guest
+ * can take one (after the current NMI handler's IRET). */
+int accel_vcpu_inject_nmi(struct accel_vcpu *vcpu);
 
 /* ---- model-specific registers handled by the VMM ---- */
 

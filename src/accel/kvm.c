@@ -39,7 +39,7 @@ struct accel_vm {
     int run_size;
     unsigned slots_used;
     unsigned sync_regs_mask; /* KVM_SYNC_X86_* the kernel will keep in kvm_run */
-    bool irqchip;            /* in-kernel irqchip created */
+    bool kernel_irqchip;     /* in-kernel irqchip created */
     struct msi_route msi[KVM_MSI_ROUTES];
     unsigned msi_count;
     unsigned msi_next_victim; /* when full, routes are reused round robin */
@@ -115,6 +115,17 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
         wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_CREATE_VM failed");
         goto fail;
     }
+    unsigned cpus = cfg->cpus ? cfg->cpus : 1;
+    int max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (max_vcpus <= 0)
+        max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+    if (max_vcpus <= 0)
+        max_vcpus = 4; /* what KVM_CHECK_EXTENSION's absence means (api.rst) */
+    if (cpus > (unsigned)max_vcpus) {
+        wisp_fail(err, WISP_EXIT_NO_ACCEL, "%s allows at most %d vCPUs, %u asked for", path,
+                  max_vcpus, cpus);
+        goto fail;
+    }
     vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (vm->run_size <= 0) {
         wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_GET_VCPU_MMAP_SIZE failed");
@@ -129,12 +140,12 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
     uint64_t identity = KVM_IDENTITY_MAP_ADDR;
     ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
 
-    if (cfg->irqchip == ACCEL_IRQCHIP_KERNEL) {
+    vm->kernel_irqchip = cfg->irqchip == ACCEL_IRQCHIP_KERNEL;
+    if (vm->kernel_irqchip) {
         if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
             wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel irqchip");
             goto fail;
         }
-        vm->irqchip = true;
         struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
         if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
             wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot create the in-kernel PIT");
@@ -282,7 +293,7 @@ static int msi_route(struct accel_vm *vm, uint64_t address, uint32_t data)
 
 int accel_vm_send_msi(struct accel_vm *vm, uint64_t address, uint32_t data)
 {
-    if (!vm->irqchip)
+    if (!vm->kernel_irqchip)
         return -1;
     int i = vm->msi_routes_failed ? -1 : msi_route(vm, address, data);
     if (i >= 0) {
@@ -593,8 +604,9 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
         if (saved_errno == EINTR || saved_errno == EAGAIN) {
             /* Only the run a kick cancelled consumes it. A kick that lands
              * after KVM_RUN returned with an exit stays set and cancels the
-             * next run, so the caller still gets its ACCEL_EXIT_CANCELED. */
-            run->immediate_exit = 0;
+             * next run, so the caller still gets its ACCEL_EXIT_CANCELED
+             * (kicks come from signal handlers and other threads). */
+            __atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
             vcpu->synced = false;
             exit->reason = ACCEL_EXIT_CANCELED;
             fill_state(vcpu, exit);
@@ -738,9 +750,16 @@ void accel_vcpu_request_interrupt_window(struct accel_vcpu *vcpu, bool wanted)
     vcpu->run->request_interrupt_window = wanted ? 1 : 0;
 }
 
+int accel_vcpu_inject_nmi(struct accel_vcpu *vcpu)
+{
+    /* KVM keeps it pending until the guest can take it. */
+    return ioctl(vcpu->fd, KVM_NMI, 0) < 0 ? -1 : 0;
+}
+
 void accel_vcpu_kick(struct accel_vcpu *vcpu)
 {
-    vcpu->run->immediate_exit = 1;
+    /* From signal handlers and other threads: KVM reads it at entry. */
+    __atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
 
 bool accel_vcpu_is_halted(struct accel_vcpu *vcpu)
@@ -749,6 +768,75 @@ bool accel_vcpu_is_halted(struct accel_vcpu *vcpu)
     if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) < 0)
         return false;
     return mp.mp_state == KVM_MP_STATE_HALTED;
+}
+
+int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out)
+{
+    /* KVM_GET_MP_STATE first takes in any INIT or SIPI the in-kernel LAPIC
+     * latched, so an AP that was sent them no longer reads as waiting. */
+    struct kvm_mp_state mp;
+    if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) < 0)
+        return -1;
+    switch (mp.mp_state) {
+    case KVM_MP_STATE_HALTED:
+        *out = ACCEL_ACTIVITY_HALTED;
+        break;
+    case KVM_MP_STATE_UNINITIALIZED:
+    case KVM_MP_STATE_INIT_RECEIVED:
+        *out = ACCEL_ACTIVITY_WAIT_FOR_SIPI;
+        break;
+    default:
+        *out = ACCEL_ACTIVITY_RUNNING;
+        break;
+    }
+    return 0;
+}
+
+/* The xAPIC register page as KVM_GET_LAPIC returns it. */
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned offset)
+{
+    uint32_t v;
+    memcpy(&v, l->regs + offset, sizeof v);
+    return v;
+}
+
+static int highest_vector(const struct kvm_lapic_state *l, unsigned base)
+{
+    for (int i = 7; i >= 0; i--) {
+        uint32_t bits = lapic_reg(l, base + (unsigned)i * 0x10);
+        if (bits)
+            return i * 32 + 31 - __builtin_clz(bits);
+    }
+    return -1;
+}
+
+int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi)
+{
+    *interrupt = *nmi = false;
+    if (!vcpu->vm->kernel_irqchip)
+        return 0;
+    struct kvm_lapic_state lapic;
+    struct kvm_vcpu_events events;
+    if (ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0 ||
+        ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &events) < 0)
+        return -1;
+    /* IRR 0x200, ISR 0x100, TPR 0x80: deliverable when the IRR vector's
+     * class is above the processor priority's. */
+    int irr = highest_vector(&lapic, 0x200), isr = highest_vector(&lapic, 0x100);
+    uint32_t tpr = lapic_reg(&lapic, 0x80) & 0xF0;
+    uint32_t ppr = isr >= 0 && ((uint32_t)isr & 0xF0) > tpr ? (uint32_t)isr & 0xF0 : tpr;
+    *interrupt = irr >= 0 && ((uint32_t)irr & 0xF0) > ppr;
+    *interrupt |= events.interrupt.injected != 0;
+    *nmi = events.nmi.pending || events.nmi.injected;
+    return 0;
+}
+
+int accel_vcpu_set_running(struct accel_vcpu *vcpu)
+{
+    if (!vcpu->vm->kernel_irqchip)
+        return 0; /* without KVM's LAPIC every vCPU is always runnable */
+    struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+    return ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0 ? -1 : 0;
 }
 
 int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa)

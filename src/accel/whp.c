@@ -253,7 +253,8 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
 
     WHV_PARTITION_PROPERTY prop;
     memset(&prop, 0, sizeof prop);
-    prop.ProcessorCount = 1;
+    /* Several vCPUs are written for but have never run on Windows. */
+    prop.ProcessorCount = cfg->cpus ? cfg->cpus : 1;
     hr = WHvSetPartitionProperty(vm->partition, WHvPartitionPropertyCodeProcessorCount, &prop,
                                  sizeof prop);
     if (FAILED(hr)) {
@@ -876,6 +877,32 @@ void accel_vcpu_kick(struct accel_vcpu *vcpu)
     /* From any thread. The flag covers a kick that lands between two runs. */
     InterlockedExchange(&vcpu->kicked, 1);
     WHvCancelRunVirtualProcessor(vcpu->vm->partition, vcpu->index, 0);
+}
+
+int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out)
+{
+    /* Only wisp's own LAPIC here: it tracks wait-for-SIPI itself. */
+    *out = accel_vcpu_is_halted(vcpu) ? ACCEL_ACTIVITY_HALTED : ACCEL_ACTIVITY_RUNNING;
+    return 0;
+}
+
+int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi)
+{
+    (void)vcpu; /* no WHP APIC emulation: wisp's own irqchip knows */
+    *interrupt = *nmi = false;
+    return 0;
+}
+
+int accel_vcpu_set_running(struct accel_vcpu *vcpu)
+{
+    (void)vcpu; /* no WHP APIC emulation: every vCPU is always runnable */
+    return 0;
+}
+
+int accel_vcpu_inject_nmi(struct accel_vcpu *vcpu)
+{
+    HRESULT hr = set_register64(vcpu, WHvRegisterPendingInterruption, winhv_pending_nmi());
+    return FAILED(hr) ? -1 : 0;
 }
 
 bool accel_vcpu_is_halted(struct accel_vcpu *vcpu)

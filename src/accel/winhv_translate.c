@@ -300,6 +300,16 @@ uint64_t winhv_pending_exception(uint8_t vector, bool has_error_code, uint32_t e
     return p.AsUINT64;
 }
 
+uint64_t winhv_pending_nmi(void)
+{
+    WHV_X64_PENDING_INTERRUPTION_REGISTER p;
+    p.AsUINT64 = 0;
+    p.InterruptionPending = 1;
+    p.InterruptionType = WHvX64PendingNmi;
+    p.InterruptionVector = 2;
+    return p.AsUINT64;
+}
+
 uint64_t winhv_interrupt_notification(bool wanted)
 {
     WHV_X64_DELIVERABILITY_NOTIFICATIONS_REGISTER n;

@@ -73,6 +73,7 @@ WHV_X64_SEGMENT_REGISTER winhv_segment_to_whv(const struct accel_segment *s);
 /* WHvRegisterPendingInterruption values. */
 uint64_t winhv_pending_interrupt(uint8_t vector);
 uint64_t winhv_pending_exception(uint8_t vector, bool has_error_code, uint32_t error_code);
+uint64_t winhv_pending_nmi(void);
 
 /* WHvX64RegisterDeliverabilityNotifications asking (or not) for an
  * interrupt-window exit. */

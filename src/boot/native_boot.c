@@ -6,18 +6,28 @@
 
 #define PAGE_SIZE 0x1000ull
 
-static const struct elf_reserved_range reserved_ranges[] = {
-    { WISP_ARENA_ADDR, WISP_ARENA_SIZE, "primordial arena" },
-    { WISP_HEAP_PHYS, WISP_HEAP_SIZE, "heap backing" },
-};
+uint64_t native_ap_stacks_size(unsigned cpus)
+{
+    return cpus > 1 ? (uint64_t)(cpus - 1) * WISP_AP_STACK_SIZE : 0;
+}
 
-void native_load_rules(struct elf_load_rules *rules, uint64_t ram_size)
+void native_load_rules(struct elf_load_rules *rules, struct elf_reserved_range *ranges,
+                       uint64_t ram_size, unsigned cpus)
 {
     uint64_t physmap = page_tables_physmap_size(ram_size);
+    size_t count = 0;
+    ranges[count++] = (struct elf_reserved_range){ WISP_ARENA_ADDR, WISP_ARENA_SIZE,
+                                                   "primordial arena" };
+    ranges[count++] = (struct elf_reserved_range){ WISP_HEAP_PHYS, WISP_HEAP_SIZE,
+                                                   "heap backing" };
+    if (cpus > 1)
+        ranges[count++] = (struct elf_reserved_range){ WISP_AP_STACKS_ADDR,
+                                                       native_ap_stacks_size(cpus),
+                                                       "AP stacks" };
     *rules = (struct elf_load_rules){
         .min_phys = WISP_BOOT_AREA_END,
-        .reserved = reserved_ranges,
-        .reserved_count = sizeof reserved_ranges / sizeof reserved_ranges[0],
+        .reserved = ranges,
+        .reserved_count = count,
         .physmap_base = WISP_PHYSMAP_BASE,
         .identity_limit = 0x100000000ull,
         .physmap_size = physmap,
@@ -59,7 +69,8 @@ static void sort_regions(struct region *r, unsigned n)
 }
 
 unsigned native_memory_map(const struct guest_memory *gm, const struct elf_image *kernel,
-                           uint64_t fb_size, struct wisp_memory_descriptor *out, unsigned max)
+                           uint64_t fb_size, unsigned cpus, struct wisp_memory_descriptor *out,
+                           unsigned max)
 {
     struct region claimed[WISP_MEMORY_MAP_MAX];
     unsigned n = 0;
@@ -77,6 +88,8 @@ unsigned native_memory_map(const struct guest_memory *gm, const struct elf_image
     }
     n = add_region(claimed, n, cap, WISP_ARENA_ADDR, WISP_ARENA_ADDR + WISP_ARENA_SIZE, WISP_MEMORY_ARENA);
     n = add_region(claimed, n, cap, WISP_HEAP_PHYS, WISP_HEAP_PHYS + WISP_HEAP_SIZE, WISP_MEMORY_HEAP);
+    n = add_region(claimed, n, cap, WISP_AP_STACKS_ADDR,
+                   WISP_AP_STACKS_ADDR + native_ap_stacks_size(cpus), WISP_MEMORY_BOOT_DATA);
     sort_regions(claimed, n);
 
     /* Emit claimed regions with the gaps between them as usable RAM. */
@@ -97,6 +110,37 @@ unsigned native_memory_map(const struct guest_memory *gm, const struct elf_image
         out[count++] = (struct wisp_memory_descriptor){
             WISP_FRAMEBUFFER_ADDR, WISP_FRAMEBUFFER_WINDOW, WISP_MEMORY_FRAMEBUFFER, 0 };
     return count;
+}
+
+/* ---- the boot info extension: CPUs and clock rates ---- */
+
+static int write_extension(struct guest_memory *gm, unsigned cpus, uint64_t lapic_timer_hz)
+{
+    struct wisp_boot_ext ext = {
+        .magic = WISP_BOOT_EXT_MAGIC,
+        .version = WISP_BOOT_EXT_VERSION,
+        .size = sizeof ext,
+        .lapic_timer_hz = lapic_timer_hz,
+        .cpu_count = cpus,
+        .bsp_lapic_id = 0,
+        .cpus_phys = WISP_CPU_TABLE_ADDR,
+        .cpu_desc_size = sizeof(struct wisp_cpu),
+        .ap_start = WISP_AP_START_INIT_SIPI | WISP_AP_START_MAILBOX,
+    };
+    if (!guest_memory_write(gm, WISP_BOOT_EXT_ADDR, &ext, sizeof ext))
+        return -1;
+    for (unsigned i = 0; i < cpus; i++) {
+        /* CPU i has APIC ID i: KVM gives vCPU i that ID, wisp's LAPIC too. */
+        struct wisp_cpu cpu = {
+            .processor_id = i,
+            .lapic_id = i,
+            .flags = i == 0 ? WISP_CPU_FLAG_BSP : 0,
+            .stack_top = i == 0 ? WISP_STACK_TOP : WISP_AP_STACKS_ADDR + i * WISP_AP_STACK_SIZE,
+        };
+        if (!guest_memory_write(gm, native_cpu_entry_addr(i), &cpu, sizeof cpu))
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- GDT and boot info ---- */
@@ -126,6 +170,17 @@ int native_build_environment(struct guest_memory *gm, const struct elf_image *ke
                          "%llu MiB of memory is too little for the native boot layout "
                          "(at least %llu MiB)", (unsigned long long)(ram >> 20),
                          (unsigned long long)(NATIVE_MIN_MEMORY >> 20));
+    unsigned cpus = params->cpus ? params->cpus : 1;
+    if (cpus > WISP_MAX_CPUS)
+        return wisp_fail(err, WISP_EXIT_USAGE, "%u CPUs: the native boot takes at most %d",
+                         cpus, WISP_MAX_CPUS);
+    uint64_t stacks_end = WISP_AP_STACKS_ADDR + native_ap_stacks_size(cpus);
+    if (cpus > 1 && ram < stacks_end)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "%llu MiB of memory is too little for %u CPUs: their stacks end at "
+                         "0x%llx (at least %llu MiB)", (unsigned long long)(ram >> 20), cpus,
+                         (unsigned long long)stacks_end,
+                         (unsigned long long)((stacks_end + (1 << 20) - 1) >> 20));
     uint64_t fb_size = (uint64_t)params->fb_width * params->fb_height * 4;
     const struct mem_bank *fb = guest_memory_bank_at(gm, WISP_FRAMEBUFFER_ADDR, fb_size);
     if (fb_size && (!fb || fb->kind != MEM_BANK_FRAMEBUFFER))
@@ -139,12 +194,13 @@ int native_build_environment(struct guest_memory *gm, const struct elf_image *ke
      * would only make the host commit 16 MiB for nothing. */
 
     struct wisp_memory_descriptor map[WISP_MEMORY_MAP_MAX];
-    unsigned count = native_memory_map(gm, kernel, fb_size, map, WISP_MEMORY_MAP_MAX);
+    unsigned count = native_memory_map(gm, kernel, fb_size, cpus, map, WISP_MEMORY_MAP_MAX);
 
     struct wisp_boot_info info = {
         .magic = WISP_BOOT_INFO_MAGIC,
         .version = WISP_BOOT_INFO_VERSION,
-        .flags = WISP_BOOT_FLAG_SERIAL | (fb_size ? WISP_BOOT_FLAG_FRAMEBUFFER : 0),
+        .flags = WISP_BOOT_FLAG_SERIAL | WISP_BOOT_FLAG_EXTENSION |
+                 (fb_size ? WISP_BOOT_FLAG_FRAMEBUFFER : 0),
         .framebuffer_base = fb_size ? WISP_FRAMEBUFFER_ADDR : 0,
         .framebuffer_size = fb_size,
         .fb_width = params->fb_width,
@@ -173,11 +229,24 @@ int native_build_environment(struct guest_memory *gm, const struct elf_image *ke
         .recursive_slot = WISP_RECURSIVE_SLOT,
         .boot_time_ns = params->boot_time_ns,
         .lapic_base = WISP_LAPIC_ADDR,
+        .extension_phys = WISP_BOOT_EXT_ADDR,
     };
     if (!guest_memory_write(gm, WISP_BOOT_INFO_ADDR, &info, sizeof info) ||
-        !guest_memory_write(gm, WISP_MEMORY_MAP_ADDR, map, count * sizeof map[0]))
+        !guest_memory_write(gm, WISP_MEMORY_MAP_ADDR, map, count * sizeof map[0]) ||
+        write_extension(gm, cpus, params->lapic_timer_hz) < 0)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "boot info does not fit guest memory");
     return 0;
+}
+
+void native_set_tsc_hz(struct guest_memory *gm, uint64_t tsc_hz)
+{
+    guest_memory_write(gm, WISP_BOOT_EXT_ADDR + offsetof(struct wisp_boot_ext, tsc_hz), &tsc_hz,
+                       sizeof tsc_hz);
+}
+
+uint64_t native_cpu_entry_addr(unsigned index)
+{
+    return WISP_CPU_TABLE_ADDR + (uint64_t)index * sizeof(struct wisp_cpu);
 }
 
 /* ---- CPU state ---- */
@@ -228,4 +297,13 @@ void native_entry_state(const struct elf_image *kernel, struct accel_regs *regs,
     regs->rdi = WISP_BOOT_INFO_ADDR;
     regs->rsp = WISP_STACK_TOP - 8; /* as if the entry had been called */
     regs->rflags = 0x2;             /* reserved bit; interrupts off */
+}
+
+void native_ap_entry_state(unsigned index, uint64_t entry, struct accel_regs *regs,
+                           struct accel_sregs *sregs)
+{
+    struct elf_image none = { .entry = entry };
+    native_entry_state(&none, regs, sregs);
+    regs->rdi = native_cpu_entry_addr(index);
+    regs->rsp = WISP_AP_STACKS_ADDR + index * WISP_AP_STACK_SIZE - 8;
 }

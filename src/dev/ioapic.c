@@ -12,19 +12,34 @@ static void fire(struct ioapic *io, unsigned pin)
 {
     uint64_t rte = io->rte[pin];
     bool level = rte & IOAPIC_RTE_LEVEL;
-    switch (delivery_mode(rte)) {
+    unsigned mode = delivery_mode(rte);
+    struct apic_message msg = {
+        .vector = (uint8_t)(rte & IOAPIC_RTE_VECTOR),
+        .delivery_mode = (uint8_t)mode,
+        .logical = (rte & IOAPIC_RTE_DEST_LOGICAL) != 0,
+        .level_triggered = level,
+        .assert = true,
+        .dest = (uint8_t)(rte >> IOAPIC_RTE_DEST_SHIFT),
+        .source = -1,
+    };
+    switch (mode) {
     case IOAPIC_RTE_DM_FIXED:
     case IOAPIC_RTE_DM_LOWEST:
         if (level)
             io->rte[pin] |= IOAPIC_RTE_REMOTE_IRR;
-        io->ops->deliver(io->opaque, (uint8_t)(rte & IOAPIC_RTE_VECTOR), level);
+        io->ops->deliver(io->opaque, &msg);
+        return;
+    case IOAPIC_RTE_DM_NMI:
+    case IOAPIC_RTE_DM_INIT:
+        msg.level_triggered = false; /* NMI and INIT are edge-triggered */
+        io->ops->deliver(io->opaque, &msg);
         return;
     case IOAPIC_RTE_DM_EXTINT:
         if (io->ops->deliver_extint)
             io->ops->deliver_extint(io->opaque);
         return;
     default:
-        return; /* SMI, NMI, INIT: not modelled */
+        return; /* SMI: not modelled */
     }
 }
 

@@ -14,15 +14,19 @@
  *   while asserted, once per remote-IRR cycle: delivery sets remote IRR, an
  *   EOI for the vector (ioapic_eoi) clears it and delivers again if the
  *   line is still asserted. Unmasking an asserted level entry delivers.
- * - One CPU: fixed and lowest-priority entries go to it whatever their
- *   destination; ExtINT entries hand over to the 8259 (deliver_extint);
- *   NMI, SMI and INIT entries are dropped.
+ * - Fixed, lowest-priority, NMI and INIT entries become APIC bus messages
+ *   (dev/apic_bus.h) with the entry's destination (bits 63:56) and
+ *   destination mode (bit 11); the caller's deliver() routes them to the
+ *   CPUs. ExtINT entries hand over to the 8259 (deliver_extint); SMI
+ *   entries are dropped.
  */
 #ifndef WISP_DEV_IOAPIC_H
 #define WISP_DEV_IOAPIC_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "apic_bus.h"
 
 #define IOAPIC_BASE 0xFEC00000ull
 #define IOAPIC_SIZE 0x20u
@@ -45,7 +49,11 @@ enum {
 #define IOAPIC_RTE_DELIVERY_MASK (7ull << IOAPIC_RTE_DELIVERY_SHIFT)
 #define IOAPIC_RTE_DM_FIXED 0u
 #define IOAPIC_RTE_DM_LOWEST 1u
+#define IOAPIC_RTE_DM_NMI 4u
+#define IOAPIC_RTE_DM_INIT 5u
 #define IOAPIC_RTE_DM_EXTINT 7u
+#define IOAPIC_RTE_DEST_LOGICAL (1ull << 11)
+#define IOAPIC_RTE_DEST_SHIFT 56
 #define IOAPIC_RTE_DELIVERY_STATUS (1ull << 12) /* read-only */
 #define IOAPIC_RTE_POLARITY_LOW (1ull << 13)
 #define IOAPIC_RTE_REMOTE_IRR (1ull << 14)      /* read-only */
@@ -55,9 +63,10 @@ enum {
     ((0xFFull << 56) | (0x1FFFFull & ~(IOAPIC_RTE_DELIVERY_STATUS | IOAPIC_RTE_REMOTE_IRR)))
 
 struct ioapic_ops {
-    /* A fixed interrupt for the CPU's local APIC; level: set its TMR bit,
-     * so that its EOI comes back through ioapic_eoi(). */
-    void (*deliver)(void *opaque, uint8_t vector, bool level);
+    /* An entry fired: the message for the local APICs it names. A
+     * level-triggered one sets their TMR bit, so that its EOI comes back
+     * through ioapic_eoi(). */
+    void (*deliver)(void *opaque, const struct apic_message *msg);
     /* An ExtINT entry fired: the 8259 supplies the vector (may be NULL). */
     void (*deliver_extint)(void *opaque);
 };

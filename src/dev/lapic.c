@@ -132,14 +132,17 @@ static void lvt_fire(struct lapic *a, int lvt)
 {
     if (lvt_masked(a, lvt))
         return;
-    if (lvt_delivery(a, lvt) == LAPIC_DM_FIXED) /* always so for the timer */
+    unsigned mode = lvt_delivery(a, lvt);
+    if (mode == LAPIC_DM_FIXED) /* always so for the timer */
         lapic_accept_irq(a, (uint8_t)(a->lvt[lvt] & 0xFF));
-    /* NMI, SMI, INIT and ExtINT edges are not delivered through IRR. */
+    else if (mode == LAPIC_DM_NMI)
+        a->nmi_pending = true;
+    /* SMI, INIT and ExtINT edges are not delivered through IRR. */
 }
 
-static bool destination_is_self(const struct lapic *a, uint32_t dest, bool logical)
+bool lapic_is_destination(const struct lapic *a, uint8_t dest, bool logical)
 {
-    if (dest == 0xFF)
+    if (dest == APIC_BROADCAST_ID)
         return true; /* broadcast, both modes */
     if (!logical)
         return dest == a->id >> 24;
@@ -147,35 +150,49 @@ static bool destination_is_self(const struct lapic *a, uint32_t dest, bool logic
     if ((a->dfr & DFR_FLAT) == DFR_FLAT)
         return (ldr & dest) != 0;
     /* Cluster model: high nibble cluster, low nibble members. */
-    return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xF) != 0;
+    return (ldr >> 4) == ((uint32_t)dest >> 4) && (ldr & dest & 0xF) != 0;
 }
 
 static void send_ipi(struct lapic *a)
 {
     uint32_t icr = a->icr_low;
-    unsigned mode = (icr >> 8) & 7;
-    uint32_t vector = icr & 0xFF;
-    if (mode != LAPIC_DM_FIXED && mode != LAPIC_DM_LOWEST)
-        return; /* NMI, SMI, INIT, start-up: not modelled */
-    if (vector < 16) {
+    struct apic_message msg = {
+        .vector = (uint8_t)(icr & 0xFF),
+        .delivery_mode = (uint8_t)((icr >> 8) & 7),
+        .logical = (icr & LAPIC_ICR_LOGICAL) != 0,
+        .level_triggered = (icr & LAPIC_ICR_LEVEL_TRIGGER) != 0,
+        .assert = (icr & LAPIC_ICR_LEVEL_ASSERT) != 0,
+        .shorthand = (uint8_t)((icr & ICR_SHORTHAND) >> 18),
+        .dest = (uint8_t)(a->icr_high >> 24),
+        .source = a->cpu,
+    };
+    bool fixed = msg.delivery_mode == LAPIC_DM_FIXED || msg.delivery_mode == LAPIC_DM_LOWEST;
+    if (fixed && msg.vector < 16) {
         signal_error(a, LAPIC_ESR_SEND_ILLEGAL);
         return;
     }
+    /* IPIs are edge-triggered fixed interrupts at the receiver. */
+    msg.level_triggered = msg.delivery_mode == LAPIC_DM_INIT && msg.level_triggered;
+    if (a->send) {
+        a->send(a->send_opaque, &msg);
+        return;
+    }
+    /* A lone APIC: only what comes back to itself. */
     bool self;
-    switch (icr & ICR_SHORTHAND) {
-    case LAPIC_ICR_SELF:
-    case LAPIC_ICR_ALL_INCL:
+    switch (msg.shorthand) {
+    case APIC_SHORTHAND_SELF:
+    case APIC_SHORTHAND_ALL_INCLUDING_SELF:
         self = true;
         break;
-    case LAPIC_ICR_ALL_EXCL:
+    case APIC_SHORTHAND_ALL_EXCLUDING_SELF:
         self = false;
         break;
     default:
-        self = destination_is_self(a, a->icr_high >> 24, icr & LAPIC_ICR_LOGICAL);
+        self = lapic_is_destination(a, msg.dest, msg.logical);
         break;
     }
-    if (self)
-        lapic_accept_irq(a, (uint8_t)vector);
+    if (self && fixed)
+        lapic_accept_irq(a, msg.vector);
 }
 
 /* ---- timer ---- */
@@ -374,21 +391,106 @@ static void write_reg(struct lapic *a, unsigned off, uint32_t v, uint64_t now)
 
 /* ---- public interface ---- */
 
-void lapic_init(struct lapic *apic, uint64_t (*clock)(void *opaque), void *opaque)
+/* The architectural reset, or an INIT (which keeps ID, base MSR, pins and
+ * the wiring to the rest of the machine). */
+static void reset_registers(struct lapic *apic)
+{
+    apic->tpr = apic->ldr = 0;
+    apic->dfr = 0xFFFFFFFFu;
+    apic->svr = 0xFF;
+    memset(apic->irr, 0, sizeof apic->irr);
+    memset(apic->isr, 0, sizeof apic->isr);
+    memset(apic->tmr, 0, sizeof apic->tmr);
+    apic->esr = apic->esr_pending = 0;
+    apic->icr_low = apic->icr_high = 0;
+    for (int i = 0; i < LAPIC_LVT_COUNT; i++)
+        apic->lvt[i] = LAPIC_LVT_MASKED;
+    if (apic->bsp) {
+        /* What PC firmware leaves behind: virtual-wire mode (see lapic.h). */
+        apic->lvt[LVT_LINT0] = LAPIC_DM_EXTINT << LAPIC_LVT_DELIVERY_SHIFT;
+        apic->lvt[LVT_LINT1] = LAPIC_DM_NMI << LAPIC_LVT_DELIVERY_SHIFT;
+    }
+    apic->divide = 0;
+    apic->initial_count = 0;
+    apic->base_count = 0;
+    apic->base_ns = apic->clock(apic->opaque);
+    apic->timer_next_ns = UINT64_MAX;
+    apic->nmi_pending = false;
+}
+
+void lapic_init_cpu(struct lapic *apic, int cpu, uint8_t apic_id, bool bsp,
+                    uint64_t (*clock)(void *opaque), void *opaque)
 {
     memset(apic, 0, sizeof *apic);
     apic->clock = clock;
     apic->opaque = opaque;
-    apic->base_msr = LAPIC_BASE | LAPIC_BASE_MSR_ENABLE | LAPIC_BASE_MSR_BSP;
-    apic->dfr = 0xFFFFFFFFu;
-    apic->svr = 0xFF;
-    for (int i = 0; i < LAPIC_LVT_COUNT; i++)
-        apic->lvt[i] = LAPIC_LVT_MASKED;
-    /* What PC firmware leaves behind: virtual-wire mode (see lapic.h). */
-    apic->lvt[LVT_LINT0] = LAPIC_DM_EXTINT << LAPIC_LVT_DELIVERY_SHIFT;
-    apic->lvt[LVT_LINT1] = LAPIC_DM_NMI << LAPIC_LVT_DELIVERY_SHIFT;
-    apic->base_ns = clock(opaque);
-    apic->timer_next_ns = UINT64_MAX;
+    apic->cpu = cpu;
+    apic->bsp = bsp;
+    apic->id = (uint32_t)apic_id << 24;
+    apic->base_msr = LAPIC_BASE | LAPIC_BASE_MSR_ENABLE | (bsp ? LAPIC_BASE_MSR_BSP : 0);
+    apic->sipi_vector = -1;
+    reset_registers(apic);
+}
+
+void lapic_init(struct lapic *apic, uint64_t (*clock)(void *opaque), void *opaque)
+{
+    lapic_init_cpu(apic, 0, 0, true, clock, opaque);
+}
+
+uint32_t lapic_arbitration_priority(const struct lapic *apic)
+{
+    return ppr(apic);
+}
+
+void lapic_receive(struct lapic *apic, const struct apic_message *msg)
+{
+    switch (msg->delivery_mode) {
+    case APIC_DM_FIXED:
+    case APIC_DM_LOWEST:
+        if (msg->level_triggered)
+            lapic_accept_level_irq(apic, msg->vector);
+        else
+            lapic_accept_irq(apic, msg->vector);
+        return;
+    case APIC_DM_NMI:
+        if (hw_enabled(apic))
+            apic->nmi_pending = true;
+        return;
+    case APIC_DM_INIT:
+        /* A de-assert only synchronised arbitration IDs on old parts. */
+        if ((msg->level_triggered && !msg->assert) || apic->bsp)
+            return;
+        reset_registers(apic);
+        apic->init_pending = true;
+        apic->sipi_vector = -1;
+        return;
+    case APIC_DM_STARTUP:
+        apic->sipi_vector = msg->vector;
+        return;
+    default: /* SMI, ExtINT (the 8259 reaches LINT0 directly), reserved */
+        return;
+    }
+}
+
+bool lapic_has_event(const struct lapic *apic)
+{
+    return apic->nmi_pending || apic->init_pending || apic->sipi_vector >= 0 ||
+           lapic_has_interrupt(apic);
+}
+
+bool lapic_take_nmi(struct lapic *apic)
+{
+    bool nmi = apic->nmi_pending;
+    apic->nmi_pending = false;
+    return nmi;
+}
+
+void lapic_take_start(struct lapic *apic, bool *init, int *sipi_vector)
+{
+    *init = apic->init_pending;
+    *sipi_vector = apic->sipi_vector;
+    apic->init_pending = false;
+    apic->sipi_vector = -1;
 }
 
 void lapic_mmio(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write)

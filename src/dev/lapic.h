@@ -25,15 +25,20 @@
  *   LAPIC_MIN_PERIOD_NS (the current-count register stays exact).
  * - Delivery into IRR: fixed interrupts from the timer, the error LVT,
  *   LINT0/LINT1 in fixed mode (edge-triggered; level-triggered LINT and
- *   remote IRR are not modelled), self-IPIs and lapic_accept_irq().
+ *   remote IRR are not modelled), IPIs and lapic_accept_irq().
  *   Vectors 0-15 are illegal: they set ESR "received illegal vector" (bit
  *   6; "send illegal vector", bit 5, for IPIs) and raise the error LVT.
- *   NMI, SMI, INIT and start-up deliveries are ignored for now.
- * - ICR: fixed and lowest-priority IPIs reach this APIC when the shorthand
- *   is "self" or "all including self", or with no shorthand when the
- *   destination names it (physical: its ID or 0xFF; flat logical: LDR
- *   overlap). With one vCPU, everything else goes nowhere. Delivery is
- *   immediate, so the delivery-status bit always reads 0.
+ * - Messages from the APIC bus (lapic_receive, dev/apic_bus.h): fixed and
+ *   lowest-priority ones go into IRR (a level-triggered one also sets TMR);
+ *   NMI, INIT and start-up (SIPI) are latched for the vCPU to take
+ *   (lapic_take_nmi, lapic_take_start), even while software-disabled. An
+ *   INIT resets the APIC (ID and base MSR kept) and means "wait for a
+ *   start-up"; an INIT de-assert (level 0, level-triggered) is ignored, as
+ *   are INITs for the bootstrap processor and SMIs.
+ * - ICR: a write to the low half sends an IPI. With a send callback (set by
+ *   wisp's irqchip) it goes on the APIC bus to every CPU; without one (a
+ *   lone APIC, as in unit tests) only self-directed fixed IPIs arrive.
+ *   Delivery is immediate, so the delivery-status bit always reads 0.
  * - Priority: PPR = TPR when TPR[7:4] >= ISRV[7:4], else ISRV & 0xF0; an
  *   IRR vector is deliverable when its class is above PPR's. EOI clears
  *   the highest ISR bit.
@@ -55,7 +60,7 @@
  *   delivered; the base MSR's address is recorded but the MMIO window
  *   stays where the caller registered it.
  *
- * Not thread-safe: serialize all calls with one lock. lapic_mmio() first
+ * Not thread-safe: serialize all calls with one lock (wisp's device lock). lapic_mmio() first
  * advances the timer to the clock's now. After an access the next deadline
  * may have moved: the run loop calls lapic_update() again before it
  * decides how long to sleep.
@@ -65,6 +70,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "apic_bus.h"
 
 #define LAPIC_BASE 0xFEE00000u
 #define LAPIC_SIZE 0x1000u
@@ -127,7 +134,11 @@ enum {
 #define LAPIC_DM_FIXED 0u
 #define LAPIC_DM_LOWEST 1u
 #define LAPIC_DM_NMI 4u
+#define LAPIC_DM_INIT 5u
+#define LAPIC_DM_STARTUP 6u
 #define LAPIC_DM_EXTINT 7u
+#define LAPIC_ICR_LEVEL_ASSERT 0x4000u
+#define LAPIC_ICR_LEVEL_TRIGGER 0x8000u
 #define LAPIC_ICR_LOGICAL 0x800u
 #define LAPIC_ICR_SELF 0x40000u        /* destination shorthand 01 */
 #define LAPIC_ICR_ALL_INCL 0x80000u    /* 10 */
@@ -158,13 +169,49 @@ struct lapic {
     /* Called on the EOI of a level-triggered vector (an I/O APIC's). */
     void (*level_eoi)(void *opaque, uint8_t vector);
     void *level_eoi_opaque;
+    /* Sends an IPI on the APIC bus (NULL: self-directed fixed IPIs only). */
+    void (*send)(void *opaque, const struct apic_message *msg);
+    void *send_opaque;
+    int cpu;                /* index of this APIC's CPU: an IPI's source */
+    bool bsp;
     bool lint0;             /* level of the LINT0 pin */
     bool lint1;
+    /* Latched for the vCPU (lapic_take_nmi, lapic_take_start). */
+    bool nmi_pending;
+    bool init_pending;
+    int sipi_vector;        /* -1: none */
 };
 
 /* Reset state (see above) for the bootstrap processor, APIC ID 0; reads
  * the clock once. */
 void lapic_init(struct lapic *apic, uint64_t (*clock)(void *opaque), void *opaque);
+
+/* Reset state for CPU `cpu` with APIC ID `apic_id`: the BSP's as above; an
+ * AP's with every LVT entry masked (only the BSP is in virtual-wire mode,
+ * as KVM's in-kernel APIC does it) and the BSP flag clear in the base MSR. */
+void lapic_init_cpu(struct lapic *apic, int cpu, uint8_t apic_id, bool bsp,
+                    uint64_t (*clock)(void *opaque), void *opaque);
+
+/* Is this APIC a destination of dest in that mode (physical: its ID or
+ * the broadcast 0xFF; logical: flat or cluster match against LDR/DFR)? */
+bool lapic_is_destination(const struct lapic *apic, uint8_t dest, bool logical);
+
+/* The priority lowest-priority arbitration compares (the PPR). */
+uint32_t lapic_arbitration_priority(const struct lapic *apic);
+
+/* A message from the APIC bus arrives at this APIC (see above). */
+void lapic_receive(struct lapic *apic, const struct apic_message *msg);
+
+/* Something for the vCPU: an interrupt (lapic_has_interrupt), an NMI, an
+ * INIT or a start-up. */
+bool lapic_has_event(const struct lapic *apic);
+
+/* Takes a latched NMI. */
+bool lapic_take_nmi(struct lapic *apic);
+
+/* Takes latched INIT and start-up: *init when an INIT arrived since the
+ * last call, *sipi_vector the last start-up's vector or -1. */
+void lapic_take_start(struct lapic *apic, bool *init, int *sipi_vector);
 
 /* The register page (bus_access_fn), offset 0..0xFFF, opaque = struct lapic. */
 void lapic_mmio(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write);

@@ -165,11 +165,8 @@ static void on_forbidden_syscall(int sig, siginfo_t *info, void *context)
     _exit(128 + SIGSYS);
 }
 
-static int install_reporter(struct wisp_error *err)
+static int install_reporter_once(struct wisp_error *err)
 {
-    static bool installed;
-    if (installed)
-        return 0;
     /* Names now: the handler may not allocate. */
     for (int nr = 0; nr < NAMED_SYSCALLS; nr++)
         syscall_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
@@ -180,8 +177,22 @@ static int install_reporter(struct wisp_error *err)
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGSYS, &sa, NULL) < 0)
         return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "cannot install the SIGSYS handler");
-    installed = true;
     return 0;
+}
+
+static int install_reporter(struct wisp_error *err)
+{
+    /* Once, whichever thread enters first (vCPU threads enter together). */
+    static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+    static bool installed;
+    pthread_mutex_lock(&once);
+    int rc = 0;
+    if (!installed) {
+        rc = install_reporter_once(err);
+        installed = rc == 0;
+    }
+    pthread_mutex_unlock(&once);
+    return rc;
 }
 
 /* ---- the filters ---- */
@@ -226,6 +237,8 @@ static void allow_common(struct builder *b)
         SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday), SCMP_SYS(poll), SCMP_SYS(ppoll),
         SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(exit),
         SCMP_SYS(exit_group), SCMP_SYS(sched_yield), SCMP_SYS(getrandom),
+        /* kicking a vCPU thread (pthread_sigqueue), from any thread */
+        SCMP_SYS(rt_tgsigqueueinfo),
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
         allow(b, calls[i]);
@@ -244,6 +257,10 @@ static void allow_common(struct builder *b)
 /* The vCPU: the accelerator's ioctls and nothing else of its own. */
 static void allow_vcpu(struct builder *b)
 {
+    /* The thread's own kick timers (host/ticker.h). */
+    allow(b, SCMP_SYS(timer_settime));
+    allow(b, SCMP_SYS(timer_gettime));
+    allow(b, SCMP_SYS(timer_delete));
     size_t n = 0;
     const unsigned long *requests = accel_sandbox_ioctls(&n);
     for (size_t i = 0; i < n; i++)

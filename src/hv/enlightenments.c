@@ -108,7 +108,7 @@ static bool clear_vp_assist_page(struct guest_memory *memory, uint64_t gpa)
     return guest_memory_write(memory, gpa, zeros, sizeof zeros);
 }
 
-static void write_msr(struct hv_enlightenments *hv, struct guest_memory *memory,
+static void write_msr(struct hv_enlightenments *hv, unsigned vp, struct guest_memory *memory,
                       struct accel_msr_access *msr)
 {
     uint64_t v = msr->value;
@@ -139,11 +139,12 @@ static void write_msr(struct hv_enlightenments *hv, struct guest_memory *memory,
         return;
     case HV_X64_MSR_VP_ASSIST_PAGE:
         /* Linux enables it on every Hyper-V, whatever CPUID recommends. */
-        if ((v & 1) && !(hv->vp_assist_msr & 1) && !clear_vp_assist_page(memory, page_gpa(v))) {
+        if ((v & 1) && !(hv->vp_assist_msr[vp] & 1) &&
+            !clear_vp_assist_page(memory, page_gpa(v))) {
             msr->inject_gp = true;
             return;
         }
-        hv->vp_assist_msr = v & (~(uint64_t)HV_PAGE_MASK | 1);
+        hv->vp_assist_msr[vp] = v & (~(uint64_t)HV_PAGE_MASK | 1);
         return;
     default:
         msr->inject_gp = true; /* read-only or not implemented */
@@ -151,16 +152,16 @@ static void write_msr(struct hv_enlightenments *hv, struct guest_memory *memory,
     }
 }
 
-static void read_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu,
+static void read_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu, unsigned vp,
                      struct accel_msr_access *msr)
 {
     uint64_t tsc;
     switch (msr->index) {
     case HV_X64_MSR_GUEST_OS_ID: msr->value = hv->guest_os_id; return;
     case HV_X64_MSR_HYPERCALL: msr->value = hv->hypercall_msr; return;
-    case HV_X64_MSR_VP_INDEX: msr->value = 0; return;
+    case HV_X64_MSR_VP_INDEX: msr->value = vp; return;
     case HV_X64_MSR_REFERENCE_TSC: msr->value = hv->reference_tsc_msr; return;
-    case HV_X64_MSR_VP_ASSIST_PAGE: msr->value = hv->vp_assist_msr; return;
+    case HV_X64_MSR_VP_ASSIST_PAGE: msr->value = hv->vp_assist_msr[vp]; return;
     case HV_X64_MSR_TSC_FREQUENCY: msr->value = hv->tsc_hz; return;
     case HV_X64_MSR_APIC_FREQUENCY: msr->value = hv->apic_hz; return;
     case HV_X64_MSR_TIME_REF_COUNT:
@@ -176,15 +177,19 @@ static void read_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu,
     }
 }
 
-bool hv_handle_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu,
+bool hv_handle_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu, unsigned vp_index,
                    struct guest_memory *memory, struct accel_msr_access *msr)
 {
     if (msr->index - SYNTHETIC_MSR_FIRST >= SYNTHETIC_MSR_COUNT)
         return false;
+    if (vp_index >= HV_MAX_VPS) {
+        msr->inject_gp = true;
+        return true;
+    }
     if (msr->is_write)
-        write_msr(hv, memory, msr);
+        write_msr(hv, vp_index, memory, msr);
     else
-        read_msr(hv, vcpu, msr);
+        read_msr(hv, vcpu, vp_index, msr);
     return true;
 }
 

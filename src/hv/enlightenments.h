@@ -17,6 +17,9 @@
 #include "accel/accel.h"
 #include "core/guest_memory.h"
 
+/* Virtual processors: wisp's vCPUs, VP index = vCPU index. */
+#define HV_MAX_VPS 64
+
 /* The hypercall page's code is `out %al, $0xE6; ret`. */
 #define HV_WISP_HYPERCALL_PORT 0xE6
 
@@ -24,7 +27,7 @@ struct hv_enlightenments {
     uint64_t guest_os_id;
     uint64_t hypercall_msr;
     uint64_t reference_tsc_msr;
-    uint64_t vp_assist_msr;
+    uint64_t vp_assist_msr[HV_MAX_VPS]; /* one per virtual processor */
     uint64_t tsc_hz;
     uint64_t apic_hz;
     uint64_t tsc_scale;   /* guest TSC -> 100 ns units, for the counter and the page */
@@ -39,9 +42,10 @@ int hv_enlightenments_init(struct hv_enlightenments *hv, struct accel_vm *vm,
                            struct accel_vcpu *vcpu, uint64_t apic_hz,
                            struct wisp_error *err);
 
-/* Handles an MSR exit in the synthetic range; false if msr is not ours
- * (the caller then refuses it). Sets inject_gp for invalid accesses. */
-bool hv_handle_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu,
+/* Handles an MSR exit of virtual processor vp_index (its vCPU) in the
+ * synthetic range; false if msr is not ours (the caller then refuses it).
+ * Sets inject_gp for invalid accesses. */
+bool hv_handle_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu, unsigned vp_index,
                    struct guest_memory *memory, struct accel_msr_access *msr);
 
 /* The hypercall page trapped: RCX = input value, RDX/R8 = input/output

@@ -41,4 +41,12 @@ struct accel_cpuid_entry *cpuid_policy_find(struct accel_cpuid *policy, uint32_t
 
 bool cpuid_policy_has(const struct accel_cpuid *policy, const struct cpuid_feature *feature);
 
+/* cpuid_topology.c: one CPU's view of an ncpus machine (one package, one
+ * core per CPU, one thread per core, APIC IDs 0..ncpus-1): its APIC ID in
+ * leaf 1 EBX[31:24], leaves 0xB and 0x1F EDX and 0x8000001E EAX, and the
+ * package's size in leaf 1 (EBX[23:16], HTT), leaf 4 (EAX[31:26]), leaves
+ * 0xB/0x1F (SMT and core levels) and 0x80000008 ECX (NC, ApicIdSize).
+ * Only leaves the policy has are changed. */
+void cpuid_policy_set_topology(struct accel_cpuid *policy, uint32_t apic_id, unsigned ncpus);
+
 #endif

@@ -9,7 +9,10 @@
 struct vm;
 
 /* Raises or lowers a legacy (ISA) IRQ line, or an I/O APIC input (GSI
- * 16-23: PCI INTx). */
+ * 16-23: PCI INTx). Call with the VM's device lock held (vm_internal.h):
+ * device callbacks run under it already; a device's worker thread takes it
+ * first. With wisp's own irqchip this may kick the vCPU the interrupt goes
+ * to. */
 void vm_set_irq(struct vm *vm, unsigned irq, bool level);
 
 /* A PCI device's message-signalled interrupt: through the accelerator's

@@ -37,6 +37,7 @@ void vm_config_defaults(struct vm_config *cfg)
         .boot_entry = 64,
         .isa_debug_exit_iobase = 0xF4,
         .isa_debug_exit_iosize = 4,
+        .cpus = 1,
         .console_input_fd = -1,
         .console_output = stdout,
 #ifdef _WIN32
@@ -205,11 +206,20 @@ static int setup_memory(struct vm *vm, struct wisp_error *err)
                                  WISP_FRAMEBUFFER_ADDR, WISP_FRAMEBUFFER_WINDOW, err);
 }
 
+/* KVM's in-kernel LAPIC timer counts a 1 GHz bus; wisp's own says its rate. */
+#define KVM_LAPIC_TIMER_HZ 1000000000ull
+
+static uint64_t lapic_timer_hz(const struct vm *vm)
+{
+    return vm->user_irqchip ? LAPIC_BUS_HZ : KVM_LAPIC_TIMER_HZ;
+}
+
 static int setup_accelerator(struct vm *vm, struct wisp_error *err)
 {
     struct accel_vm_config accel_cfg = {
         .irqchip = vm->user_irqchip ? ACCEL_IRQCHIP_USER : ACCEL_IRQCHIP_KERNEL,
         .device_path = vm->cfg.accel_device,
+        .cpus = vm->ncpus,
     };
     if (accel_vm_create(&vm->accel, &accel_cfg, err) < 0)
         return -1;
@@ -218,7 +228,21 @@ static int setup_accelerator(struct vm *vm, struct wisp_error *err)
         if (accel_vm_map_memory(vm->accel, b->gpa, b->size, b->host, err) < 0)
             return -1;
     }
-    return accel_vcpu_create(vm->accel, 0, &vm->vcpu, err);
+    for (unsigned i = 0; i < vm->ncpus; i++) {
+        struct vcpu *cpu = &vm->cpus[i];
+        if (vcpu_init(cpu, vm, i, err) < 0)
+            return -1;
+        /* What INIT restores for wisp's own LAPIC: the state KVM created. */
+        if (accel_vcpu_get_regs(cpu->accel, &cpu->reset_regs) < 0 ||
+            accel_vcpu_get_sregs(cpu->accel, &cpu->reset_sregs) < 0)
+            return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot read the vCPU's registers");
+    }
+    if (!vm_is_linux(vm)) {
+        uint32_t khz = 0;
+        if (accel_vcpu_tsc_khz(vm->cpus[0].accel, &khz) == 0)
+            native_set_tsc_hz(&vm->memory, (uint64_t)khz * 1000);
+    }
+    return 0;
 }
 
 /* KVM's paravirtual features (CPUID 0x40000001 EAX) that KVM implements in
@@ -252,18 +276,29 @@ static int setup_cpuid(struct vm *vm, struct wisp_error *err)
         hide_kvm_pv_features_needing_kernel_lapic(&vm->cpuid);
     if (vm->cfg.hyperv)
         hv_add_cpuid(&vm->cpuid);
-    return accel_vcpu_set_cpuid(vm->vcpu, &vm->cpuid, err);
+    if (vm->ncpus == 1)
+        return accel_vcpu_set_cpuid(vm->cpus[0].accel, &vm->cpuid, err);
+    /* Each CPU its own APIC ID in CPUID, all of them one package. */
+    struct accel_cpuid *mine = malloc(sizeof *mine);
+    if (!mine)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    int rc = 0;
+    for (unsigned i = 0; i < vm->ncpus && rc == 0; i++) {
+        *mine = vm->cpuid;
+        cpuid_policy_set_topology(mine, i, vm->ncpus);
+        rc = accel_vcpu_set_cpuid(vm->cpus[i].accel, mine, err);
+    }
+    free(mine);
+    /* What the BSP got: the -v CPUID probe compares against it. */
+    cpuid_policy_set_topology(&vm->cpuid, 0, vm->ncpus);
+    return rc;
 }
-
-/* KVM's in-kernel LAPIC timer counts a 1 GHz bus; wisp's own says its rate. */
-#define KVM_LAPIC_TIMER_HZ 1000000000ull
 
 static int setup_enlightenments(struct vm *vm, struct wisp_error *err)
 {
     if (!vm->cfg.hyperv)
         return 0;
-    uint64_t apic_hz = vm->user_irqchip ? LAPIC_BUS_HZ : KVM_LAPIC_TIMER_HZ;
-    return hv_enlightenments_init(&vm->hv, vm->accel, vm->vcpu, apic_hz, err);
+    return hv_enlightenments_init(&vm->hv, vm->accel, vm->cpus[0].accel, lapic_timer_hz(vm), err);
 }
 
 static void com1_transmit(void *opaque, uint8_t byte)
@@ -278,6 +313,15 @@ static uint64_t irqchip_clock(void *opaque)
     return clock_monotonic_ns();
 }
 
+/* wisp's irqchip has something for a CPU (device_lock held): its thread
+ * must look, unless it is the one calling. */
+static void irqchip_kick(void *opaque, unsigned cpu)
+{
+    struct vm *vm = opaque;
+    if (cpu < vm->ncpus && &vm->cpus[cpu] != vcpu_current())
+        vcpu_kick(&vm->cpus[cpu]);
+}
+
 static void com1_set_irq(void *opaque, bool level)
 {
     vm_set_irq(opaque, COM1_IRQ, level);
@@ -287,9 +331,12 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
 {
     vm->ports.name = "port";
     vm->mmio.name = "mmio";
-    if (vm->user_irqchip &&
-        irqchip_user_init(&vm->irqchip, &vm->ports, &vm->mmio, irqchip_clock, vm, err) < 0)
-        return -1;
+    if (vm->user_irqchip) {
+        if (irqchip_user_init(&vm->irqchip, &vm->ports, &vm->mmio, vm->ncpus, irqchip_clock, vm,
+                              err) < 0)
+            return -1;
+        irqchip_user_set_kick(&vm->irqchip, irqchip_kick, vm);
+    }
     static const struct uart16550_ops com1_ops = { com1_transmit, com1_set_irq };
     uart16550_init(&vm->com1, &com1_ops, vm);
     if (bus_register(&vm->ports, COM1_PORT, UART16550_NR_PORTS, "COM1", uart16550_io,
@@ -310,7 +357,8 @@ static int setup_devices(struct vm *vm, struct wisp_error *err)
 static int load_native_kernel(struct vm *vm, struct wisp_error *err)
 {
     struct elf_load_rules rules;
-    native_load_rules(&rules, guest_memory_ram_size(&vm->memory));
+    struct elf_reserved_range reserved[NATIVE_RESERVED_MAX];
+    native_load_rules(&rules, reserved, guest_memory_ram_size(&vm->memory), vm->ncpus);
     if (elf_load_kernel(&vm->memory, vm->cfg.kernel_path, vm->kernel_file, vm->kernel_file_size,
                         &rules, &vm->kernel, err) < 0)
         return -1;
@@ -318,6 +366,8 @@ static int load_native_kernel(struct vm *vm, struct wisp_error *err)
         .fb_width = vm->cfg.fb_width,
         .fb_height = vm->cfg.fb_height,
         .boot_time_ns = clock_wall_ns(),
+        .cpus = vm->ncpus,
+        .lapic_timer_hz = lapic_timer_hz(vm),
     };
     return native_build_environment(&vm->memory, &vm->kernel, &params, err);
 }
@@ -357,11 +407,15 @@ static int entry_state(struct vm *vm, struct accel_regs *regs, struct accel_sreg
     }
 }
 
+/* The BSP enters the kernel; the APs wait for their start (vcpu_start.c). */
 static int setup_registers(struct vm *vm, struct wisp_error *err)
 {
+    struct accel_vcpu *bsp = vm->cpus[0].accel;
     struct accel_regs regs;
     struct accel_sregs sregs;
-    if (accel_vcpu_get_sregs(vm->vcpu, &sregs) < 0)
+    for (unsigned i = 0; i < vm->ncpus; i++)
+        vcpu_start_prepare(&vm->cpus[i]);
+    if (accel_vcpu_get_sregs(bsp, &sregs) < 0)
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot read the vCPU's registers");
     if (entry_state(vm, &regs, &sregs, err) < 0)
         return -1;
@@ -372,7 +426,7 @@ static int setup_registers(struct vm *vm, struct wisp_error *err)
         regs.rip = cpuid_probe_install(&vm->memory);
         vm->cpuid_probe_active = true;
     }
-    if (accel_vcpu_set_sregs(vm->vcpu, &sregs) < 0 || accel_vcpu_set_regs(vm->vcpu, &regs) < 0)
+    if (accel_vcpu_set_sregs(bsp, &sregs) < 0 || accel_vcpu_set_regs(bsp, &regs) < 0)
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "the accelerator refused the boot registers");
     return 0;
 }
@@ -384,10 +438,16 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
     vm->cfg = *cfg;
     vm->user_irqchip = cfg->irqchip == VM_IRQCHIP_USER;
-    vm->device_lock = host_mutex_create();
-    if (!vm->device_lock) {
-        free(vm);
-        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    vm->ncpus = cfg->cpus ? cfg->cpus : 1;
+    host_mutex_init(&vm->device_lock);
+    host_mutex_init(&vm->run_lock);
+    host_cond_init(&vm->run_cond);
+    vm->locks_ready = true;
+    vm->stop.crashed_cpu = -1;
+    if (vm->ncpus > VM_MAX_CPUS) {
+        wisp_fail(err, WISP_EXIT_USAGE, "--cpus %u: at most %d", vm->ncpus, VM_MAX_CPUS);
+        vm_destroy(vm);
+        return -1;
     }
     serial_console_init(&vm->console, cfg->console_output, cfg->serial_raw, cfg->console_input_fd,
                         cfg->console_is_terminal);
@@ -446,9 +506,14 @@ void vm_destroy(struct vm *vm)
     sandbox_release_threads(NULL); /* workers still waiting for the sandbox (no run) */
     vm_devices_destroy(vm); /* its workers stop before the accelerator goes */
     free(vm->kernel_file);
-    accel_vcpu_destroy(vm->vcpu);
+    for (unsigned i = 0; i < VM_MAX_CPUS; i++)
+        vcpu_destroy(&vm->cpus[i]);
     accel_vm_destroy(vm->accel);
     guest_memory_release(&vm->memory);
-    host_mutex_destroy(vm->device_lock);
+    if (vm->locks_ready) {
+        host_cond_destroy(&vm->run_cond);
+        host_mutex_destroy(&vm->run_lock);
+        host_mutex_destroy(&vm->device_lock);
+    }
     free(vm);
 }

@@ -1,7 +1,8 @@
 /*
- * A wisp virtual machine: guest memory banks, one vCPU, the device buses
- * and the run loop. This is the library entry point; main.c only turns the
- * command line into a struct vm_config.
+ * A wisp virtual machine: guest memory banks, its vCPUs (one host thread
+ * each), the device buses and the run loop. This is the library entry
+ * point; main.c only turns the command line into a struct vm_config.
+ * Threads and locks: vm_internal.h.
  */
 #ifndef WISP_VM_H
 #define WISP_VM_H
@@ -18,6 +19,7 @@
 #define VM_DEFAULT_FB_WIDTH 1024
 #define VM_DEFAULT_FB_HEIGHT 768
 #define VM_DEFAULT_IDLE_EXIT 100
+#define VM_MAX_CPUS 64
 
 enum vm_irqchip {
     VM_IRQCHIP_KERNEL, /* the accelerator's LAPIC, PIC and PIT (KVM's in-kernel ones) */
@@ -72,6 +74,7 @@ struct vm_config {
     const char *initrd_path;       /* Linux boots only, or NULL */
     const char *cmdline;           /* Linux boots only, or NULL */
     enum vm_irqchip irqchip;
+    unsigned cpus;                 /* vCPUs, 1..VM_MAX_CPUS (0 means 1) */
     uint64_t memory_size;
     uint32_t fb_width, fb_height;
     bool fb_size_given;            /* --framebuffer: a Multiboot kernel's wish does not count */
@@ -115,8 +118,8 @@ struct vm_config {
 
 enum vm_stop_reason {
     VM_STOP_GUEST_EXIT,   /* exit hypercall */
-    VM_STOP_IDLE,         /* idle loop detected */
-    VM_STOP_HALTED,       /* HLT with interrupts off: nothing can wake it */
+    VM_STOP_IDLE,         /* idle loop detected (every CPU halted) */
+    VM_STOP_HALTED,       /* every CPU halted with interrupts off (or waits for start-up) */
     VM_STOP_TIMEOUT,
     VM_STOP_USER_QUIT,    /* Ctrl-A x */
     VM_STOP_SIGNAL,       /* SIGINT / SIGTERM / SIGHUP */
@@ -138,9 +141,9 @@ void vm_config_defaults(struct vm_config *cfg);
 /* Creates the VM and loads the kernel; nothing runs yet. */
 int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *err);
 
-/* Runs until the guest exits, idles, crashes or is stopped. A guest crash
- * or an exit wisp cannot handle returns -1 with err set (and a register dump
- * already printed to stderr). */
+/* Runs every vCPU on a thread of its own until the guest exits, idles,
+ * crashes or is stopped. A guest crash or an exit wisp cannot handle
+ * returns -1 with err set (and a register dump already printed to stderr). */
 int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err);
 
 int vm_save_screenshot(struct vm *vm, const char *path, struct wisp_error *err);

@@ -36,9 +36,7 @@ static void pci_msi(void *opaque, uint64_t address, uint32_t data)
 static void pci_set_gsi(void *opaque, unsigned gsi, bool level)
 {
     struct vm *vm = opaque;
-    vm_set_irq(vm, gsi, level);
-    if (vm->user_irqchip)
-        ticker_kick_now(); /* a worker raised it: the vCPU must look */
+    vm_set_irq(vm, gsi, level); /* wisp's irqchip kicks the vCPU it delivers to */
 }
 
 static int attach_ioeventfd(void *opaque, uint64_t gpa, int fd, bool assign)
@@ -58,9 +56,9 @@ size_t vm_devices_console_input(void *opaque, const uint8_t *bytes, size_t len)
     struct vm *vm = opaque;
     if (!vm->devices || !vm->devices->console)
         return 0;
-    host_mutex_lock(vm->device_lock);
+    host_mutex_lock(&vm->device_lock);
     size_t taken = virtio_console_receive(vm->devices->console, bytes, len);
-    host_mutex_unlock(vm->device_lock);
+    host_mutex_unlock(&vm->device_lock);
     return taken;
 }
 
@@ -112,13 +110,13 @@ int vm_devices_setup(struct vm *vm, struct wisp_error *err)
     d->platform = (struct virtio_platform){ &vm->memory, attach_ioeventfd, vm };
     for (unsigned i = 0; i < d->disk_count; i++) {
         struct virtio_blk *blk = d->disks[i];
-        if (virtio_blk_init(blk, &d->platform, vm->device_lock, err) < 0 ||
+        if (virtio_blk_init(blk, &d->platform, &vm->device_lock, err) < 0 ||
             virtio_blk_worker_start(blk, err) < 0 || add(d, &blk->vp.pci, err) < 0)
             return -1;
     }
     for (unsigned i = 0; i < d->net_count; i++) {
         struct virtio_net *net = d->nets[i];
-        virtio_net_init(net, &d->platform, vm->device_lock);
+        virtio_net_init(net, &d->platform, &vm->device_lock);
         if (virtio_net_worker_start(net, err) < 0 || add(d, &net->vp.pci, err) < 0)
             return -1;
     }

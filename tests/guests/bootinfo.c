@@ -7,7 +7,8 @@
  * attributes 0); the 16 MiB zeroed arena at 0x1000000 marked ARENA; the
  * kernel, boot data, heap and framebuffer ranges covered by descriptors of
  * their type; total_memory equal to the sum of the RAM descriptors (the
- * framebuffer excluded); .bss zeroed by the loader; boot_time_ns sane.
+ * framebuffer excluded); .bss zeroed by the loader; boot_time_ns sane;
+ * the extension (version, the CPU table with its stacks, the clock rates).
  */
 #include "wisp_lib.h"
 
@@ -218,6 +219,40 @@ int kmain(struct wisp_boot_info *bi)
           bi->boot_time_ns);
     CHECK(now >= bi->boot_time_ns, "get_time %lu is before boot_time_ns %lu\n", now,
           bi->boot_time_ns);
+
+    /* The extension: versioned, the CPU table, the clock rates. */
+    CHECK(bi->flags & WISP_BOOT_FLAG_EXTENSION, "EXTENSION flag not set\n");
+    const struct wisp_boot_ext *ext = wisp_boot_ext(bi);
+    CHECK(ext != 0, "no boot info extension at 0x%lx\n", bi->extension_phys);
+    if (ext) {
+        wisp_printf("  extension v%u, %u bytes: %u CPUs, TSC %lu Hz, LAPIC timer %lu Hz\n",
+                    ext->version, ext->size, ext->cpu_count, ext->tsc_hz, ext->lapic_timer_hz);
+        CHECK(ext->version >= 1 && ext->size >= sizeof *ext, "extension version %u size %u\n",
+              ext->version, ext->size);
+        CHECK(ext->cpu_count >= 1 && ext->cpu_count <= WISP_MAX_CPUS, "cpu_count %u\n",
+              ext->cpu_count);
+        CHECK(ext->tsc_hz > 100000000ull, "tsc_hz %lu\n", ext->tsc_hz);
+        CHECK(ext->lapic_timer_hz >= 1000000ull, "lapic_timer_hz %lu\n", ext->lapic_timer_hz);
+        CHECK(ext->cpu_desc_size == sizeof(struct wisp_cpu), "cpu_desc_size %u\n",
+              ext->cpu_desc_size);
+        check_covered("CPU table", ext->cpus_phys, ext->cpu_count * sizeof(struct wisp_cpu),
+                      WISP_MEMORY_BOOT_DATA);
+        for (unsigned i = 0; i < ext->cpu_count && i < WISP_MAX_CPUS; i++) {
+            const struct wisp_cpu *cpu = wisp_cpu_entry(bi, i);
+            CHECK(cpu->processor_id == i && cpu->lapic_id == i, "CPU %u: id %u, APIC ID %u\n",
+                  i, cpu->processor_id, cpu->lapic_id);
+            CHECK((cpu->flags & WISP_CPU_FLAG_BSP) == (i == 0 ? WISP_CPU_FLAG_BSP : 0u),
+                  "CPU %u flags 0x%x\n", i, cpu->flags);
+            if (i == 0)
+                CHECK(cpu->stack_top == bi->stack_base + bi->stack_size, "BSP stack_top 0x%lx\n",
+                      cpu->stack_top);
+            else
+                check_covered("AP stack", cpu->stack_top - WISP_AP_STACK_SIZE, WISP_AP_STACK_SIZE,
+                              WISP_MEMORY_BOOT_DATA);
+        }
+        CHECK(wisp_lapic_id() == ext->bsp_lapic_id, "BSP APIC ID %u, extension says %u\n",
+              wisp_lapic_id(), ext->bsp_lapic_id);
+    }
 
     if (failures) {
         wisp_printf("FAIL: bootinfo: %d check(s) failed\n", failures);

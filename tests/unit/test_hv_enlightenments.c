@@ -106,7 +106,7 @@ static struct accel_msr_access msr_write(uint32_t index, uint64_t value)
 static uint64_t msr_read(struct hv_enlightenments *hv, uint32_t index, bool *gp)
 {
     struct accel_msr_access m = { .index = index };
-    assert_true(hv_handle_msr(hv, NULL, &memory, &m));
+    assert_true(hv_handle_msr(hv, NULL, 0, &memory, &m));
     *gp = m.inject_gp;
     return m.value;
 }
@@ -117,13 +117,13 @@ static void hypercall_page_needs_guest_os_id_and_holds_the_trap(void **state)
     struct hv_enlightenments hv = { .tsc_hz = 1000000000ull };
     bool gp;
     struct accel_msr_access m = msr_write(HV_X64_MSR_HYPERCALL, 0x5000 | 1);
-    assert_true(hv_handle_msr(&hv, NULL, &memory, &m));
+    assert_true(hv_handle_msr(&hv, NULL, 0, &memory, &m));
     assert_int_equal(msr_read(&hv, HV_X64_MSR_HYPERCALL, &gp) & 1, 0);
 
     m = msr_write(HV_X64_MSR_GUEST_OS_ID, 0x8100000000001234ull);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     m = msr_write(HV_X64_MSR_HYPERCALL, 0x5000 | 1);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_false(m.inject_gp);
     assert_int_equal(msr_read(&hv, HV_X64_MSR_HYPERCALL, &gp), 0x5001);
     const uint8_t *code = guest_memory_ptr(&memory, 0x5000, 3);
@@ -133,7 +133,7 @@ static void hypercall_page_needs_guest_os_id_and_holds_the_trap(void **state)
 
     /* Clearing the OS ID disables the page again. */
     m = msr_write(HV_X64_MSR_GUEST_OS_ID, 0);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_int_equal(msr_read(&hv, HV_X64_MSR_HYPERCALL, &gp) & 1, 0);
 }
 
@@ -142,10 +142,10 @@ static void pages_outside_ram_are_refused(void **state)
     (void)state;
     struct hv_enlightenments hv = { .guest_os_id = 1, .tsc_hz = 1000000000ull };
     struct accel_msr_access m = msr_write(HV_X64_MSR_HYPERCALL, 0x7FFF0000ull | 1);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_true(m.inject_gp);
     m = msr_write(HV_X64_MSR_REFERENCE_TSC, 0x7FFF0000ull | 1);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_true(m.inject_gp);
 }
 
@@ -155,7 +155,7 @@ static void reference_tsc_page_is_filled(void **state)
     struct hv_enlightenments hv = { .tsc_hz = 3000000000ull };
     hv.tsc_scale = hv_tsc_scale_from_frequency(hv.tsc_hz);
     struct accel_msr_access m = msr_write(HV_X64_MSR_REFERENCE_TSC, 0x6000 | 1);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_false(m.inject_gp);
     const HV_REFERENCE_TSC_PAGE *page = guest_memory_ptr(&memory, 0x6000, sizeof *page);
     assert_int_not_equal(page->TscSequence, 0);
@@ -170,7 +170,7 @@ static void vp_assist_page_is_accepted_and_zeroed(void **state)
     uint8_t *page = guest_memory_ptr(&memory, 0x7000, HV_PAGE_SIZE);
     memset(page, 0xAB, HV_PAGE_SIZE);
     struct accel_msr_access m = msr_write(HV_X64_MSR_VP_ASSIST_PAGE, 0x7000 | 0xFFE | 1);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_false(m.inject_gp);
     bool gp;
     /* Reserved bits 11:1 read back as zero. */
@@ -180,10 +180,10 @@ static void vp_assist_page_is_accepted_and_zeroed(void **state)
     /* Disabling keeps the page's contents (the guest owns them again). */
     page[0] = 0x55;
     m = msr_write(HV_X64_MSR_VP_ASSIST_PAGE, 0x7000);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_int_equal(page[0], 0x55);
     m = msr_write(HV_X64_MSR_VP_ASSIST_PAGE, 0x7FFF0000ull | 1);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_true(m.inject_gp);
 }
 
@@ -197,12 +197,12 @@ static void read_only_and_unknown_msrs(void **state)
     assert_int_equal(msr_read(&hv, HV_X64_MSR_TSC_FREQUENCY, &gp), 2500000000ull);
     assert_int_equal(msr_read(&hv, HV_X64_MSR_APIC_FREQUENCY, &gp), 1000000000ull);
     struct accel_msr_access m = msr_write(HV_X64_MSR_VP_INDEX, 3);
-    hv_handle_msr(&hv, NULL, &memory, &m);
+    hv_handle_msr(&hv, NULL, 0, &memory, &m);
     assert_true(m.inject_gp);
     msr_read(&hv, HV_X64_MSR_SCONTROL, &gp);
     assert_true(gp);
     struct accel_msr_access other = { .index = 0xC0000080 };
-    assert_false(hv_handle_msr(&hv, NULL, &memory, &other));
+    assert_false(hv_handle_msr(&hv, NULL, 0, &memory, &other));
 }
 
 int main(void)

@@ -15,15 +15,19 @@ struct harness {
     struct ioapic io;
     uint8_t vectors[32];
     bool levels[32];
+    struct apic_message messages[32];
     unsigned delivered;
 };
 
-static void on_deliver(void *opaque, uint8_t vector, bool level)
+static void on_deliver(void *opaque, const struct apic_message *msg)
 {
+    uint8_t vector = msg->vector;
+    bool level = msg->level_triggered;
     struct harness *h = opaque;
     if (h->delivered < 32) {
         h->vectors[h->delivered] = vector;
         h->levels[h->delivered] = level;
+        h->messages[h->delivered] = *msg;
     }
     h->delivered++;
 }
@@ -156,14 +160,25 @@ static void test_other_delivery_modes_and_stray_pins(void **state)
     struct harness *h = *state;
     program(&h->io, 2, 0x30 | (4ull << IOAPIC_RTE_DELIVERY_SHIFT)); /* NMI */
     program(&h->io, 3, 0x31 | ((uint64_t)IOAPIC_RTE_DM_EXTINT << IOAPIC_RTE_DELIVERY_SHIFT));
-    program(&h->io, 7, 0x37 | ((uint64_t)IOAPIC_RTE_DM_LOWEST << IOAPIC_RTE_DELIVERY_SHIFT));
+    program(&h->io, 7, 0x37 | ((uint64_t)IOAPIC_RTE_DM_LOWEST << IOAPIC_RTE_DELIVERY_SHIFT) |
+                           IOAPIC_RTE_DEST_LOGICAL | 0x0Cull << IOAPIC_RTE_DEST_SHIFT);
+    program(&h->io, 8, 0x38 | (2ull << IOAPIC_RTE_DELIVERY_SHIFT)); /* SMI */
     ioapic_set_irq(&h->io, 2, true);
     ioapic_set_irq(&h->io, 3, true); /* no ExtINT hook: dropped */
     ioapic_set_irq(&h->io, 7, true);
+    ioapic_set_irq(&h->io, 8, true); /* SMI: dropped */
     ioapic_set_irq(&h->io, 24, true);
     ioapic_set_irq(&h->io, 1000, true);
-    assert_int_equal(h->delivered, 1);
-    assert_int_equal(h->vectors[0], 0x37);
+    assert_int_equal(h->delivered, 2);
+    /* NMI goes out as an edge-triggered NMI message. */
+    assert_int_equal(h->messages[0].delivery_mode, APIC_DM_NMI);
+    assert_false(h->messages[0].level_triggered);
+    assert_int_equal(h->messages[0].source, -1);
+    /* Lowest priority with its logical destination. */
+    assert_int_equal(h->vectors[1], 0x37);
+    assert_int_equal(h->messages[1].delivery_mode, APIC_DM_LOWEST);
+    assert_true(h->messages[1].logical);
+    assert_int_equal(h->messages[1].dest, 0x0C);
     /* Narrow and out-of-window accesses do not crash or write. */
     uint8_t b = 0xAA;
     ioapic_mmio(&h->io, 0x1F, &b, 1, true);
@@ -183,7 +198,7 @@ static uint64_t fake_clock(void *opaque)
 static void lapic_write(struct irqchip_user *chip, unsigned off, uint32_t v)
 {
     uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-    lapic_mmio(&chip->lapic, off, b, 4, true);
+    lapic_mmio(&chip->lapics[0], off, b, 4, true);
 }
 
 static void test_level_interrupt_through_the_lapic_and_back(void **state)
@@ -192,21 +207,21 @@ static void test_level_interrupt_through_the_lapic_and_back(void **state)
     static struct irqchip_user chip;
     static struct bus ports = { .name = "port" }, mmio = { .name = "mmio" };
     struct wisp_error err = { 0 };
-    assert_int_equal(irqchip_user_init(&chip, &ports, &mmio, fake_clock, NULL, &err), 0);
+    assert_int_equal(irqchip_user_init(&chip, &ports, &mmio, 1, fake_clock, NULL, &err), 0);
     lapic_write(&chip, LAPIC_SVR, LAPIC_SVR_ENABLE | 0xFF);
     program(&chip.ioapic, 9, 0x59 | IOAPIC_RTE_LEVEL);
 
     irqchip_user_set_irq(&chip, 9, true);
-    assert_true(irqchip_user_has_interrupt(&chip));
-    assert_int_equal(irqchip_user_acknowledge(&chip), 0x59);
-    assert_true(lapic_read_reg(&chip.lapic, LAPIC_TMR + 0x20) & (1u << (0x59 - 0x40)));
+    assert_true(irqchip_user_has_interrupt(&chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&chip, 0), 0x59);
+    assert_true(lapic_read_reg(&chip.lapics[0], LAPIC_TMR + 0x20) & (1u << (0x59 - 0x40)));
     /* The handler has not quietened the device: the EOI brings it back. */
     lapic_write(&chip, LAPIC_EOI, 0);
-    assert_true(irqchip_user_has_interrupt(&chip));
-    assert_int_equal(irqchip_user_acknowledge(&chip), 0x59);
+    assert_true(irqchip_user_has_interrupt(&chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&chip, 0), 0x59);
     irqchip_user_set_irq(&chip, 9, false);
     lapic_write(&chip, LAPIC_EOI, 0);
-    assert_false(irqchip_user_has_interrupt(&chip));
+    assert_false(irqchip_user_has_interrupt(&chip, 0));
     assert_false(ioapic_read_rte(&chip.ioapic, 9) & IOAPIC_RTE_REMOTE_IRR);
     /* The guest reaches the I/O APIC at its PC address. */
     assert_true(bus_find(&mmio, IOAPIC_BASE + IOAPIC_REG_WINDOW) != NULL);

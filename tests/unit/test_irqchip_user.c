@@ -30,7 +30,7 @@ static int setup(void **state)
     h.ports.name = "port";
     h.mmio.name = "mmio";
     struct wisp_error err = { 0 };
-    if (irqchip_user_init(&h.chip, &h.ports, &h.mmio, fake_clock, &h, &err) < 0)
+    if (irqchip_user_init(&h.chip, &h.ports, &h.mmio, 1, fake_clock, &h, &err) < 0)
         return -1;
     *state = &h;
     return 0;
@@ -51,13 +51,13 @@ static uint8_t inb(struct harness *h, uint16_t port)
 static void apic_write(struct harness *h, unsigned reg, uint32_t v)
 {
     uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-    assert_true(bus_dispatch(&h->mmio, LAPIC_BASE + reg, b, 4, true));
+    assert_true(irqchip_user_lapic_access(&h->chip, 0, LAPIC_BASE + reg, b, 4, true));
 }
 
 static uint32_t apic_read(struct harness *h, unsigned reg)
 {
     uint8_t b[4] = { 0 };
-    assert_true(bus_dispatch(&h->mmio, LAPIC_BASE + reg, b, 4, false));
+    assert_true(irqchip_user_lapic_access(&h->chip, 0, LAPIC_BASE + reg, b, 4, false));
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
@@ -103,7 +103,7 @@ static void test_ranges_are_registered(void **state)
     /* A second controller on the same buses is refused with a message. */
     static struct irqchip_user other;
     struct wisp_error err = { 0 };
-    assert_int_equal(irqchip_user_init(&other, &h->ports, &h->mmio, fake_clock, h, &err), -1);
+    assert_int_equal(irqchip_user_init(&other, &h->ports, &h->mmio, 1, fake_clock, h, &err), -1);
     assert_true(strstr(err.message, "overlaps") != NULL);
 }
 
@@ -112,39 +112,39 @@ static void test_pit_through_pic_through_lint0(void **state)
     struct harness *h = *state;
     h->now = 0;
     simple_kernel_setup(h);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
-    uint64_t next = irqchip_user_update(&h->chip, 0);
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
+    uint64_t next = irqchip_user_update(&h->chip, 0, 0);
     assert_true(next > 9 * MS && next <= 10 * MS);
 
     h->now = 10 * MS;
-    next = irqchip_user_update(&h->chip, h->now);
-    assert_true(irqchip_user_has_interrupt(&h->chip));
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x20);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
+    next = irqchip_user_update(&h->chip, 0, h->now);
+    assert_true(irqchip_user_has_interrupt(&h->chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x20);
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
     assert_true(next > 19 * MS && next <= 20 * MS);
 
     outb(h, 0x20, 0x20); /* EOI */
-    assert_false(irqchip_user_has_interrupt(&h->chip));
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), -1);
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), -1);
     h->now = 19 * MS;
-    irqchip_user_update(&h->chip, h->now);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
+    irqchip_user_update(&h->chip, 0, h->now);
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
     h->now = 20 * MS;
-    irqchip_user_update(&h->chip, h->now);
-    assert_true(irqchip_user_has_interrupt(&h->chip));
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x20);
+    irqchip_user_update(&h->chip, 0, h->now);
+    assert_true(irqchip_user_has_interrupt(&h->chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x20);
     outb(h, 0x20, 0x20);
 
     /* Without an EOI the tick at 30 ms waits in IRR until one comes. */
     h->now = 30 * MS;
-    irqchip_user_update(&h->chip, h->now);
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x20);
+    irqchip_user_update(&h->chip, 0, h->now);
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x20);
     h->now = 40 * MS;
-    irqchip_user_update(&h->chip, h->now);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
+    irqchip_user_update(&h->chip, 0, h->now);
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
     outb(h, 0x20, 0x20);
-    assert_true(irqchip_user_has_interrupt(&h->chip));
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x20);
+    assert_true(irqchip_user_has_interrupt(&h->chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x20);
 }
 
 static void test_com1_irq4(void **state)
@@ -153,11 +153,11 @@ static void test_com1_irq4(void **state)
     simple_kernel_setup(h);
     outb(h, 0x21, 0xEF); /* only IRQ 4 */
     irqchip_user_set_irq(&h->chip, 4, true);
-    assert_true(irqchip_user_has_interrupt(&h->chip));
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x24);
+    assert_true(irqchip_user_has_interrupt(&h->chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x24);
     irqchip_user_set_irq(&h->chip, 4, false);
     outb(h, 0x20, 0x20);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
 }
 
 static void test_enabled_apic_with_guest_programmed_lint0(void **state)
@@ -175,26 +175,26 @@ static void test_enabled_apic_with_guest_programmed_lint0(void **state)
     apic_write(h, LAPIC_TIMER_INITIAL, 31250); /* 5 ms at 160 ns per count */
 
     /* The earliest deadline wins: the LAPIC timer at 5 ms. */
-    assert_int_equal(irqchip_user_update(&h->chip, 0), 5 * MS);
+    assert_int_equal(irqchip_user_update(&h->chip, 0, 0), 5 * MS);
     h->now = 5 * MS;
-    irqchip_user_update(&h->chip, h->now);
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x40);
+    irqchip_user_update(&h->chip, 0, h->now);
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x40);
     apic_write(h, LAPIC_EOI, 0);
 
     h->now = 10 * MS; /* both */
-    irqchip_user_update(&h->chip, h->now);
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x20); /* ExtINT first */
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x40);
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), -1);
+    irqchip_user_update(&h->chip, 0, h->now);
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x20); /* ExtINT first */
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x40);
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), -1);
     outb(h, 0x20, 0x20);
     apic_write(h, LAPIC_EOI, 0);
 
     /* Masking LINT0 cuts the 8259 off; the LAPIC timer goes on. */
     apic_write(h, LAPIC_LVT_LINT0, LAPIC_LVT_MASKED | LAPIC_DM_EXTINT << 8);
     h->now = 20 * MS;
-    irqchip_user_update(&h->chip, h->now);
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x40);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
+    irqchip_user_update(&h->chip, 0, h->now);
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x40);
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
     assert_int_equal(apic_read(h, LAPIC_ISR + 0x20) & 1, 1); /* 0x40 in service */
 }
 
@@ -203,24 +203,24 @@ static void test_level_irq_and_nothing_to_acknowledge(void **state)
     struct harness *h = *state;
     simple_kernel_setup(h);
     /* Nothing pending anywhere: no vector at all (LINT0 is low). */
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), -1);
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), -1);
     outb(h, 0x4D0, 0x20); /* IRQ 5 level */
     outb(h, 0x21, 0xDE);
     irqchip_user_set_irq(&h->chip, 5, true);
-    assert_true(irqchip_user_has_interrupt(&h->chip));
-    assert_int_equal(irqchip_user_acknowledge(&h->chip), 0x25);
+    assert_true(irqchip_user_has_interrupt(&h->chip, 0));
+    assert_int_equal(irqchip_user_acknowledge(&h->chip, 0), 0x25);
     irqchip_user_set_irq(&h->chip, 5, false);
     outb(h, 0x20, 0x20);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
     assert_int_equal(inb(h, 0x4D0), 0x20);
 }
 
 static void test_no_timers_no_deadline(void **state)
 {
     struct harness *h = *state;
-    assert_int_equal(irqchip_user_update(&h->chip, 0), UINT64_MAX);
-    assert_int_equal(irqchip_user_update(&h->chip, 1000 * MS), UINT64_MAX);
-    assert_false(irqchip_user_has_interrupt(&h->chip));
+    assert_int_equal(irqchip_user_update(&h->chip, 0, 0), UINT64_MAX);
+    assert_int_equal(irqchip_user_update(&h->chip, 0, 1000 * MS), UINT64_MAX);
+    assert_false(irqchip_user_has_interrupt(&h->chip, 0));
 }
 
 int main(void)

@@ -350,8 +350,10 @@ static void test_boot_info_at_0x80000_has_the_seed_fields_at_the_seed_offsets(vo
      * Seraph's own comments say "SERAPHTB", the number wins.) */
     assert_int_equal(info64(0), 0x5345524150484254ull);
     assert_int_equal(info32(8), 1);                      /* version */
-    assert_int_equal(info32(12), WISP_BOOT_FLAG_FRAMEBUFFER | WISP_BOOT_FLAG_SERIAL);
-    assert_int_equal(info32(12), 3);
+    /* The seed's two flags, and the extension's (bit 2) added by wisp. */
+    assert_int_equal(info32(12), WISP_BOOT_FLAG_FRAMEBUFFER | WISP_BOOT_FLAG_SERIAL |
+                                 WISP_BOOT_FLAG_EXTENSION);
+    assert_int_equal(info32(12), 7);
     assert_int_equal(info64(16), 0xC0000000ull);         /* framebuffer_base */
     assert_int_equal(info64(24), 1024 * 768 * 4);        /* framebuffer_size */
     assert_int_equal(info32(32), 1024);                  /* width */
@@ -384,7 +386,8 @@ static void test_boot_info_describes_memory_kernel_stack_and_windows(void **stat
     assert_int_equal(info64(200), 510);
     assert_int_equal(info64(208), params.boot_time_ns);
     assert_int_equal(info64(216), WISP_LAPIC_ADDR);
-    for (unsigned off = 224; off < 280; off += 8)
+    assert_int_equal(info64(224), WISP_BOOT_EXT_ADDR); /* the first seed-reserved word */
+    for (unsigned off = 232; off < 280; off += 8)
         assert_int_equal(info64(off), 0);
 }
 
@@ -632,8 +635,9 @@ static void test_load_rules_keep_kernels_above_1mib_and_out_of_arena_and_heap(vo
 {
     (void)state;
     struct elf_load_rules rules;
+    struct elf_reserved_range ranges[NATIVE_RESERVED_MAX];
     memset(&rules, 0xCC, sizeof rules);
-    native_load_rules(&rules, 512 * MiB);
+    native_load_rules(&rules, ranges, 512 * MiB, 1);
     assert_int_equal(rules.min_phys, 0x100000);
     assert_int_equal(rules.reserved_count, 2);
     bool arena = false, heap = false;
@@ -647,9 +651,145 @@ static void test_load_rules_keep_kernels_above_1mib_and_out_of_arena_and_heap(vo
     assert_int_equal(rules.identity_limit, 4 * GiB);
     assert_int_equal(rules.physmap_base, WISP_PHYSMAP_BASE);
     assert_int_equal(rules.physmap_size, 512 * MiB);
-    native_load_rules(&rules, 2 * GiB);
+    native_load_rules(&rules, ranges, 2 * GiB, 1);
     assert_int_equal(rules.physmap_size, 1 * GiB);
 }
+
+/* ---- several CPUs: the boot info extension, AP stacks, AP entry ---- */
+
+static const struct native_boot_params params_4cpus = {
+    .fb_width = 1024, .fb_height = 768, .cpus = 4, .lapic_timer_hz = 100000000,
+};
+
+static int booted_512m_4cpus(void **state)
+{
+    (void)state;
+    if (make_memory(512 * MiB) < 0)
+        return -1;
+    struct wisp_error err = { 0 };
+    if (native_build_environment(&gm, &kernel, &params_4cpus, &err) < 0) {
+        print_error("native_build_environment: %s\n", err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static void read_ext(struct wisp_boot_ext *ext)
+{
+    assert_true(guest_memory_read(&gm, WISP_BOOT_EXT_ADDR, ext, sizeof *ext));
+}
+
+static void read_cpu(unsigned i, struct wisp_cpu *cpu)
+{
+    assert_true(guest_memory_read(&gm, WISP_CPU_TABLE_ADDR + i * 64ull, cpu, sizeof *cpu));
+}
+
+static void test_extension_for_one_cpu_is_flagged_and_versioned(void **state)
+{
+    (void)state;
+    /* The seed fields stay where they were; the pointer sits in the old
+     * reserved area at offset 224. */
+    assert_true(rd32(WISP_BOOT_INFO_ADDR + 12) & WISP_BOOT_FLAG_EXTENSION);
+    assert_int_equal(rd64(WISP_BOOT_INFO_ADDR + 224), WISP_BOOT_EXT_ADDR);
+    for (unsigned off = 232; off < 280; off += 8)
+        assert_int_equal(rd64(WISP_BOOT_INFO_ADDR + off), 0);
+    struct wisp_boot_ext ext;
+    read_ext(&ext);
+    assert_int_equal(ext.magic, WISP_BOOT_EXT_MAGIC);
+    assert_memory_equal(&ext.magic, "WISPBEXT", 8);
+    assert_int_equal(ext.version, 1);
+    assert_int_equal(ext.size, 64);
+    assert_int_equal(ext.cpu_count, 1);
+    assert_int_equal(ext.bsp_lapic_id, 0);
+    assert_int_equal(ext.cpus_phys, WISP_CPU_TABLE_ADDR);
+    assert_int_equal(ext.cpu_desc_size, 64);
+    assert_int_equal(ext.ap_start, WISP_AP_START_INIT_SIPI | WISP_AP_START_MAILBOX);
+    assert_int_equal(ext.tsc_hz, 0); /* filled in once the accelerator knows it */
+    native_set_tsc_hz(&gm, 2400000000ull);
+    read_ext(&ext);
+    assert_int_equal(ext.tsc_hz, 2400000000ull);
+    struct wisp_cpu bsp;
+    read_cpu(0, &bsp);
+    assert_int_equal(bsp.processor_id, 0);
+    assert_int_equal(bsp.lapic_id, 0);
+    assert_int_equal(bsp.flags, WISP_CPU_FLAG_BSP);
+    assert_int_equal(bsp.goto_address, 0);
+    assert_int_equal(bsp.stack_top, WISP_STACK_TOP);
+}
+
+static void test_extension_lists_four_cpus_with_their_own_stacks(void **state)
+{
+    (void)state;
+    struct wisp_boot_ext ext;
+    read_ext(&ext);
+    assert_int_equal(ext.cpu_count, 4);
+    assert_int_equal(ext.lapic_timer_hz, 100000000);
+    for (unsigned i = 1; i < 4; i++) {
+        struct wisp_cpu cpu;
+        read_cpu(i, &cpu);
+        assert_int_equal(cpu.processor_id, i);
+        assert_int_equal(cpu.lapic_id, i);
+        assert_int_equal(cpu.flags, 0);
+        assert_int_equal(cpu.goto_address, 0);
+        assert_int_equal(cpu.extra_argument, 0);
+        assert_int_equal(cpu.stack_top, WISP_AP_STACKS_ADDR + i * WISP_AP_STACK_SIZE);
+    }
+    /* The AP stacks are boot data in the memory map. */
+    uint64_t count = rd64(WISP_BOOT_INFO_ADDR + 56);
+    bool found = false;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t d = WISP_MEMORY_MAP_ADDR + i * 24;
+        if (rd64(d) == WISP_AP_STACKS_ADDR) {
+            found = true;
+            assert_int_equal(rd64(d + 8), 3 * WISP_AP_STACK_SIZE);
+            assert_int_equal(rd32(d + 16), WISP_MEMORY_BOOT_DATA);
+        }
+    }
+    assert_true(found);
+}
+
+static void test_load_rules_keep_kernels_off_the_ap_stacks(void **state)
+{
+    (void)state;
+    struct elf_load_rules rules;
+    struct elf_reserved_range ranges[NATIVE_RESERVED_MAX];
+    native_load_rules(&rules, ranges, 512 * MiB, 4);
+    assert_int_equal(rules.reserved_count, 3);
+    assert_int_equal(rules.reserved[2].base, WISP_AP_STACKS_ADDR);
+    assert_int_equal(rules.reserved[2].size, 3 * WISP_AP_STACK_SIZE);
+    assert_int_equal(native_ap_stacks_size(1), 0);
+    assert_int_equal(native_ap_stacks_size(64), 63 * WISP_AP_STACK_SIZE);
+}
+
+static void test_ap_enters_its_mailbox_address_with_its_entry_and_stack(void **state)
+{
+    (void)state;
+    struct accel_regs regs;
+    struct accel_sregs sregs;
+    memset(&regs, 0xCC, sizeof regs);
+    memset(&sregs, 0xCC, sizeof sregs);
+    sregs.apic_base = 0xFEE00800ull;
+    native_ap_entry_state(2, 0x123456, &regs, &sregs);
+    assert_int_equal(regs.rip, 0x123456);
+    assert_int_equal(regs.rdi, WISP_CPU_TABLE_ADDR + 2 * 64);
+    assert_int_equal(regs.rsp, WISP_AP_STACKS_ADDR + 2 * WISP_AP_STACK_SIZE - 8);
+    assert_int_equal(regs.rflags, 2);
+    assert_int_equal(regs.rax, 0);
+    assert_int_equal(sregs.cr3, WISP_PML4_ADDR);
+    assert_int_equal(sregs.efer & (EFER_LME | EFER_LMA), EFER_LME | EFER_LMA);
+    assert_int_equal(sregs.apic_base, 0xFEE00800ull); /* the AP's own, kept */
+}
+
+static void test_too_little_ram_for_the_ap_stacks_is_refused(void **state)
+{
+    (void)state;
+    struct wisp_error err = { 0 };
+    const struct native_boot_params two = { .fb_width = 1024, .fb_height = 768, .cpus = 2 };
+    assert_int_equal(native_build_environment(&gm, &kernel, &two, &err), -1);
+    assert_non_null(strstr(err.message, "too little for 2 CPUs"));
+}
+
+static int memory_96m(void **state)  { (void)state; return make_memory(96 * MiB); }
 
 #define AT_512M(fn) cmocka_unit_test_setup_teardown(fn, booted_512m, release)
 #define AT_1G(fn)   cmocka_unit_test_setup_teardown(fn, booted_1g, release)
@@ -685,6 +825,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_framebuffer_larger_than_its_window_is_refused,
                                         memory_512m, release),
         cmocka_unit_test(test_load_rules_keep_kernels_above_1mib_and_out_of_arena_and_heap),
+        AT_512M(test_extension_for_one_cpu_is_flagged_and_versioned),
+        cmocka_unit_test_setup_teardown(test_extension_lists_four_cpus_with_their_own_stacks,
+                                        booted_512m_4cpus, release),
+        cmocka_unit_test(test_load_rules_keep_kernels_off_the_ap_stacks),
+        AT_512M(test_ap_enters_its_mailbox_address_with_its_entry_and_stack),
+        cmocka_unit_test_setup_teardown(test_too_little_ram_for_the_ap_stacks_is_refused,
+                                        memory_96m, release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,7 @@ static int in_child(void (*body)(void))
 static void signal_during_run(void)
 {
     struct wisp_error err = { 0 };
-    if (ticker_start(NULL, &err) < 0)
+    if (ticker_start(&err) < 0)
         _exit(3);
     raise(SIGTERM);
     int sig = 0;
@@ -57,7 +57,7 @@ static void test_stop_signal_during_the_run_is_a_flag(void **state)
 static void signal_after_run(void)
 {
     struct wisp_error err = { 0 };
-    if (ticker_start(NULL, &err) < 0)
+    if (ticker_start(&err) < 0)
         _exit(3);
     ticker_stop();
     raise(SIGINT); /* Ctrl-C while the screenshot is written */
@@ -75,7 +75,7 @@ static void test_stop_signal_after_the_run_ends_wisp(void **state)
 static void signal_between_last_look_and_stop(void)
 {
     struct wisp_error err = { 0 };
-    if (ticker_start(NULL, &err) < 0)
+    if (ticker_start(&err) < 0)
         _exit(3);
     ticker_take_events(NULL);
     raise(SIGHUP); /* after the loop's last look, before ticker_stop */

@@ -26,7 +26,7 @@
 static struct vq_fixture fx;
 static struct virtio_blk blk;
 static struct virtio_platform platform;
-static struct host_mutex *lock;
+static struct host_mutex lock;
 static char path[64];
 
 static void make_image(const char *name, size_t size)
@@ -42,7 +42,7 @@ static int open_blk(bool read_only)
 {
     struct wisp_error err = { 0 };
     if (virtio_blk_open(&blk, path, read_only, "test-serial-0123", &err) < 0 ||
-        virtio_blk_init(&blk, &platform, lock, &err) < 0)
+        virtio_blk_init(&blk, &platform, &lock, &err) < 0)
         return -1;
     /* The queue as the transport would start it for the driver. */
     struct virtqueue *vq = &blk.vp.vq[0];
@@ -59,7 +59,7 @@ static int setup_image(bool read_only)
     if (fx_memory(&fx, 16) < 0)
         return -1;
     platform = (struct virtio_platform){ &fx.gm, NULL, NULL };
-    lock = host_mutex_create();
+    host_mutex_init(&lock);
     return open_blk(read_only);
 }
 
@@ -79,7 +79,7 @@ static int teardown(void **state)
 {
     (void)state;
     virtio_blk_destroy(&blk);
-    host_mutex_destroy(lock);
+    host_mutex_destroy(&lock);
     fx_release(&fx);
     unlink(path);
     return 0;

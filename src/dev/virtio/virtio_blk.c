@@ -310,7 +310,7 @@ static void reset(void *dev)
     struct virtio_blk *blk = dev;
     blk->generation++;
     while (blk->busy)
-        host_cond_wait(blk->idle, blk->lock);
+        host_cond_wait(&blk->idle, blk->lock);
 }
 
 static const struct virtio_device_ops blk_ops = {
@@ -345,9 +345,10 @@ int virtio_blk_init(struct virtio_blk *blk, const struct virtio_platform *platfo
 {
     blk->lock = lock;
     blk->requests = calloc(VIRTIO_BLK_BATCH, sizeof *blk->requests);
-    blk->idle = host_cond_create();
-    if (!blk->requests || !blk->idle)
+    if (!blk->requests)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    host_cond_init(&blk->idle);
+    blk->idle_ready = true;
     build_config(blk);
     uint64_t features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
                         (1ull << VIRTIO_BLK_F_FLUSH);
@@ -363,8 +364,9 @@ void virtio_blk_destroy(struct virtio_blk *blk)
 {
     virtio_blk_worker_stop(blk);
     disk_image_close(&blk->image);
-    host_cond_destroy(blk->idle);
+    if (blk->idle_ready)
+        host_cond_destroy(&blk->idle);
+    blk->idle_ready = false;
     free(blk->requests);
     blk->requests = NULL;
-    blk->idle = NULL;
 }

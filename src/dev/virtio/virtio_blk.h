@@ -30,7 +30,7 @@
 
 #include "core/error.h"
 #include "host/disk_image.h"
-#include "host/mutex.h"
+#include "host/thread.h"
 #include "virtio_pci.h"
 
 /* 5.2.3 Feature bits */
@@ -104,7 +104,8 @@ struct virtio_blk {
     char serial[VIRTIO_BLK_ID_BYTES + 1];
     uint8_t config[VIRTIO_BLK_CONFIG_SIZE];
     struct host_mutex *lock;       /* the VM's device lock */
-    struct host_cond *idle;        /* signalled when the worker publishes */
+    struct host_cond idle;         /* signalled when the worker publishes */
+    bool idle_ready;               /* idle is initialised */
     bool busy;                     /* requests taken and not completed */
     uint64_t generation;           /* bumped by reset: in-flight results are dropped */
     struct virtio_blk_worker *worker; /* NULL: requests run inline */

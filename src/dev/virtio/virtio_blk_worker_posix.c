@@ -16,7 +16,7 @@
 #include "host/thread.h"
 
 struct virtio_blk_worker {
-    struct host_thread *thread;
+    struct host_thread thread;
     int efd;
     bool stop;
 };
@@ -46,7 +46,7 @@ static void drain(struct virtio_blk *blk)
         if (generation == blk->generation)
             virtio_blk_complete(blk, blk->requests, n);
         blk->busy = false;
-        host_cond_broadcast(blk->idle);
+        host_cond_broadcast(&blk->idle);
     }
 }
 
@@ -82,7 +82,7 @@ int virtio_blk_worker_start(struct virtio_blk *blk, struct wisp_error *err)
         return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "virtio-blk: cannot create an eventfd");
     }
     blk->worker = w;
-    if (host_thread_start(&w->thread, "wisp-blk", run, blk, err) < 0) {
+    if (host_thread_start_worker(&w->thread, "wisp-blk", run, blk, err) < 0) {
         close(w->efd);
         free(w);
         blk->worker = NULL;
@@ -100,7 +100,7 @@ void virtio_blk_worker_stop(struct virtio_blk *blk)
     w->stop = true;
     host_mutex_unlock(blk->lock);
     virtio_blk_worker_kick(blk);
-    host_thread_join(w->thread);
+    host_thread_join(&w->thread);
     close(w->efd);
     free(w);
     blk->worker = NULL;

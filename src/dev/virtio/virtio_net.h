@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "host/mutex.h"
+#include "host/thread.h"
 #include "net/net_config.h"
 #include "virtio_pci.h"
 

@@ -29,7 +29,7 @@ struct waiting_frame {
 };
 
 struct virtio_net_worker {
-    struct host_thread *thread;
+    struct host_thread thread;
     int efd[2];                 /* VIRTIO_NET_RX, VIRTIO_NET_TX */
     int stop;                   /* atomic */
     struct pollfd fds[POLL_MAX];
@@ -183,7 +183,7 @@ int virtio_net_worker_start(struct virtio_net *net, struct wisp_error *err)
         goto fail;
     }
     net->worker = w;
-    if (host_thread_start(&w->thread, "wisp-net", run, net, err) < 0)
+    if (host_thread_start_worker(&w->thread, "wisp-net", run, net, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -203,7 +203,7 @@ void virtio_net_worker_stop(struct virtio_net *net)
         return;
     __atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
     virtio_net_worker_kick(net, VIRTIO_NET_TX);
-    host_thread_join(w->thread);
+    host_thread_join(&w->thread);
     for (int i = 0; i < 2; i++)
         close(w->efd[i]);
     while (w->rx_count) {

@@ -30,7 +30,8 @@ GUEST_ASFLAGS := -I$(GUEST_LIB) -I$(WISP_INCLUDE) -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,max-page-size=0x1000 -Wl,-T,$(GUEST_LIB)/guest.ld
 
-GUEST_LIB_OBJS := $(OUT)/obj/lib/start.o $(OUT)/obj/lib/isr.o $(OUT)/obj/lib/wisp_lib.o
+GUEST_LIB_OBJS := $(OUT)/obj/lib/start.o $(OUT)/obj/lib/isr.o $(OUT)/obj/lib/wisp_lib.o \
+	$(OUT)/obj/lib/wisp_smp.o $(OUT)/obj/lib/smp_trampoline.o
 
 # start.o must come first only by convention; guest.ld puts .text.start at
 # the load address whatever the order.

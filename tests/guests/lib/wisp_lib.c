@@ -388,6 +388,11 @@ void wisp_idt_init(void)
         idt[v].offset_high = (uint32_t)(addr >> 32);
         idt[v].reserved = 0;
     }
+    wisp_idt_load();
+}
+
+void wisp_idt_load(void)
+{
     struct idt_pointer p = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
     __asm__ __volatile__("lidt %0" : : "m"(p));
 }
@@ -463,6 +468,19 @@ void wisp_lapic_enable(void)
         wisp_pic_init();
     wisp_lapic_write(WISP_LAPIC_LVT_LINT0, LVT_DELIVERY_EXTINT);
     wisp_lapic_write(WISP_LAPIC_LVT_LINT1, LVT_DELIVERY_NMI);
+}
+
+void wisp_lapic_enable_ap(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+
+    if (!(base & MSR_APIC_BASE_ENABLE))
+        wrmsr(MSR_APIC_BASE, base | MSR_APIC_BASE_ENABLE);
+    wisp_lapic_write(WISP_LAPIC_SVR, 0x100 | WISP_LAPIC_SPURIOUS_VECTOR);
+    wisp_lapic_write(WISP_LAPIC_TPR, 0);
+    wisp_lapic_write(WISP_LAPIC_LVT_TIMER, WISP_LAPIC_LVT_MASKED);
+    wisp_lapic_write(WISP_LAPIC_LVT_LINT0, WISP_LAPIC_LVT_MASKED);
+    wisp_lapic_write(WISP_LAPIC_LVT_LINT1, WISP_LAPIC_LVT_MASKED);
 }
 
 uint64_t wisp_lapic_timer_calibrate(uint32_t window_ms)

@@ -15,7 +15,10 @@
  *   - the local APIC (xAPIC MMIO at 0xFEE00000) and its timer, calibrated
  *     against the get_time hypercall;
  *   - the 8259A PIC pair and the 8254 PIT;
- *   - framebuffer rectangle fills.
+ *   - framebuffer rectangle fills;
+ *   - several CPUs (wisp run --cpus N): the boot info extension, starting
+ *     APs through their wisp mailbox or with INIT-SIPI-SIPI and a real-mode
+ *     trampoline (wisp_smp.c, smp_trampoline.S), IPIs.
  *
  * Entry: start.S calls `int kmain(struct wisp_boot_info *bi)` and passes its
  * return value to the exit hypercall, so returning from kmain ends the VM
@@ -210,6 +213,10 @@ const char *wisp_exception_name(uint64_t vector);
 /* ---- local APIC ---- */
 
 #define WISP_LAPIC_ID          0x020
+#define WISP_LAPIC_LDR         0x0D0
+#define WISP_LAPIC_DFR         0x0E0
+#define WISP_LAPIC_ICR_LOW     0x300
+#define WISP_LAPIC_ICR_HIGH    0x310
 #define WISP_LAPIC_VERSION     0x030
 #define WISP_LAPIC_TPR         0x080
 #define WISP_LAPIC_EOI         0x0B0
@@ -243,6 +250,9 @@ static inline void wisp_lapic_eoi(void)
  * PIC's interrupts reach the CPU, after remapping and masking the PIC with
  * wisp_pic_init() if that has not been done yet. LINT1 is NMI. */
 void wisp_lapic_enable(void);
+/* The same for an AP's own LAPIC: enabled, all priorities, timer, LINT0
+ * and LINT1 masked (only the BSP takes the PIC's interrupts). */
+void wisp_lapic_enable_ap(void);
 /* Measure the timer's tick rate at divide-by-16 against get_time over about
  * `window_ms` milliseconds; returns ticks per second (0 if it does not run). */
 uint64_t wisp_lapic_timer_calibrate(uint32_t window_ms);
@@ -250,6 +260,63 @@ uint64_t wisp_lapic_timer_calibrate(uint32_t window_ms);
  * first if needed). Returns the initial count used (0 on failure). */
 uint32_t wisp_lapic_timer_periodic(uint8_t vector, uint32_t hz);
 void wisp_lapic_timer_stop(void);
+
+/* ---- several CPUs ---- */
+
+/* ICR low words (the destination's APIC ID goes in ICR high, bits 31:24). */
+#define WISP_ICR_FIXED             0x00000u
+#define WISP_ICR_LOWEST            0x00100u
+#define WISP_ICR_NMI               0x00400u
+#define WISP_ICR_INIT              0x00500u
+#define WISP_ICR_STARTUP           0x00600u
+#define WISP_ICR_LOGICAL           0x00800u
+#define WISP_ICR_BUSY              0x01000u
+#define WISP_ICR_ASSERT            0x04000u
+#define WISP_ICR_LEVEL             0x08000u
+#define WISP_ICR_SELF              0x40000u
+#define WISP_ICR_ALL_INCLUDING_SELF 0x80000u
+#define WISP_ICR_ALL_EXCLUDING_SELF 0xC0000u
+
+static inline uint32_t wisp_lapic_id(void)
+{
+    return wisp_lapic_read(WISP_LAPIC_ID) >> 24;
+}
+
+static inline void wisp_cpu_relax(void)
+{
+    __asm__ __volatile__("pause" : : : "memory");
+}
+
+/* The boot info extension (NULL if absent), its CPU count and CPU entries. */
+const struct wisp_boot_ext *wisp_boot_ext(const struct wisp_boot_info *bi);
+unsigned wisp_cpu_count(const struct wisp_boot_info *bi);
+struct wisp_cpu *wisp_cpu_entry(const struct wisp_boot_info *bi, unsigned index);
+
+/* Sends an IPI: ICR high = apic_id << 24, then ICR low; waits while the
+ * delivery-status bit says busy. */
+void wisp_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+
+/* Busy-waits about us microseconds (get_time). */
+void wisp_delay_us(uint64_t us);
+
+/* Loads the IDT wisp_idt_init() built (an AP's first step). */
+void wisp_idt_load(void);
+
+/* An AP's C entry: runs on the AP's own stack with the IDT loaded and
+ * interrupts off; returning halts the AP for good. */
+typedef void (*wisp_ap_main)(struct wisp_cpu *cpu);
+
+/* Starts AP `cpu` through its wisp mailbox: extra_argument = main, then
+ * goto_address = the library's long-mode entry. Returns at once. */
+void wisp_smp_start_mailbox(struct wisp_cpu *cpu, wisp_ap_main main);
+
+/* Starts AP `cpu` with INIT-SIPI-SIPI: copies the real-mode trampoline
+ * (smp_trampoline.S) to `page` (4 KiB-aligned, below 1 MiB, usable RAM),
+ * sends INIT, waits 10 ms, sends start-up twice 200 us apart, and waits
+ * until the AP has reached long mode (it then runs main(cpu) on its own
+ * stack). Returns 0, or -1 when it did not arrive within a second. One AP
+ * at a time: the trampoline's data page is shared. */
+int wisp_smp_start_sipi(struct wisp_cpu *cpu, wisp_ap_main main, uint32_t page);
 
 /* ---- 8259A PIC and 8254 PIT ---- */
 
