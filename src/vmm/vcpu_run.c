@@ -16,6 +16,7 @@
 #include "cpuid_probe.h"
 #include "crash_report.h"
 #include "emulation_fallback.h"
+#include "gdb_stub.h"
 #include "host/clock.h"
 #include "hypercall.h"
 #include "thread_hooks.h"
@@ -434,6 +435,13 @@ static enum step handle_exit(struct vcpu *cpu, struct accel_exit *e)
         return guest_crashed(cpu, e);
     case ACCEL_EXIT_UNSUPPORTED_FEATURE:
         return emulation_failed(cpu, e);
+    case ACCEL_EXIT_EXCEPTION: /* guest debugging: a breakpoint, a step */
+        if (gdb_stub_vcpu_exception(vm->gdb, cpu, e))
+            return STEP_CONTINUE;
+        wisp_fail(&err, WISP_EXIT_UNHANDLED, "unexpected exception %" PRIu64 " at RIP 0x%" PRIx64,
+                  e->u.raw_code, e->rip);
+        print_registers(cpu, "guest registers");
+        return failed(cpu, &err);
     case ACCEL_EXIT_INVALID_VP_REGISTER_VALUE:
         wisp_fail(&err, WISP_EXIT_UNHANDLED,
                   "the accelerator could not enter the guest (hardware reason 0x%" PRIx64 ")",
@@ -492,8 +500,10 @@ void *vcpu_thread_main(void *opaque)
     if (ticker_vcpu_attach(cpu->ticker, period_ms, &err) < 0 ||
         vm_thread_started(vm, VM_THREAD_VCPU, cpu->index, &err) < 0)
         vm_request_failure(vm, &err, NULL, false);
-    else
+    else {
+        gdb_stub_vcpu_entry(vm->gdb, cpu); /* -S: wait for GDB at the entry */
         vcpu_loop(cpu);
+    }
     ticker_vcpu_detach(cpu->ticker);
     vm_vcpu_thread_ended(vm);
     return NULL;

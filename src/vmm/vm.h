@@ -114,6 +114,8 @@ struct vm_config {
     unsigned net_count;
     enum vm_console console;
     bool rng;                      /* --rng: virtio-rng */
+    const char *gdb_address;       /* --gdb tcp:HOST:PORT (src/vmm/gdb_stub.h), or NULL */
+    bool gdb_wait;                 /* -S / --gdb-wait: the BSP waits at the entry for GDB */
 };
 
 enum vm_stop_reason {
