@@ -422,13 +422,26 @@ static void let_go(struct gdb_stub *stub)
 /* GDB detached, went away or killed the VM: no breakpoint stays behind. */
 static void end_connection(struct gdb_stub *stub)
 {
+    host_fd_close(stub->conn_fd);
+    stub->conn_fd = -1;
+    /* Gone while the guest ran: stop it to take the INT3s out. */
+    if (!stub->stopped && !vm_stopping(stub->vm))
+        stop_everything(stub, GDB_STOP_INTERRUPT, false);
     if (stub->stopped) {
         gdb_session_remove_all(&stub->session);
         apply_debug(stub, false, -1);
         let_go(stub);
     }
-    host_fd_close(stub->conn_fd);
-    stub->conn_fd = -1;
+    /* vCPUs that trapped meanwhile and were never reported run on. */
+    host_mutex_lock(&stub->lock);
+    for (unsigned i = 0; i < stub->vm->ncpus; i++) {
+        if (stub->pending[i]) {
+            stub->pending[i] = false;
+            stub->released[i] = true;
+        }
+    }
+    host_cond_broadcast(&stub->cond);
+    host_mutex_unlock(&stub->lock);
 }
 
 static void handle_packet(struct gdb_stub *stub, const char *packet, size_t len)

@@ -144,7 +144,7 @@ def tcg_nested():
 
 @needs_kvm
 @pytest.mark.xfail(tcg_nested(), reason="TCG's nested SVM gives KVM no #BP/#DB for INT3 or "
-                   "debug registers (works on hardware KVM)", strict=False)
+                   "debug registers (meant for hardware KVM)", strict=False)
 def test_breakpoint_and_watchpoint(tmp_path):
     """break (INT3, Z0) at a symbol, continue; a hardware watchpoint (Z2)
     stops at the write."""
