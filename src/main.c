@@ -15,6 +15,7 @@
 #include <io.h>
 #endif
 
+#include "debug/gdb_address.h"
 #include "hv/hvcalls_command.h"
 #include "net/net_config.h"
 #include "vmm/vm.h"
@@ -394,9 +395,14 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         case OPT_NO_REBOOT:
             cfg->no_reboot = true;
             break;
-        case OPT_GDB:
+        case OPT_GDB: {
+            char host[64];
+            uint16_t port;
+            if (!gdb_parse_address(optarg, host, sizeof host, &port))
+                return usage_error("--gdb %s: expected tcp::PORT, tcp:HOST:PORT or PORT", optarg);
             cfg->gdb_address = optarg;
             break;
+        }
         case 's': /* QEMU's shorthand for -gdb tcp::1234 */
             cfg->gdb_address = "tcp::1234";
             break;

@@ -284,3 +284,9 @@ def test_bad_gdb_arguments():
     r = subprocess.run([str(WISP), "run", "-S", str(guest("gdb_target"))],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == EXIT_USAGE and "-S (--gdb-wait) needs --gdb" in r.stderr, r.stderr
+    for bad in ("tcp::", "tcp::0", "tcp::70000", "tcp:localhost:x"):
+        r = subprocess.run([str(WISP), "run", "--gdb", bad, str(guest("gdb_target"))],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == EXIT_USAGE and f"--gdb {bad}: expected" in r.stderr, r.stderr
+    r = subprocess.run([str(WISP), "run", "--help"], capture_output=True, text=True, timeout=30)
+    assert "--gdb tcp:[HOST]:PORT" in r.stdout and "-S, --gdb-wait" in r.stdout, r.stdout
