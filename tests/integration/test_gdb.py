@@ -290,3 +290,56 @@ def test_bad_gdb_arguments():
         assert r.returncode == EXIT_USAGE and f"--gdb {bad}: expected" in r.stderr, r.stderr
     r = subprocess.run([str(WISP), "run", "--help"], capture_output=True, text=True, timeout=30)
     assert "--gdb tcp:[HOST]:PORT" in r.stdout and "-S, --gdb-wait" in r.stdout, r.stdout
+
+
+@needs_kvm
+def test_linux_vmlinux(tmp_path):
+    """The small Linux's vmlinux through PVH, held at its entry by -S: GDB
+    sees the PVH entry state (paging off, RBX pointing at the start info
+    with its magic) and, continued, Linux boots, runs a command and powers
+    off, which GDB hears as the end of the program."""
+    from linux_boot import CMDLINE, COMMAND, build_initramfs, small_linux_dir
+    vmlinux = small_linux_dir() / "vmlinux"
+    initramfs = build_initramfs()
+    port = free_port()
+    args = [str(WISP), "run", "--timeout", "90", "--gdb", f"tcp::{port}", "-S",
+            "--kernel", str(vmlinux), "--initrd", str(initramfs),
+            "--cmdline", CMDLINE + " nokaslr", "-m", "256M"]
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdin.write(COMMAND)
+    proc.stdin.flush()
+    early = []
+    for line in proc.stderr:
+        early.append(line)
+        if "waiting for gdb" in line:
+            break
+    proc.early_stderr = "".join(early)
+    path = tmp_path / "linux.gdb"
+    path.write_text(f"""set pagination off
+set remotetimeout 30
+target remote 127.0.0.1:{port}
+echo CR0:\\n
+p/x $cr0
+echo MAGIC:\\n
+p/x *(unsigned int *)$rbx
+stepi
+echo THREADS:\\n
+info threads
+continue
+""")
+    r = subprocess.run([GDB, "-nx", "-batch", "-x", str(path), str(vmlinux)],
+                       capture_output=True, text=True, timeout=150)
+    out = r.stdout + r.stderr
+    try:
+        stdout, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, err = proc.communicate()
+    stderr = proc.early_stderr + err
+    assert value(out, "CR0") & 0x80000001 == 0x1, out  # protected mode, paging off
+    assert value(out, "MAGIC") == 0x336EC578, out  # XEN_HVM_START_MAGIC_VALUE
+    assert "hello-from-42" in stdout, stdout[-3000:] + stderr
+    assert "wisp: guest powered off" in stderr, stderr
+    assert "exited normally" in out, out
+    assert proc.returncode == 0, stderr
