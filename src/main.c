@@ -16,6 +16,7 @@
 #endif
 
 #include "debug/gdb_address.h"
+#include "debug/trace.h"
 #include "hv/hvcalls_command.h"
 #include "net/net_config.h"
 #include "vmm/vm.h"
@@ -100,6 +101,9 @@ static void usage(FILE *out)
 "                          127.0.0.1); -s is --gdb tcp::1234, as in QEMU\n"
 "  -S, --gdb-wait          hold the first vCPU at the kernel's entry until GDB\n"
 "                          attaches and continues (needs --gdb or -s)\n"
+"      --trace LIST        one line per event on stderr, as QEMU's -d: io, mmio, msr,\n"
+"                          interrupts, exceptions, cpu-reset or all (only what reaches\n"
+"                          wisp: see the README)\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -228,7 +232,7 @@ enum option_id {
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
-    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB,
+    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE,
 };
 
 static const struct option run_options[] = {
@@ -264,6 +268,7 @@ static const struct option run_options[] = {
     { "rng", no_argument, NULL, OPT_RNG },
     { "gdb", required_argument, NULL, OPT_GDB },
     { "gdb-wait", no_argument, NULL, 'S' },
+    { "trace", required_argument, NULL, OPT_TRACE },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -401,6 +406,13 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             if (!gdb_parse_address(optarg, host, sizeof host, &port))
                 return usage_error("--gdb %s: expected tcp::PORT, tcp:HOST:PORT or PORT", optarg);
             cfg->gdb_address = optarg;
+            break;
+        }
+        case OPT_TRACE: {
+            char bad[80];
+            if (!trace_parse(optarg, &cfg->trace, bad, sizeof bad))
+                return usage_error("--trace %s: unknown kind '%s' (io, mmio, msr, interrupts, "
+                                   "exceptions, cpu-reset, all)", optarg, bad);
             break;
         }
         case 's': /* QEMU's shorthand for -gdb tcp::1234 */

@@ -9,11 +9,13 @@
 #include "vm_internal.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include <wisp/guest.h>
 
 #include "cpuid_probe.h"
+#include "debug/trace.h"
 #include "crash_report.h"
 #include "emulation_fallback.h"
 #include "gdb_stub.h"
@@ -66,6 +68,30 @@ static const char *cpu_prefix(const struct vcpu *cpu, char *buf, size_t size)
         return "";
     snprintf(buf, size, "CPU %u: ", cpu->index);
     return buf;
+}
+
+/* --trace (debug/trace.h): one line, written at once. */
+static void trace_event(const struct vcpu *cpu, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void trace_event(const struct vcpu *cpu, const char *fmt, ...)
+{
+    char line[192];
+    int n = snprintf(line, sizeof line, "wisp: trace: ");
+    if (cpu->vm->ncpus > 1)
+        n += snprintf(line + n, sizeof line - (size_t)n, "cpu%u ", cpu->index);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s\n", line);
+}
+
+static void trace_exit(const struct vcpu *cpu, const struct accel_exit *e)
+{
+    char line[192];
+    int who = cpu->vm->ncpus > 1 ? (int)cpu->index : -1;
+    if (trace_exit_line(line, sizeof line, cpu->vm->cfg.trace, who, e))
+        fputs(line, stderr);
 }
 
 static enum step failed(struct vcpu *cpu, const struct wisp_error *err)
@@ -197,6 +223,10 @@ static enum step port_access(struct vcpu *cpu, struct accel_io_access *io)
         vm_request_stop(vm, VM_STOP_DEBUG_EXIT, debug_exit_status);
         return STEP_STOP;
     }
+    if (reason == VM_STOP_REBOOT && (vm->cfg.trace & TRACE_CPU_RESET)) {
+        trace_event(cpu, "cpu-reset: the guest asked for a reset (port 0x%x)", io->port);
+        print_registers(cpu, "registers at the reset request");
+    }
     return reason == VM_STOP_POWER_OFF ? powered_off(vm) : rebooted(vm);
 }
 
@@ -224,8 +254,15 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
     host_mutex_lock(&vm->device_lock);
     bool started = vm->kernel_started;
     host_mutex_unlock(&vm->device_lock);
-    if (vm_is_linux(vm) && started)
+    if (vm->cfg.trace & TRACE_EXCEPTIONS)
+        trace_event(cpu, "exception: triple fault (CPU shutdown) rip=0x%" PRIx64, e->rip);
+    if (vm_is_linux(vm) && started) {
+        if (vm->cfg.trace & TRACE_CPU_RESET) {
+            trace_event(cpu, "cpu-reset: a triple fault resets the CPU");
+            print_registers(cpu, "registers after the triple fault");
+        }
         return rebooted(vm);
+    }
     /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
      * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */
     bool reset_state = e->rip == 0xFFF0 && e->cs.base == 0xFFFF0000ull;
@@ -329,13 +366,19 @@ static void deliver_interrupts(struct vcpu *cpu)
         return; /* an INIT: vcpu_run's loop parks it */
     }
     uint64_t next = irqchip_user_update(chip, cpu->index, clock_monotonic_ns());
-    if (irqchip_user_take_nmi(chip, cpu->index))
+    if (irqchip_user_take_nmi(chip, cpu->index)) {
         accel_vcpu_inject_nmi(cpu->accel);
+        if (vm->cfg.trace & TRACE_INTERRUPTS)
+            trace_event(cpu, "interrupt NMI");
+    }
     bool pending = irqchip_user_has_interrupt(chip, cpu->index);
     if (pending && accel_vcpu_interrupt_window_open(cpu->accel)) {
         int vector = irqchip_user_acknowledge(chip, cpu->index);
-        if (vector >= 0)
+        if (vector >= 0) {
             accel_vcpu_inject_interrupt(cpu->accel, (uint8_t)vector);
+            if (vm->cfg.trace & TRACE_INTERRUPTS)
+                trace_event(cpu, "interrupt vector=0x%02x", (unsigned)vector);
+        }
         pending = irqchip_user_has_interrupt(chip, cpu->index);
     }
     accel_vcpu_request_interrupt_window(cpu->accel, pending);
@@ -481,7 +524,10 @@ static void vcpu_loop(struct vcpu *cpu)
         }
         if (vm->cfg.debug)
             log_exit(cpu, &exit);
-        if (handle_exit(cpu, &exit) != STEP_CONTINUE)
+        enum step step = handle_exit(cpu, &exit);
+        if (vm->cfg.trace)
+            trace_exit(cpu, &exit); /* after: a read shows its answer */
+        if (step != STEP_CONTINUE)
             return;
     }
 }
