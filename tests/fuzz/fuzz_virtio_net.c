@@ -35,6 +35,15 @@ static uint16_t used_len_last(const struct virtqueue *vq, uint32_t *len)
     return (uint16_t)(elem[0] | elem[1] << 8);
 }
 
+static bool overlaps_used_ring(const struct virtqueue *vq, const struct vq_chain *c)
+{
+    const uint8_t *lo = vq->used, *hi = vq->used + VIRTQ_USED_SIZE(vq->size);
+    for (unsigned i = 0; i < c->readable + c->writable; i++)
+        if (c->buf[i].host < hi && lo < c->buf[i].host + c->buf[i].len)
+            return true;
+    return false;
+}
+
 static void transmit(void)
 {
     struct virtqueue *vq = &net.vp.vq[VIRTIO_NET_TX];
@@ -54,6 +63,10 @@ static void transmit(void)
         const struct vq_chain *c = &net.chain;
         fuzz_check((uint64_t)len + VIRTIO_NET_HDR_SIZE == c->readable_bytes,
                    "the frame is not the chain after its header");
+        /* The device wrote the used ring after copying: a guest whose
+         * buffers overlap it sees its own bytes change, legitimately. */
+        if (overlaps_used_ring(vq, c))
+            continue;
         fuzz_check(vq_chain_read(c, VIRTIO_NET_HDR_SIZE, expect, (size_t)len) == (size_t)len &&
                    memcmp(expect, frame, (size_t)len) == 0, "the frame differs from the chain");
     }
