@@ -174,7 +174,7 @@ static void check_config_read(unsigned bus, unsigned slot, unsigned function, un
 
 static void check_sizing(struct model *m, unsigned reg, unsigned size, uint32_t value)
 {
-    if (size != 4 || reg < PCI_BAR0 || reg >= PCI_BAR0 + 24 || value != 0xFFFFFFFFu)
+    if (size != 4 || reg % 4 || reg < PCI_BAR0 || reg >= PCI_BAR0 + 24 || value != 0xFFFFFFFFu)
         return;
     int bar = (int)(reg - PCI_BAR0) / 4;
     const struct pci_bar *b = &m->pci.bars[bar];

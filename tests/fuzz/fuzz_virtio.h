@@ -216,6 +216,8 @@ static void fv_setup(struct fuzz_input *in)
         fv_write(VIRTIO_PCI_COMMON_MSIX, 2, 0);
     }
     unsigned nq = (unsigned)fv_read(VIRTIO_PCI_COMMON_NUMQ, 2);
+    if (nq > VIRTIO_PCI_MAX_QUEUES)
+        nq = VIRTIO_PCI_MAX_QUEUES; /* all ones: the BAR does not decode */
     for (unsigned q = 0; q < nq; q++) {
         fv_write(VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
         if (qlog)
