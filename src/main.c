@@ -287,13 +287,18 @@ static void free_disk_args(void)
 /* FILE[,ro][,serial=ID] */
 static int parse_disk(const char *text, struct vm_config *cfg)
 {
-    if (cfg->disk_count == 0)
+    static bool registered;
+    if (!registered)
         atexit(free_disk_args);
+    registered = true;
     if (cfg->disk_count == VM_MAX_DISKS)
         return usage_error("--disk %s: at most %d disks", text, VM_MAX_DISKS);
     char *copy = strdup(text);
     if (!copy)
         return usage_error("%s", "out of memory");
+    /* The slot may hold a refused argument's copy (or, when the parser runs
+     * again as in fuzz_cli, an earlier run's). */
+    free(disk_args[cfg->disk_count]);
     disk_args[cfg->disk_count] = copy;
     struct vm_disk_config *disk = &cfg->disks[cfg->disk_count];
     *disk = (struct vm_disk_config){ .path = copy };

@@ -313,6 +313,12 @@ static void allow_worker(struct builder *b)
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
         allow(b, calls[i]);
+    /* virtio-blk's discard and write zeroes (disk_image_posix.c): the two
+     * modes that never change the file's size. */
+    allow_if(b, SCMP_SYS(fallocate),
+             SCMP_A1(SCMP_CMP_EQ, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE));
+    allow_if(b, SCMP_SYS(fallocate),
+             SCMP_A1(SCMP_CMP_EQ, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE));
 }
 
 /* User networking: libslirp opens a host socket for each connection or
