@@ -420,6 +420,20 @@ diagnose_stall() {
     sleep 8
 }
 
+# A stopped VM must be gone before its command runs again: two VMs at once
+# would share the work directory and the host's two cores. QEMU may ignore
+# SIGTERM while its vCPUs are wedged; then it gets SIGKILL.
+stop_qemu() {
+    local i
+    kill "$qemu_pid" 2>/dev/null || return 0
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        kill -0 "$qemu_pid" 2>/dev/null || return 0
+        sleep 1
+    done
+    echo "nested-kvm: QEMU did not stop on SIGTERM; killing it" >&2
+    kill -9 "$qemu_pid" 2>/dev/null || true
+}
+
 # TCG's emulated SVM can wedge the VM's kernel for good (both CPUs in soft
 # lockup, seen about once in a dozen runs with -smp 2): a lockup lasting
 # over 100 s is a hang, not a slow host, so stop the VM instead of hanging CI.
@@ -433,7 +447,7 @@ diagnose_stall() {
             echo "nested-kvm: the VM's kernel is hung (soft lockup); stopping it" >&2
             touch "$run/hung"
             diagnose_stall >"$run/diagnostics.log" 2>&1
-            kill "$qemu_pid"
+            stop_qemu
             break
         fi
         size=0
@@ -451,7 +465,7 @@ diagnose_stall() {
             echo "nested-kvm: no output for ${hang_timeout} s; taking the VM as hung and stopping it" >&2
             touch "$run/hung"
             diagnose_stall >"$run/diagnostics.log" 2>&1
-            kill "$qemu_pid"
+            stop_qemu
             break
         fi
         sleep 5

@@ -20,9 +20,10 @@ runner=
 if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     && [ "${WISP_NESTED:-1}" != 0 ]; then
     echo "wisp: /dev/kvm is not usable here; guest tests run under scripts/nested-kvm.sh"
-    # The watchdog waits longer than any one test may take (the Makefile's
-    # TEST_TIMEOUT, 120 s): only a VM that stalls is stopped and retried.
-    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 180 --"
+    # The watchdog waits much longer than any one test may take (the
+    # Makefile's TEST_TIMEOUT, 120 s, plus module fixtures and pytest's own
+    # start in the slow VM): only a VM that stalls is stopped and retried.
+    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 300 --"
     # Every stall leaves its evidence here; the summary counts them.
     NESTED_KVM_STALL_LOG=$(mktemp -d "${TMPDIR:-/tmp}/wisp-test-stalls.XXXXXX")
     export NESTED_KVM_STALL_LOG
