@@ -42,8 +42,8 @@
 # handler for good (a QEMU emulation problem, not a wisp or KVM one).
 #   - Reproduced alone: `scripts/nested-stress.sh --vm-churn 1000 -- --no-keeper`
 #     (empty VMs created and destroyed, both vCPUs context-switching) stalled
-#     3 of 3 times within 200 VMs on QEMU 7.2; 2 of 2 on QEMU 10.0.2 from
-#     bookworm-backports, so a newer QEMU does not help.
+#     3 of 3 times on QEMU 7.2 (two within 200 VMs); 2 of 2 on QEMU 10.0.2
+#     from bookworm-backports, so a newer QEMU does not help.
 #   - Single-threaded TCG (--accel tcg,thread=single): the churn stops making
 #     progress, and Linux guests under KVM's in-kernel irqchip stop getting
 #     timer interrupts mid-boot (3 of 4 runs hit wisp's own timeout); no

@@ -870,6 +870,9 @@ const unsigned long *accel_sandbox_ioctls(size_t *count)
         KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
         KVM_INTERRUPT, KVM_GET_MP_STATE, KVM_TRANSLATE, KVM_GET_VCPU_EVENTS,
         KVM_SET_VCPU_EVENTS, KVM_GET_MSRS, KVM_GET_TSC_KHZ, KVM_IRQ_LINE,
+        /* several CPUs: NMIs into wisp's irqchip, an AP set running, the
+         * LAPIC's pending interrupts for idle detection */
+        KVM_NMI, KVM_SET_MP_STATE, KVM_GET_LAPIC,
     };
     *count = sizeof requests / sizeof requests[0];
     return requests;
