@@ -300,6 +300,9 @@ static void sample_activity(struct vcpu *cpu)
     switch (activity) {
     case ACCEL_ACTIVITY_HALTED: {
         struct accel_regs regs;
+        bool armed = false;
+        if (cpu->vm->cfg.idle_exit && accel_vcpu_timer_armed(cpu->accel, cpu->index, &armed) == 0)
+            vcpu_publish_timer_armed(cpu, armed);
         if (accel_vcpu_get_regs(cpu->accel, &regs) == 0)
             vcpu_publish_halt(cpu, regs.rip, regs.rflags & RFLAGS_IF);
         break;
@@ -367,7 +370,9 @@ static enum step wait_for_interrupt(struct vcpu *cpu, const struct accel_exit *e
         const struct lapic *apic = &chip->lapics[cpu->index];
         bool wake = apic->nmi_pending || apic->init_pending || apic->sipi_vector >= 0 ||
                     (interrupts_on && irqchip_user_has_interrupt(chip, cpu->index));
+        bool armed = irqchip_user_timer_armed(chip, cpu->index);
         host_mutex_unlock(&vm->device_lock);
+        vcpu_publish_timer_armed(cpu, armed);
         if (wake) {
             vcpu_publish_running(cpu);
             return STEP_CONTINUE;
