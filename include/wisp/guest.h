@@ -32,8 +32,10 @@
  * and the LAPIC timer's input frequency, so a kernel need not calibrate.
  *
  * wisp's exit status: the guest's exit code (low 8 bits), 0 when the guest
- * idles or halts with interrupts off (with several CPUs: when every CPU
- * does), 123 on a triple fault of any CPU, 124 on --timeout; see the README.
+ * idles with no timer armed (with several CPUs: when every CPU does), 119
+ * when it halts with interrupts off for good (every CPU; no verdict), 123 on
+ * a triple fault of any CPU, 124 on --timeout; see the README's "Using wisp
+ * in CI". Give a verdict with WISP_HC_EXIT.
  *
  * Several CPUs (wisp run --cpus N, 1..WISP_MAX_CPUS): CPU 0, the bootstrap
  * processor (BSP, APIC ID 0), enters the kernel as above. The application

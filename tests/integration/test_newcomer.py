@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from conftest import (EXIT_GUEST_HALTED, EXIT_USAGE, WISP, guest, needs_kvm, run_wisp)
+from conftest import (EXIT_GUEST_HALTED, EXIT_USAGE, ROOT, WISP, guest, needs_kvm, read_image,
+                      run_wisp)
 
 EXIT_HOST_ERROR = 126
 
@@ -73,3 +74,87 @@ def test_a_screenshot_that_cannot_be_written_at_the_end_is_status_126(tmp_path):
     assert "PASS: timer_wait" in stdout, stdout + stderr
     assert p.returncode == EXIT_HOST_ERROR, stderr
     assert "exit status 126 (the screenshot was not written) instead of 0" in stderr
+
+
+# ---- the README's "Your first kernel", exactly as written ----
+
+def first_kernel_blocks():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Your first kernel", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
+    kinds = [kind for kind, _ in blocks]
+    assert kinds[:3] == ["c", "ld", "sh"], kinds
+    return blocks[0][1], blocks[1][1], blocks[2][1]
+
+
+def build_first_kernel(tmp_path):
+    kernel_c, kernel_ld, commands = first_kernel_blocks()
+    (tmp_path / "kernel.c").write_text(kernel_c)
+    (tmp_path / "kernel.ld").write_text(kernel_ld)
+    build = commands.replace("\\\n", " ").splitlines()[0].replace("WISP", str(ROOT))
+    r = subprocess.run(build, shell=True, cwd=tmp_path, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    return tmp_path / "kernel.elf", commands
+
+
+def test_first_kernel_builds_as_the_readme_says(tmp_path):
+    elf, _ = build_first_kernel(tmp_path)
+    assert elf.read_bytes()[:4] == b"\x7fELF"
+
+
+@needs_kvm
+def test_first_kernel_runs_to_a_screenshot(tmp_path):
+    elf, commands = build_first_kernel(tmp_path)
+    run = commands.replace("\\\n", " ").splitlines()[1]
+    run = run.replace("WISP/build/wisp", str(WISP)).replace("; echo \"status $?\"", "")
+    r = subprocess.run(run, shell=True, cwd=tmp_path, capture_output=True, text=True,
+                       timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "hello from my first kernel" in r.stdout and "done" in r.stdout
+    img = read_image(tmp_path / "shot.png")
+    assert img.getpixel((10, 10)) == (0xFF, 0x80, 0x00)
+    assert img.getpixel((img.size[0] - 10, 10)) == (0x00, 0x80, 0xFF)
+
+
+# ---- 4. messages that point the right way, on real links ----
+
+def test_default_pie_link_says_static_no_pie(tmp_path):
+    kernel_c, kernel_ld, _ = first_kernel_blocks()
+    (tmp_path / "kernel.c").write_text(kernel_c)
+    (tmp_path / "kernel.ld").write_text(kernel_ld)
+    subprocess.run(["gcc", "-O2", "-ffreestanding", "-nostdlib", "-I", str(ROOT / "include"),
+                    "-T", "kernel.ld", "-o", "pie.elf", "kernel.c"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)
+    r = run_wisp("run", "--timeout", "30", tmp_path / "pie.elf")
+    assert r.returncode == 121, r.stderr
+    assert "link the kernel with -static -no-pie" in r.stderr
+    assert "overlaps the boot area" not in r.stderr
+
+
+def test_physmap_link_without_at_says_p_paddr_must_be_physical(tmp_path):
+    kernel_c, kernel_ld, _ = first_kernel_blocks()
+    (tmp_path / "kernel.c").write_text(kernel_c)
+    (tmp_path / "kernel.ld").write_text(kernel_ld.replace("0x100000;", "0xFFFF800000100000;"))
+    subprocess.run(["gcc", "-O2", "-ffreestanding", "-fno-pic", "-fno-pie", "-mcmodel=large",
+                    "-mno-red-zone", "-mgeneral-regs-only", "-static", "-no-pie", "-nostdlib",
+                    "-I", str(ROOT / "include"), "-T", "kernel.ld", "-o", "high.elf",
+                    "kernel.c"], cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    r = run_wisp("run", "--timeout", "30", tmp_path / "high.elf")
+    assert r.returncode == 121, r.stderr
+    assert "p_paddr must be the physical load address" in r.stderr
+    assert "try -m" not in r.stderr
+
+
+# ---- 6. nested-kvm.sh names paths it would throw away ----
+
+def test_nested_kvm_warns_about_paths_outside_the_shared_directory(tmp_path):
+    # --qemu /bin/false: the VM fails at once; the warning comes before it.
+    r = subprocess.run(["bash", str(ROOT / "scripts/nested-kvm.sh"), "--retries", "0",
+                        "--qemu", "/bin/false", "--", "true", "--screenshot",
+                        "/tmp/newcomer-shot.png", "--serial=../x.log", "inside.png",
+                        "/usr/bin/python3"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "warning: /tmp/newcomer-shot.png is outside the shared directory" in r.stderr
+    assert "warning: ../x.log is outside" in r.stderr
+    assert "inside.png" not in r.stderr and "/usr/bin/python3" not in r.stderr
