@@ -113,7 +113,7 @@ static enum step handle_hypercall(struct vcpu *cpu)
 
 /* ---- devices (device_lock held) ---- */
 
-static void handle_port(struct vm *vm, struct accel_io_access *io)
+static void handle_port(struct vm *vm, struct accel_io_access *io, uint64_t rip)
 {
     for (uint32_t i = 0; i < io->count; i++) {
         uint8_t *data = io->data + (size_t)i * io->size;
@@ -123,11 +123,12 @@ static void handle_port(struct vm *vm, struct accel_io_access *io)
             if (vm->cfg.debug)
                 fprintf(stderr, "wisp: unclaimed port %s 0x%x\n", io->is_write ? "write" : "read",
                         io->port);
+            unclaimed_log_port(&vm->unclaimed, io->port, io->is_write, rip);
         }
     }
 }
 
-static void handle_mmio(struct vcpu *cpu, struct accel_memory_access *m)
+static void handle_mmio(struct vcpu *cpu, struct accel_memory_access *m, uint64_t rip)
 {
     struct vm *vm = cpu->vm;
     bool is_write = m->access == ACCEL_ACCESS_WRITE;
@@ -141,6 +142,7 @@ static void handle_mmio(struct vcpu *cpu, struct accel_memory_access *m)
         if (vm->cfg.debug)
             fprintf(stderr, "wisp: unclaimed mmio %s 0x%" PRIx64 "\n", is_write ? "write" : "read",
                     m->gpa);
+        unclaimed_log_mmio(&vm->unclaimed, m->gpa, is_write, rip);
     }
 }
 
@@ -178,12 +180,12 @@ static enum step rebooted(struct vm *vm)
     return guest_stops(vm, VM_STOP_REBOOT, "rebooted");
 }
 
-static enum step port_access(struct vcpu *cpu, struct accel_io_access *io)
+static enum step port_access(struct vcpu *cpu, struct accel_io_access *io, uint64_t rip)
 {
     struct vm *vm = cpu->vm;
     host_mutex_lock(&vm->device_lock);
     vm->kernel_started = true;
-    handle_port(vm, io);
+    handle_port(vm, io, rip);
     /* The devices' callbacks only note a power-off or reset request; the
      * VM stops here, after the access that made it. */
     bool platform_stop = vm->platform_stop_requested;
@@ -404,12 +406,12 @@ static enum step handle_exit(struct vcpu *cpu, struct accel_exit *e)
             }
             return STEP_CONTINUE;
         }
-        return port_access(cpu, &e->u.io);
+        return port_access(cpu, &e->u.io, e->rip);
     case ACCEL_EXIT_HYPERCALL:
         return handle_hypercall(cpu);
     case ACCEL_EXIT_MEMORY_ACCESS:
         host_mutex_lock(&vm->device_lock);
-        handle_mmio(cpu, &e->u.memory);
+        handle_mmio(cpu, &e->u.memory, e->rip);
         host_mutex_unlock(&vm->device_lock);
         return STEP_CONTINUE;
     case ACCEL_EXIT_MSR_ACCESS: {

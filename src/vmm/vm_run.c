@@ -199,12 +199,15 @@ static bool finish(struct vm *vm)
     }
     if (vm->cfg.ascii_preview)
         vm_print_ascii_preview(vm, stderr);
+    unclaimed_log_summary(&vm->unclaimed);
     return ok;
 }
 
 int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
 {
     memset(result, 0, sizeof *result);
+    /* Linux probes for hardware that is not there: only -v shows that. */
+    unclaimed_log_init(&vm->unclaimed, vm_is_linux(vm) ? NULL : stderr);
     vm->timeout_at_ns = vm->cfg.timeout_seconds > 0
         ? clock_monotonic_ns() + (uint64_t)(vm->cfg.timeout_seconds * 1e9) : 0;
     if (ticker_start(err) < 0)

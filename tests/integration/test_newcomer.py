@@ -158,3 +158,28 @@ def test_nested_kvm_warns_about_paths_outside_the_shared_directory(tmp_path):
     assert "warning: /tmp/newcomer-shot.png is outside the shared directory" in r.stderr
     assert "warning: ../x.log is outside" in r.stderr
     assert "inside.png" not in r.stderr and "/usr/bin/python3" not in r.stderr
+
+
+# ---- 4. unclaimed ports and unbacked memory are said once, with RIP ----
+
+@needs_kvm
+def test_unclaimed_port_and_unbacked_page_are_reported_once(tmp_path):
+    kernel_c, kernel_ld, _ = first_kernel_blocks()
+    poke = ('    for (int i = 0; i < 3; i++) {\n'
+            '        __asm__ volatile("outb %%al, %%dx" : : "a"(0), "d"(0x1234));\n'
+            '        (void)*(volatile uint32_t *)0xF0000000;\n'
+            '    }\n'
+            '    print("done\\n");')
+    (tmp_path / "kernel.c").write_text(kernel_c.replace('    print("done\\n");', poke))
+    (tmp_path / "kernel.ld").write_text(kernel_ld)
+    subprocess.run(["gcc", "-O2", "-ffreestanding", "-fno-pic", "-fno-pie", "-mno-red-zone",
+                    "-mgeneral-regs-only", "-static", "-no-pie", "-nostdlib", "-I",
+                    str(ROOT / "include"), "-T", "kernel.ld", "-o", "poke.elf", "kernel.c"],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    r = run_wisp("run", "--timeout", "30", tmp_path / "poke.elf")
+    assert r.returncode == 0, r.stderr
+    assert len(re.findall(r"write of port 0x1234 at RIP 0x10[0-9a-f]{4}: no device there",
+                          r.stderr)) == 1, r.stderr
+    assert len(re.findall(r"read of 0xf0000000 at RIP 0x10[0-9a-f]{4}: neither RAM nor a device",
+                          r.stderr)) == 1, r.stderr
+    assert "unclaimed accesses: 3 to 1 port, 3 to 1 unbacked page" in r.stderr
