@@ -260,6 +260,11 @@ int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nm
  * like accel_vcpu_pending_events. */
 int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed);
 
+/* CR2 and CR3 as of the last exit, when the backend has them without a
+ * system call (KVM's synced registers); -1 otherwise. For crash reports:
+ * recorded at every exit, they say where the guest last was. */
+int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3);
+
 /* Takes an AP out of wait-for-SIPI so that it runs from the registers the
  * VMM sets (wisp's mailbox start). A no-op without an in-kernel irqchip. */
 int accel_vcpu_set_running(struct accel_vcpu *vcpu);

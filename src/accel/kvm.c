@@ -899,6 +899,15 @@ int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed)
     return index == 0 ? pit_armed(vcpu, &lapic, armed) : 0;
 }
 
+int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3)
+{
+    if (!vcpu->synced)
+        return -1;
+    *cr2 = vcpu->run->s.regs.sregs.cr2;
+    *cr3 = vcpu->run->s.regs.sregs.cr3;
+    return 0;
+}
+
 int accel_vcpu_set_running(struct accel_vcpu *vcpu)
 {
     if (!vcpu->vm->kernel_irqchip)

@@ -901,6 +901,14 @@ int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed)
     return 0;
 }
 
+int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3)
+{
+    (void)vcpu; /* the exit context has no control registers */
+    (void)cr2;
+    (void)cr3;
+    return -1;
+}
+
 int accel_vcpu_set_running(struct accel_vcpu *vcpu)
 {
     (void)vcpu; /* no WHP APIC emulation: every vCPU is always runnable */

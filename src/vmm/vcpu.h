@@ -42,6 +42,11 @@ struct vcpu {
     uint64_t armed_deadline;    /* --irqchip user: when the ticker kicks it */
     struct accel_regs reset_regs;   /* --irqchip user: the state INIT restores */
     struct accel_sregs reset_sregs;
+    /* Where the guest was at its last exit before this one (crash reports:
+     * KVM resets a vCPU on triple fault, losing its state). */
+    uint64_t last_rip, last_cr2, last_cr3;
+    enum accel_exit_reason last_reason;
+    bool last_seen, last_cr_known;
 
     /* Published under vm->run_lock. */
     enum vcpu_activity activity;

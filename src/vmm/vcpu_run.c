@@ -203,6 +203,32 @@ static enum step port_access(struct vcpu *cpu, struct accel_io_access *io, uint6
 
 /* ---- crashes and what the accelerator cannot do ---- */
 
+static void remember_last_exit(struct vcpu *cpu, const struct accel_exit *e)
+{
+    cpu->last_seen = true;
+    cpu->last_rip = e->rip;
+    cpu->last_reason = e->reason;
+    cpu->last_cr_known = accel_vcpu_peek_control_regs(cpu->accel, &cpu->last_cr2,
+                                                      &cpu->last_cr3) == 0;
+}
+
+/* " ; last seen by wisp: ..." for a crash whose own state is lost. */
+static void describe_last_exit(const struct vcpu *cpu, char *out, size_t size)
+{
+    if (!cpu->last_seen) {
+        snprintf(out, size, "; the guest made no exit to wisp before it");
+        return;
+    }
+    char cr[80] = "";
+    if (cpu->last_cr_known)
+        snprintf(cr, sizeof cr, ", CR3 0x%" PRIx64 ", CR2 0x%" PRIx64, cpu->last_cr3,
+                 cpu->last_cr2);
+    snprintf(out, size, "; last seen by wisp at RIP 0x%" PRIx64 " (its last exit, %s%s); "
+                        "the exceptions after that (#PF, #GP, #DF...) stay inside KVM, which "
+                        "shows user space none of them", cpu->last_rip,
+             accel_exit_reason_name(cpu->last_reason), cr);
+}
+
 static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
 {
     struct vm *vm = cpu->vm;
@@ -234,10 +260,12 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
     if (vm->ncpus > 1)
         snprintf(on_cpu, sizeof on_cpu, " on CPU %u", cpu->index);
     struct wisp_error err = { 0 };
+    char last[320];
+    describe_last_exit(cpu, last, sizeof last);
     if (reset_state)
         wisp_fail(&err, WISP_EXIT_GUEST_CRASH,
                   "guest crashed: triple fault (CPU shutdown)%s; this KVM resets the vCPU on "
-                  "shutdown, so the faulting RIP is lost", on_cpu);
+                  "shutdown, so the faulting RIP is lost%s", on_cpu, last);
     else
         wisp_fail(&err, WISP_EXIT_GUEST_CRASH,
                   "guest crashed: triple fault (CPU shutdown)%s at RIP 0x%" PRIx64, on_cpu,
@@ -482,6 +510,7 @@ static void vcpu_loop(struct vcpu *cpu)
             log_exit(cpu, &exit);
         if (handle_exit(cpu, &exit) != STEP_CONTINUE)
             return;
+        remember_last_exit(cpu, &exit);
     }
 }
 

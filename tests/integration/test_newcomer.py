@@ -183,3 +183,20 @@ def test_unclaimed_port_and_unbacked_page_are_reported_once(tmp_path):
     assert len(re.findall(r"read of 0xf0000000 at RIP 0x10[0-9a-f]{4}: neither RAM nor a device",
                           r.stderr)) == 1, r.stderr
     assert "unclaimed accesses: 3 to 1 port, 3 to 1 unbacked page" in r.stderr
+
+
+# ---- 2. a crash that says where ----
+
+@needs_kvm
+@both_irqchips
+def test_triple_fault_says_where_the_guest_was(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, "--timeout", "30", guest("triplefault"),
+                 timeout=90)
+    assert r.returncode == 123, r.stderr
+    line = next(l for l in r.stderr.splitlines() if "triple fault" in l)
+    if "faulting RIP is lost" in line:  # AMD: KVM resets the vCPU on shutdown
+        assert re.search(r"last seen by wisp at RIP 0x10[0-9a-f]{4} \(its last exit, [a-z ]+, "
+                         r"CR3 0x[0-9a-f]+, CR2 0x[0-9a-f]+\)", line), line
+        assert "stay inside KVM" in line
+    else:
+        assert re.search(r"at RIP 0x10[0-9a-f]{4}", line), line
