@@ -208,8 +208,20 @@ static void remember_last_exit(struct vcpu *cpu, const struct accel_exit *e)
     cpu->last_seen = true;
     cpu->last_rip = e->rip;
     cpu->last_reason = e->reason;
-    cpu->last_cr_known = accel_vcpu_peek_control_regs(cpu->accel, &cpu->last_cr2,
-                                                      &cpu->last_cr3) == 0;
+    if (accel_vcpu_peek_control_regs(cpu->accel, &cpu->last_cr2, &cpu->last_cr3) == 0) {
+        cpu->last_cr_known = true;
+    } else if (e->reason == ACCEL_EXIT_CANCELED) {
+        /* The ticker's exits (every 10 ms while idle detection runs) carry
+         * no synced registers: ask, it is cheap at that rate. */
+        struct accel_sregs sregs;
+        cpu->last_cr_known = accel_vcpu_get_sregs(cpu->accel, &sregs) == 0;
+        if (cpu->last_cr_known) {
+            cpu->last_cr2 = sregs.cr2;
+            cpu->last_cr3 = sregs.cr3;
+        }
+    } else {
+        cpu->last_cr_known = false;
+    }
 }
 
 /* " ; last seen by wisp: ..." for a crash whose own state is lost. */

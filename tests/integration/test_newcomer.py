@@ -200,3 +200,14 @@ def test_triple_fault_says_where_the_guest_was(irqchip):
         assert "stay inside KVM" in line
     else:
         assert re.search(r"at RIP 0x10[0-9a-f]{4}", line), line
+
+
+# ---- 5. the two interrupt controllers behave the same ----
+
+@needs_kvm
+@both_irqchips
+def test_unprogrammed_pic_delivers_the_same_vector_on_both_irqchips(irqchip):
+    r = run_wisp("run", "--irqchip", irqchip, "--timeout", "30", guest("pic_parity"),
+                 timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS: pic_parity" in r.stdout
