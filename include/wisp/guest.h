@@ -12,7 +12,8 @@
  * GDT at WISP_GDT_ADDR holds just those (null, code, data); no TSS is loaded
  * and IDTR is empty (limit 0). CR0 = PE|MP|ET|NE|WP|AM|PG, CR4 =
  * PAE|PGE|OSFXSR|OSXMMEXCPT, EFER = SCE|LME|LMA|NXE, RFLAGS = 0x2 (IF and DF
- * clear). The legacy PIC is not programmed: remap and mask it before
+ * clear). The legacy PIC is not programmed (on both irqchips it is as KVM
+ * creates it: vector base 0, every input unmasked): remap and mask it before
  * enabling interrupts. The LAPIC is at its reset state at WISP_LAPIC_ADDR.
  *
  * Loading: each PT_LOAD segment is copied to its p_paddr (at or above

@@ -56,14 +56,22 @@ static void report(const char *what, uint64_t ns)
 
 int kmain(struct wisp_boot_info *bi)
 {
-    (void)bi;
     wisp_idt_init();
     wisp_set_interrupt_handler(LAPIC_TIMER_VECTOR, on_lapic_timer);
     wisp_set_interrupt_handler(WISP_PIC_VECTOR_BASE + PIT_IRQ, on_pit);
     wisp_lapic_enable();
 
     wisp_puts("timer_wait: waiting for the LAPIC timer\n");
-    wisp_lapic_timer_periodic(LAPIC_TIMER_VECTOR, RATE_HZ);
+    /* The timer's input clock from the boot info (exact, so the two
+     * irqchips' rates compare without calibration noise); else calibrate. */
+    const struct wisp_boot_ext *ext = wisp_boot_ext(bi);
+    if (ext && ext->lapic_timer_hz) {
+        wisp_lapic_write(WISP_LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+        wisp_lapic_write(WISP_LAPIC_LVT_TIMER, WISP_LAPIC_TIMER_PERIODIC | LAPIC_TIMER_VECTOR);
+        wisp_lapic_write(WISP_LAPIC_TIMER_INIT, (uint32_t)(ext->lapic_timer_hz / 16 / RATE_HZ));
+    } else {
+        wisp_lapic_timer_periodic(LAPIC_TIMER_VECTOR, RATE_HZ);
+    }
     uint64_t lapic_ns = wait_ticks(&lapic_ticks, WAIT_TICKS);
     wisp_lapic_timer_stop();
     report("lapic", lapic_ns);
