@@ -36,6 +36,8 @@ if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
 fi
 
 make -s all
+# The virtio tests' root disk (mke2fs is quick here, slow in the nested VM).
+scripts/build-rootfs.sh build/rootfs.ext4 >/dev/null
 # The Linux guests, built or fetched once per machine and cached.
 WISP_SMALL_LINUX=$(scripts/build-small-linux.sh)
 WISP_DEBIAN_KERNELS=$(scripts/fetch-debian-kernels.sh)

@@ -237,9 +237,8 @@ static void allow_common(struct builder *b)
         SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday), SCMP_SYS(poll), SCMP_SYS(ppoll),
         SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(exit),
         SCMP_SYS(exit_group), SCMP_SYS(sched_yield), SCMP_SYS(getrandom),
-        /* kicking a vCPU thread (pthread_sigqueue, which reads getuid for
-         * the signal's si_uid), from any thread: the main thread kicks
-         * every vCPU when idle detection or --timeout stops the guest */
+        /* kicking a vCPU thread (pthread_sigqueue, which reads the uid
+         * for the signal's sender), from any thread */
         SCMP_SYS(rt_tgsigqueueinfo), SCMP_SYS(getuid),
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)

@@ -51,15 +51,13 @@ static void console_output(void *opaque, const uint8_t *bytes, size_t len)
     serial_console_write(&vm->console, bytes, len);
 }
 
+/* serial_console_poll() calls this with the device lock held (vm_run.c). */
 size_t vm_devices_console_input(void *opaque, const uint8_t *bytes, size_t len)
 {
     struct vm *vm = opaque;
     if (!vm->devices || !vm->devices->console)
         return 0;
-    host_mutex_lock(&vm->device_lock);
-    size_t taken = virtio_console_receive(vm->devices->console, bytes, len);
-    host_mutex_unlock(&vm->device_lock);
-    return taken;
+    return virtio_console_receive(vm->devices->console, bytes, len);
 }
 
 /* ---- set-up ---- */

@@ -42,7 +42,7 @@ def test_small_linux_with_several_cpus(initramfs, cpus, irqchip):
 
 @needs_kvm
 @pytest.mark.stock_kernel
-@pytest.mark.parametrize("cpus, irqchip", [(2, "kernel"), (4, "kernel"), (4, "user")])
+@pytest.mark.parametrize("cpus, irqchip", [(2, "kernel"), (4, "kernel"), (2, "user")])
 def test_debian_kernel_with_several_cpus(initramfs, cpus, irqchip):
     r = boot(f"Debian amd64, --cpus {cpus} --irqchip {irqchip}", debian_kernel("amd64"),
              initramfs, "--cpus", str(cpus), "--irqchip", irqchip, command=SMP_COMMAND)
