@@ -15,6 +15,8 @@
 #include <io.h>
 #endif
 
+#include "debug/gdb_address.h"
+#include "debug/trace.h"
 #include "hv/hvcalls_command.h"
 #include "net/net_config.h"
 #include "vmm/vm.h"
@@ -95,6 +97,13 @@ static void usage(FILE *out)
 "      --console serial|virtio  where the console input goes: COM1 (default) or a\n"
 "                          virtio console (Linux: console=hvc0)\n"
 "      --rng               a virtio entropy source fed from the host's getrandom\n"
+"      --gdb tcp:[HOST]:PORT  serve GDB's remote protocol there (HOST default\n"
+"                          127.0.0.1); -s is --gdb tcp::1234, as in QEMU\n"
+"  -S, --gdb-wait          hold the first vCPU at the kernel's entry until GDB\n"
+"                          attaches and continues (needs --gdb or -s)\n"
+"      --trace LIST        one line per event on stderr, as QEMU's -d: io, mmio, msr,\n"
+"                          interrupts, exceptions, cpu-reset or all (only what reaches\n"
+"                          wisp: see the README)\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -223,7 +232,7 @@ enum option_id {
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
-    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG,
+    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE,
 };
 
 static const struct option run_options[] = {
@@ -257,6 +266,9 @@ static const struct option run_options[] = {
     { "net", required_argument, NULL, OPT_NET },
     { "console", required_argument, NULL, OPT_CONSOLE },
     { "rng", no_argument, NULL, OPT_RNG },
+    { "gdb", required_argument, NULL, OPT_GDB },
+    { "gdb-wait", no_argument, NULL, 'S' },
+    { "trace", required_argument, NULL, OPT_TRACE },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -275,13 +287,18 @@ static void free_disk_args(void)
 /* FILE[,ro][,serial=ID] */
 static int parse_disk(const char *text, struct vm_config *cfg)
 {
-    if (cfg->disk_count == 0)
+    static bool registered;
+    if (!registered)
         atexit(free_disk_args);
+    registered = true;
     if (cfg->disk_count == VM_MAX_DISKS)
         return usage_error("--disk %s: at most %d disks", text, VM_MAX_DISKS);
     char *copy = strdup(text);
     if (!copy)
         return usage_error("%s", "out of memory");
+    /* The slot may hold a refused argument's copy (or, when the parser runs
+     * again as in fuzz_cli, an earlier run's). */
+    free(disk_args[cfg->disk_count]);
     disk_args[cfg->disk_count] = copy;
     struct vm_disk_config *disk = &cfg->disks[cfg->disk_count];
     *disk = (struct vm_disk_config){ .path = copy };
@@ -327,7 +344,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
     unsigned long number;
     char *end;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "m:c:vh", run_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "m:c:vhsS", run_options, NULL)) != -1) {
         switch (opt) {
         case 'c':
             if (parse_unsigned(optarg, VM_MAX_CPUS, &number) < 0 || number == 0)
@@ -387,6 +404,27 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             break;
         case OPT_NO_REBOOT:
             cfg->no_reboot = true;
+            break;
+        case OPT_GDB: {
+            char host[64];
+            uint16_t port;
+            if (!gdb_parse_address(optarg, host, sizeof host, &port))
+                return usage_error("--gdb %s: expected tcp::PORT, tcp:HOST:PORT or PORT", optarg);
+            cfg->gdb_address = optarg;
+            break;
+        }
+        case OPT_TRACE: {
+            char bad[80];
+            if (!trace_parse(optarg, &cfg->trace, bad, sizeof bad))
+                return usage_error("--trace %s: unknown kind '%s' (io, mmio, msr, interrupts, "
+                                   "exceptions, cpu-reset, all)", optarg, bad);
+            break;
+        }
+        case 's': /* QEMU's shorthand for -gdb tcp::1234 */
+            cfg->gdb_address = "tcp::1234";
+            break;
+        case 'S':
+            cfg->gdb_wait = true;
             break;
         case OPT_NO_SHUTDOWN:
             cfg->no_shutdown = true;
@@ -493,6 +531,8 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!cfg->kernel_path)
         return usage_error("%s", "no kernel given");
+    if (cfg->gdb_wait && !cfg->gdb_address)
+        return usage_error("%s", "-S (--gdb-wait) needs --gdb ADDRESS or -s");
     if (cfg->boot == VM_BOOT_NATIVE && (cfg->initrd_path || cfg->cmdline || cfg->module_count))
         return usage_error("%s", "--initrd, --module and --cmdline are for Linux, Multiboot and "
                            "Limine kernels, not --boot native");

@@ -135,6 +135,11 @@ struct accel_exit {
     struct accel_segment cs;
     uint64_t rip;
     uint64_t rflags;
+    /* ACCEL_EXIT_EXCEPTION from guest debug (accel_vcpu_set_guest_debug):
+     * raw_code is the vector (1 = #DB: a step, a debug register hit;
+     * 3 = #BP: an INT3), rip is the INT3 itself for #BP, and dr6 tells a
+     * #DB's cause (B0-B3: which debug register, BS: a single step). */
+    uint64_t dr6;
     union {
         struct accel_memory_access memory;
         struct accel_io_access io;
@@ -306,6 +311,39 @@ int accel_vcpu_translate(struct accel_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
 /* Queues an exception for delivery on the next run. */
 int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
                                 bool has_error_code, uint32_t error_code);
+
+/* ---- debugging (the GDB stub, src/vmm/gdb_stub.c) ---- */
+
+/* The x87 and SSE state, FXSAVE-like (KVM_GET_FPU's layout). */
+struct accel_fpu {
+    uint8_t fpr[8][16];    /* st0..st7: 10 bytes each, padded */
+    uint16_t fcw, fsw;
+    uint8_t ftwx;          /* abridged tag word: bit i set = st(i) in use */
+    uint16_t last_opcode;
+    uint64_t last_ip, last_dp;
+    uint8_t xmm[16][16];
+    uint32_t mxcsr;
+};
+int accel_vcpu_get_fpu(struct accel_vcpu *vcpu, struct accel_fpu *fpu);
+int accel_vcpu_set_fpu(struct accel_vcpu *vcpu, const struct accel_fpu *fpu);
+
+/* What the vCPU traps to the VMM for a debugger, as ACCEL_EXIT_EXCEPTION:
+ * INT3 (sw_breakpoints: the guest's own INT3s exit too and must be
+ * reinjected), each instruction (single_step; block_irq keeps interrupts
+ * from being taken meanwhile, as QEMU's stub does), and the debug
+ * registers dr[0..3] armed by dr7 (hw_breakpoints). enable = false turns
+ * it all off. Call between runs (on another thread only while the vCPU is
+ * paused). Fails on backends without guest debugging (WHP today). */
+struct accel_guest_debug {
+    bool enable;
+    bool single_step;
+    bool block_irq;
+    bool sw_breakpoints;
+    bool hw_breakpoints;
+    uint64_t dr[4];
+    uint64_t dr7;
+};
+int accel_vcpu_set_guest_debug(struct accel_vcpu *vcpu, const struct accel_guest_debug *dbg);
 
 /* ---- the sandbox (host/sandbox.h) ----
  * The ioctl requests the backend makes once the VM runs (on the vCPU and

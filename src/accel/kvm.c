@@ -663,6 +663,9 @@ int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp
     case KVM_EXIT_DEBUG:
         exit->reason = ACCEL_EXIT_EXCEPTION;
         exit->u.raw_code = run->debug.arch.exception;
+        exit->dr6 = run->debug.arch.dr6;
+        /* #BP: KVM stops with RIP on the INT3 itself (arch.pc). */
+        exit->rip = run->debug.arch.pc;
         break;
     case KVM_EXIT_SYSTEM_EVENT:
         if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
@@ -939,6 +942,70 @@ int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
     return ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
 }
 
+int accel_vcpu_get_fpu(struct accel_vcpu *vcpu, struct accel_fpu *fpu)
+{
+    struct kvm_fpu k;
+    if (ioctl(vcpu->fd, KVM_GET_FPU, &k) < 0)
+        return -1;
+    memcpy(fpu->fpr, k.fpr, sizeof fpu->fpr);
+    fpu->fcw = k.fcw;
+    fpu->fsw = k.fsw;
+    fpu->ftwx = k.ftwx;
+    fpu->last_opcode = k.last_opcode;
+    fpu->last_ip = k.last_ip;
+    fpu->last_dp = k.last_dp;
+    memcpy(fpu->xmm, k.xmm, sizeof fpu->xmm);
+    fpu->mxcsr = k.mxcsr;
+    return 0;
+}
+
+int accel_vcpu_set_fpu(struct accel_vcpu *vcpu, const struct accel_fpu *fpu)
+{
+    struct kvm_fpu k;
+    memset(&k, 0, sizeof k);
+    memcpy(k.fpr, fpu->fpr, sizeof k.fpr);
+    k.fcw = fpu->fcw;
+    k.fsw = fpu->fsw;
+    k.ftwx = fpu->ftwx;
+    k.last_opcode = fpu->last_opcode;
+    k.last_ip = fpu->last_ip;
+    k.last_dp = fpu->last_dp;
+    memcpy(k.xmm, fpu->xmm, sizeof k.xmm);
+    k.mxcsr = fpu->mxcsr;
+    return ioctl(vcpu->fd, KVM_SET_FPU, &k) < 0 ? -1 : 0;
+}
+
+int accel_vcpu_set_guest_debug(struct accel_vcpu *vcpu, const struct accel_guest_debug *dbg)
+{
+    struct kvm_guest_debug g;
+    memset(&g, 0, sizeof g);
+    if (dbg->enable) {
+        g.control = KVM_GUESTDBG_ENABLE;
+        if (dbg->single_step)
+            g.control |= KVM_GUESTDBG_SINGLESTEP;
+        if (dbg->sw_breakpoints)
+            g.control |= KVM_GUESTDBG_USE_SW_BP;
+        if (dbg->hw_breakpoints) {
+            g.control |= KVM_GUESTDBG_USE_HW_BP;
+            for (int i = 0; i < 4; i++)
+                g.arch.debugreg[i] = dbg->dr[i];
+            g.arch.debugreg[7] = dbg->dr7;
+        }
+#ifdef KVM_GUESTDBG_BLOCKIRQ
+        /* Older kernels refuse the flag: step without it there. */
+        if (dbg->single_step && dbg->block_irq) {
+            int caps = ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+            if (caps > 0 && (caps & KVM_GUESTDBG_BLOCKIRQ))
+                g.control |= KVM_GUESTDBG_BLOCKIRQ;
+        }
+#endif
+    }
+    if (ioctl(vcpu->fd, KVM_SET_GUEST_DEBUG, &g) < 0)
+        return -1;
+    vcpu->synced = false; /* RFLAGS.TF and friends may change under us */
+    return 0;
+}
+
 const unsigned long *accel_sandbox_ioctls(size_t *count)
 {
     /* Everything kvm.c calls after set-up: running, registers, interrupts,
@@ -951,6 +1018,8 @@ const unsigned long *accel_sandbox_ioctls(size_t *count)
          * LAPIC's pending interrupts for idle detection */
         KVM_NMI, KVM_SET_MP_STATE, KVM_GET_LAPIC,
         KVM_GET_PIT2, KVM_GET_IRQCHIP, /* idle: is a timer armed? */
+        /* the GDB stub's thread (--gdb) */
+        KVM_GET_FPU, KVM_SET_FPU, KVM_SET_GUEST_DEBUG, KVM_CHECK_EXTENSION,
     };
     *count = sizeof requests / sizeof requests[0];
     return requests;

@@ -1021,6 +1021,30 @@ int accel_vcpu_inject_exception(struct accel_vcpu *vcpu, uint8_t vector,
     return FAILED(hr) ? -1 : 0;
 }
 
+/* The GDB stub needs the x87/SSE registers and guest debugging
+ * (WHvPartitionPropertyCodeExceptionExitBitmap, WHvRegisterDr0..7): not
+ * done yet on WHP, so --gdb fails there with a clear message. */
+int accel_vcpu_get_fpu(struct accel_vcpu *vcpu, struct accel_fpu *fpu)
+{
+    (void)vcpu;
+    memset(fpu, 0, sizeof *fpu);
+    return -1;
+}
+
+int accel_vcpu_set_fpu(struct accel_vcpu *vcpu, const struct accel_fpu *fpu)
+{
+    (void)vcpu;
+    (void)fpu;
+    return -1;
+}
+
+int accel_vcpu_set_guest_debug(struct accel_vcpu *vcpu, const struct accel_guest_debug *dbg)
+{
+    (void)vcpu;
+    (void)dbg;
+    return -1;
+}
+
 const unsigned long *accel_sandbox_ioctls(size_t *count)
 {
     *count = 0; /* no seccomp on Windows */

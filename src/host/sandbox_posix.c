@@ -115,6 +115,7 @@ static const char *kinds_name(unsigned kinds)
     case SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU: return "main (and vCPU)";
     case SANDBOX_THREAD_WORKER: return "device worker";
     case SANDBOX_THREAD_WORKER | SANDBOX_THREAD_NETWORK: return "network worker";
+    case SANDBOX_THREAD_VCPU | SANDBOX_THREAD_GDB: return "GDB stub";
     default: return "sandboxed";
     }
 }
@@ -312,6 +313,12 @@ static void allow_worker(struct builder *b)
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
         allow(b, calls[i]);
+    /* virtio-blk's discard and write zeroes (disk_image_posix.c): the two
+     * modes that never change the file's size. */
+    allow_if(b, SCMP_SYS(fallocate),
+             SCMP_A1(SCMP_CMP_EQ, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE));
+    allow_if(b, SCMP_SYS(fallocate),
+             SCMP_A1(SCMP_CMP_EQ, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE));
 }
 
 /* User networking: libslirp opens a host socket for each connection or
@@ -331,6 +338,18 @@ static void allow_network(struct builder *b)
     allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, FIONBIO));
     allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, FIONREAD));
     allow_if(b, SCMP_SYS(openat), SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY));
+}
+
+/* The GDB stub (--gdb): accepts on the socket opened during set-up and
+ * talks over the connection. Only a wisp started with --gdb has it. */
+static void allow_gdb(struct builder *b)
+{
+    static const int calls[] = {
+        SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
+        SCMP_SYS(setsockopt), SCMP_SYS(shutdown),
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        allow(b, calls[i]);
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
@@ -388,6 +407,8 @@ int sandbox_enter(unsigned kinds, const struct sandbox_options *opts, struct wis
         allow_main(&b, opts->files);
     if (kinds & SANDBOX_THREAD_WORKER)
         allow_worker(&b);
+    if (kinds & SANDBOX_THREAD_GDB)
+        allow_gdb(&b);
 #ifdef SANITIZED_BUILD
     allow_sanitizer_runtime(&b);
 #endif

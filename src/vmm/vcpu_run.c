@@ -9,13 +9,16 @@
 #include "vm_internal.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include <wisp/guest.h>
 
 #include "cpuid_probe.h"
+#include "debug/trace.h"
 #include "crash_report.h"
 #include "emulation_fallback.h"
+#include "gdb_stub.h"
 #include "host/clock.h"
 #include "hypercall.h"
 #include "thread_hooks.h"
@@ -65,6 +68,30 @@ static const char *cpu_prefix(const struct vcpu *cpu, char *buf, size_t size)
         return "";
     snprintf(buf, size, "CPU %u: ", cpu->index);
     return buf;
+}
+
+/* --trace (debug/trace.h): one line, written at once. */
+static void trace_event(const struct vcpu *cpu, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void trace_event(const struct vcpu *cpu, const char *fmt, ...)
+{
+    char line[192];
+    int n = snprintf(line, sizeof line, "wisp: trace: ");
+    if (cpu->vm->ncpus > 1)
+        n += snprintf(line + n, sizeof line - (size_t)n, "cpu%u ", cpu->index);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s\n", line);
+}
+
+static void trace_exit(const struct vcpu *cpu, const struct accel_exit *e)
+{
+    char line[192];
+    int who = cpu->vm->ncpus > 1 ? (int)cpu->index : -1;
+    if (trace_exit_line(line, sizeof line, cpu->vm->cfg.trace, who, e))
+        fputs(line, stderr);
 }
 
 static enum step failed(struct vcpu *cpu, const struct wisp_error *err)
@@ -198,6 +225,10 @@ static enum step port_access(struct vcpu *cpu, struct accel_io_access *io, uint6
         vm_request_stop(vm, VM_STOP_DEBUG_EXIT, debug_exit_status);
         return STEP_STOP;
     }
+    if (reason == VM_STOP_REBOOT && (vm->cfg.trace & TRACE_CPU_RESET)) {
+        trace_event(cpu, "cpu-reset: the guest asked for a reset (port 0x%x)", io->port);
+        print_registers(cpu, "registers at the reset request");
+    }
     return reason == VM_STOP_POWER_OFF ? powered_off(vm) : rebooted(vm);
 }
 
@@ -263,8 +294,15 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
     host_mutex_lock(&vm->device_lock);
     bool started = vm->kernel_started;
     host_mutex_unlock(&vm->device_lock);
-    if (vm_is_linux(vm) && started)
+    if (vm->cfg.trace & TRACE_EXCEPTIONS)
+        trace_event(cpu, "exception: triple fault (CPU shutdown) rip=0x%" PRIx64, e->rip);
+    if (vm_is_linux(vm) && started) {
+        if (vm->cfg.trace & TRACE_CPU_RESET) {
+            trace_event(cpu, "cpu-reset: a triple fault resets the CPU");
+            print_registers(cpu, "registers after the triple fault");
+        }
         return rebooted(vm);
+    }
     /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
      * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */
     bool reset_state = e->rip == 0xFFF0 && e->cs.base == 0xFFFF0000ull;
@@ -373,13 +411,19 @@ static void deliver_interrupts(struct vcpu *cpu)
         return; /* an INIT: vcpu_run's loop parks it */
     }
     uint64_t next = irqchip_user_update(chip, cpu->index, clock_monotonic_ns());
-    if (irqchip_user_take_nmi(chip, cpu->index))
+    if (irqchip_user_take_nmi(chip, cpu->index)) {
         accel_vcpu_inject_nmi(cpu->accel);
+        if (vm->cfg.trace & TRACE_INTERRUPTS)
+            trace_event(cpu, "interrupt NMI");
+    }
     bool pending = irqchip_user_has_interrupt(chip, cpu->index);
     if (pending && accel_vcpu_interrupt_window_open(cpu->accel)) {
         int vector = irqchip_user_acknowledge(chip, cpu->index);
-        if (vector >= 0)
+        if (vector >= 0) {
             accel_vcpu_inject_interrupt(cpu->accel, (uint8_t)vector);
+            if (vm->cfg.trace & TRACE_INTERRUPTS)
+                trace_event(cpu, "interrupt vector=0x%02x", (unsigned)vector);
+        }
         pending = irqchip_user_has_interrupt(chip, cpu->index);
     }
     accel_vcpu_request_interrupt_window(cpu->accel, pending);
@@ -481,6 +525,13 @@ static enum step handle_exit(struct vcpu *cpu, struct accel_exit *e)
         return guest_crashed(cpu, e);
     case ACCEL_EXIT_UNSUPPORTED_FEATURE:
         return emulation_failed(cpu, e);
+    case ACCEL_EXIT_EXCEPTION: /* guest debugging: a breakpoint, a step */
+        if (gdb_stub_vcpu_exception(vm->gdb, cpu, e))
+            return STEP_CONTINUE;
+        wisp_fail(&err, WISP_EXIT_UNHANDLED, "unexpected exception %" PRIu64 " at RIP 0x%" PRIx64,
+                  e->u.raw_code, e->rip);
+        print_registers(cpu, "guest registers");
+        return failed(cpu, &err);
     case ACCEL_EXIT_INVALID_VP_REGISTER_VALUE:
         wisp_fail(&err, WISP_EXIT_UNHANDLED,
                   "the accelerator could not enter the guest (hardware reason 0x%" PRIx64 ")",
@@ -520,7 +571,10 @@ static void vcpu_loop(struct vcpu *cpu)
         }
         if (vm->cfg.debug)
             log_exit(cpu, &exit);
-        if (handle_exit(cpu, &exit) != STEP_CONTINUE)
+        enum step step = handle_exit(cpu, &exit);
+        if (vm->cfg.trace)
+            trace_exit(cpu, &exit); /* after: a read shows its answer */
+        if (step != STEP_CONTINUE)
             return;
         remember_last_exit(cpu, &exit);
     }
@@ -540,8 +594,10 @@ void *vcpu_thread_main(void *opaque)
     if (ticker_vcpu_attach(cpu->ticker, period_ms, &err) < 0 ||
         vm_thread_started(vm, VM_THREAD_VCPU, cpu->index, &err) < 0)
         vm_request_failure(vm, &err, NULL, false);
-    else
+    else {
+        gdb_stub_vcpu_entry(vm->gdb, cpu); /* -S: wait for GDB at the entry */
         vcpu_loop(cpu);
+    }
     ticker_vcpu_detach(cpu->ticker);
     vm_vcpu_thread_ended(vm);
     return NULL;

@@ -4,6 +4,7 @@
  * ACPI and MP tables first), accelerator, CPUID, devices, registers. One
  * visible place, no constructors.
  */
+#include "gdb_stub.h"
 #include "irq_routing.h"
 #include "vm_devices.h"
 #include "vm_internal.h"
@@ -464,7 +465,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
         load_kernel(vm, err) < 0 ||
         setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
         setup_enlightenments(vm, err) < 0 || setup_devices(vm, err) < 0 ||
-        setup_registers(vm, err) < 0) {
+        setup_registers(vm, err) < 0 ||
+        (cfg->gdb_address && gdb_stub_create(vm, &vm->gdb, err) < 0)) {
         vm_destroy(vm);
         return -1;
     }
@@ -512,6 +514,7 @@ void vm_destroy(struct vm *vm)
     serial_console_close(&vm->console);
     sandbox_release_threads(NULL); /* workers still waiting for the sandbox (no run) */
     vm_devices_destroy(vm); /* its workers stop before the accelerator goes */
+    gdb_stub_destroy(vm->gdb);
     free(vm->kernel_file);
     for (unsigned i = 0; i < VM_MAX_CPUS; i++)
         vcpu_destroy(&vm->cpus[i]);

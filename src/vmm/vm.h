@@ -114,6 +114,9 @@ struct vm_config {
     unsigned net_count;
     enum vm_console console;
     bool rng;                      /* --rng: virtio-rng */
+    const char *gdb_address;       /* --gdb tcp:HOST:PORT (src/vmm/gdb_stub.h), or NULL */
+    bool gdb_wait;                 /* -S / --gdb-wait: the BSP waits at the entry for GDB */
+    unsigned trace;                /* --trace: TRACE_* kinds (src/debug/trace.h), 0 = off */
 };
 
 enum vm_stop_reason {

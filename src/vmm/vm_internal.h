@@ -147,6 +147,7 @@ struct vm {
     struct vm_stop stop;          /* run_lock */
     int guest_stopped;            /* atomic: --no-shutdown kept wisp after a power-off/reset */
     struct sandbox_options thread_sandbox; /* what vCPU threads confine themselves with */
+    struct gdb_stub *gdb;         /* --gdb (gdb_stub.h), or NULL */
 };
 
 static inline bool vm_is_linux(const struct vm *vm)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "crash_report.h"
+#include "gdb_stub.h"
 #include "host/clock.h"
 #include "host/sandbox.h"
 #include "host/screenshot.h"
@@ -230,13 +231,14 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
     sandbox_release_threads(&thread_opts); /* device workers */
 
     struct wisp_error start_err = { 0 };
-    if (start_threads(vm, &start_err) < 0 ||
+    if (start_threads(vm, &start_err) < 0 || (vm->gdb && gdb_stub_start(vm->gdb, &start_err) < 0) ||
         sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, &start_err) < 0)
         vm_request_failure(vm, &start_err, NULL, false);
     else if (vm->cfg.test_hook_sandboxed)
         vm->cfg.test_hook_sandboxed();
     host_loop(vm);
     join_threads(vm);
+    gdb_stub_finish(vm->gdb, vm->stop.result.exit_status);
 
     ticker_stop();
     serial_console_stop(&vm->console);

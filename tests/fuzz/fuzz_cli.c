@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         struct vm_config cfg;
         vm_config_defaults(&cfg);
-        const char *serial = "stdio", *debugcon = NULL;
-        int status = parse_run_options(argc, argv, &cfg, &serial, &debugcon);
+        const char *serial = "stdio", *debugcon = NULL, *vga_text = NULL;
+        int status = parse_run_options(argc, argv, &cfg, &serial, &debugcon, &vga_text);
         fuzz_check(status == -1 || status == 0 || status == WISP_EXIT_USAGE, "run status");
         if (status == -1) {
             fuzz_check(cfg.kernel_path != NULL, "a kernel");

@@ -11,11 +11,10 @@ static struct bus mmio;
 static struct ioapic io;
 static uint64_t now, delivered;
 
-static void deliver(void *opaque, uint8_t vector, bool level)
+static void deliver(void *opaque, const struct apic_message *msg)
 {
     (void)opaque;
-    (void)vector;
-    (void)level;
+    (void)msg;
     delivered++;
 }
 

@@ -20,7 +20,7 @@ static uint64_t clock_now(void *opaque)
 static void update(void *opaque, uint64_t t)
 {
     (void)opaque;
-    uint64_t next = irqchip_user_update(&chip, t);
+    uint64_t next = irqchip_user_update(&chip, 0, t);
     fuzz_check(next == UINT64_MAX || next > t, "next deadline after now");
 }
 
@@ -33,8 +33,8 @@ static void irq(void *opaque, unsigned line, bool level)
 static void ack(void *opaque)
 {
     (void)opaque;
-    if (irqchip_user_has_interrupt(&chip)) {
-        int vector = irqchip_user_acknowledge(&chip);
+    if (irqchip_user_has_interrupt(&chip, 0)) {
+        int vector = irqchip_user_acknowledge(&chip, 0);
         fuzz_check(vector >= -1 && vector <= 0xFF, "vector in range");
     }
 }
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&mmio, 0, sizeof mmio);
     now = 1000000000ull;
     struct wisp_error err = { 0 };
-    fuzz_check(irqchip_user_init(&chip, &ports, &mmio, clock_now, NULL, &err) == 0, "init");
+    fuzz_check(irqchip_user_init(&chip, &ports, &mmio, 1, clock_now, NULL, &err) == 0, "init");
     struct fuzz_bus_hooks h = {
         .ports = &ports,
         .port = { { PIC8259_MASTER_PORT, PIC8259_NR_PORTS }, { PIC8259_SLAVE_PORT, PIC8259_NR_PORTS },

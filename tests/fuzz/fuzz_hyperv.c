@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* page-enabling values mostly inside RAM */
             msr.value = (fi_u8(&in) & 1) ? (v % RAM) | (v & 0xFFF) : v;
             struct hv_enlightenments before = hv;
-            bool ours = hv_handle_msr(&hv, &vcpu, &gm, &msr);
+            bool ours = hv_handle_msr(&hv, &vcpu, 0, &gm, &msr);
             fuzz_check(ours == (msr.index - 0x40000000u < 0x100), "the synthetic range only");
             if (ours && msr.is_write && msr.inject_gp)
                 fuzz_check(memcmp(&before, &hv, sizeof hv) == 0, "a refused write changes nothing");

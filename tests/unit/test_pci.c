@@ -240,6 +240,22 @@ static void test_bar_sizing_and_moving(void **state)
     assert_null(bus_find(&mmio, 0xD1000000));
 }
 
+/* A BAR whose place was taken decodes once the other BAR leaves, whoever
+ * moves (found by fuzz_pci_host, regress_bar_uncovered). */
+static void test_bar_decodes_once_uncovered(void **state)
+{
+    (void)state;
+    uint64_t b_at = pci_bar_address(&dev_b, 2);
+    ecam_write(1, 0x10, (uint32_t)b_at, 4); /* dev-a onto dev-b: refused */
+    assert_int_equal(dev_a.bars[0].decoding_at, 0);
+    ecam_write(2, 0x18, 0xD8000000, 4);     /* dev-b leaves */
+    assert_int_equal(dev_b.bars[2].decoding_at, 0xD8000000u);
+    assert_int_equal(dev_a.bars[0].decoding_at, b_at);
+    const struct bus_range *r = bus_find(&mmio, b_at);
+    assert_non_null(r);
+    assert_ptr_equal(r->opaque, &dev_a);
+}
+
 static void test_msix_capability_and_table(void **state)
 {
     (void)state;
@@ -342,6 +358,7 @@ static void test_bus_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_bar_decodes_once_uncovered),
         T(test_host_bridge_and_devices_by_both_mechanisms),
         T(test_address_register),
         T(test_read_only_registers_stay),

@@ -305,6 +305,25 @@ static void test_request_without_status_byte_breaks_the_device(void **state)
     assert_int_equal(fx_used_idx(&fx), 0);
 }
 
+/* The requests after it wait for the reset, though the queue itself is
+ * not broken (fuzz_virtio_blk's "a queue moved while the device needs a
+ * reset"). */
+static void test_nothing_taken_after_a_request_without_status_byte(void **state)
+{
+    (void)state;
+    header(VIRTIO_BLK_T_FLUSH, 0);
+    fx_desc(&fx, 3, HDR, 16, VIRTQ_DESC_F_NEXT, 4);
+    fx_desc(&fx, 4, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+    fx_desc(&fx, 0, HDR, 16, 0, 0);
+    fx_avail(&fx, 3);
+    fx_avail(&fx, 0);
+    fx_avail(&fx, 3);
+    run();
+    assert_true(blk.vp.status & VIRTIO_CONFIG_S_NEEDS_RESET);
+    assert_int_equal(fx_used_idx(&fx), 1); /* the one taken before */
+    assert_int_equal(blk.vp.vq[0].last_avail, 2);
+}
+
 static void test_malformed_chain_breaks_the_device(void **state)
 {
     (void)state;
@@ -388,6 +407,7 @@ int main(void)
         T(test_discard_and_write_zeroes),
         T(test_bad_ranges_are_ioerr),
         T(test_request_without_status_byte_breaks_the_device),
+        T(test_nothing_taken_after_a_request_without_status_byte),
         T(test_malformed_chain_breaks_the_device),
         cmocka_unit_test_setup_teardown(test_read_only_refuses_writes, setup_ro, teardown),
         T(test_open_errors),

@@ -326,6 +326,31 @@ static void test_pci_configuration_access_window(void **state)
     assert_int_equal(rd(VIRTIO_PCI_COMMON_STATUS, 1), VIRTIO_CONFIG_S_ACKNOWLEDGE);
 }
 
+/* virtio 1.2, 3.1.1: no buffers are consumed before DRIVER_OK, nor while
+ * the device needs a reset (found by fuzz_virtio_pci,
+ * regress_notify_before_driver_ok). */
+static void test_notify_only_while_running(void **state)
+{
+    (void)state;
+    negotiate(0, 1);
+    set_up_queue(0);
+    wr(VIRTIO_PCI_NOTIFY_OFFSET + 0, 0, 2);
+    assert_int_equal(seen.notified[0], 0);
+    wr(VIRTIO_PCI_COMMON_STATUS, 0xF, 1);
+    assert_int_equal(seen.driver_ok, 1);
+    wr(VIRTIO_PCI_NOTIFY_OFFSET + 0, 0, 2);
+    assert_int_equal(seen.notified[0], 1);
+    virtio_pci_fail(&vp, "test");
+    wr(VIRTIO_PCI_NOTIFY_OFFSET + 0, 0, 2);
+    assert_int_equal(seen.notified[0], 1);
+    /* DRIVER_OK written again while failed: no driver_ok either. */
+    wr(VIRTIO_PCI_COMMON_STATUS, 0, 1);
+    negotiate(0, 1);
+    virtio_pci_fail(&vp, "test");
+    wr(VIRTIO_PCI_COMMON_STATUS, 0xF, 1);
+    assert_int_equal(seen.driver_ok, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -338,6 +363,7 @@ int main(void)
         T(test_bad_chain_needs_reset_and_reset_recovers),
         T(test_bad_ring_address_needs_reset),
         T(test_pci_configuration_access_window),
+        T(test_notify_only_while_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

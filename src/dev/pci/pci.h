@@ -17,7 +17,8 @@
  *   mask. A BAR decodes (its range is registered on the MMIO bus) while the
  *   command register's memory-space bit is set and its address is not 0;
  *   moving it or turning decode off unregisters it first. An address that
- *   would overlap another device's range does not decode (one warning).
+ *   would overlap another device's range does not decode (one warning)
+ *   until that range goes away.
  * - INTx: pin INTA. pci_set_irq() drives the function's line: the status
  *   register's interrupt bit follows it, and the line reaches the host
  *   bridge unless the command register's INTx-disable bit is set.
@@ -167,6 +168,11 @@ int pci_device_add_msix(struct pci_device *dev, uint16_t vectors, uint8_t bar,
 /* Configuration cycles, offset < PCI_ECAM_FUNCTION_SIZE. */
 uint32_t pci_config_read(struct pci_device *dev, unsigned offset, unsigned size);
 void pci_config_write(struct pci_device *dev, unsigned offset, uint32_t value, unsigned size);
+
+/* Makes the MMIO bus match the BARs and the command register (done by
+ * every configuration write that touches them; the host bridge repeats it
+ * for the other functions, whose BARs a move may have uncovered). */
+void pci_device_update_bars(struct pci_device *dev);
 
 /* The address BAR bar is programmed with (type bits removed). */
 uint64_t pci_bar_address(const struct pci_device *dev, int bar);

@@ -77,38 +77,44 @@ uint64_t pci_bar_address(const struct pci_device *dev, int bar)
     return addr;
 }
 
-/* Registers every BAR where the guest put it, when memory decode is on. */
-static void update_bars(struct pci_device *dev)
+/* Registers every BAR where the guest put it, when memory decode is on.
+ * BARs that move or stop leave the bus first, so that one BAR may take a
+ * place another of the same function just left; a BAR that found its place
+ * taken tries again on every call (the host bridge calls this for every
+ * function after a decode change anywhere). */
+void pci_device_update_bars(struct pci_device *dev)
 {
     bool decode = pci_get_word(dev->config + PCI_COMMAND) & PCI_COMMAND_MEMORY;
+    uint64_t want[PCI_NUM_BARS], old[PCI_NUM_BARS];
     for (int i = 0; i < PCI_NUM_BARS; i++) {
         struct pci_bar *b = &dev->bars[i];
-        if (!b->size)
-            continue;
-        uint64_t addr = decode ? pci_bar_address(dev, i) : 0;
+        old[i] = b->decoding_at;
+        want[i] = b->size && decode ? pci_bar_address(dev, i) : 0;
         /* Half-programmed or sized BARs that wrap decode nothing. */
-        if (addr && addr + b->size < addr)
-            addr = 0;
-        if (addr == b->decoding_at)
-            continue;
-        uint64_t old = b->decoding_at;
-        if (old && dev->mmio)
-            bus_unregister(dev->mmio, old, b->opaque);
-        b->decoding_at = 0;
-        if (addr && dev->mmio) {
-            struct wisp_error err = { 0 };
-            if (bus_register(dev->mmio, addr, b->size, dev->name, b->access, b->opaque,
-                             &err) == 0) {
-                b->decoding_at = addr;
-            } else if (!b->overlap_warned) {
-                b->overlap_warned = true;
-                fprintf(stderr, "wisp: %s: BAR%d at 0x%" PRIx64 " not decoded: %s\n",
-                        dev->name, i, addr, err.message);
-            }
+        if (want[i] && want[i] + b->size < want[i])
+            want[i] = 0;
+        if (b->size && old[i] && old[i] != want[i]) {
+            if (dev->mmio)
+                bus_unregister(dev->mmio, old[i], b->opaque);
+            b->decoding_at = 0;
         }
-        if (dev->ops && dev->ops->bar_moved && old != b->decoding_at)
-            dev->ops->bar_moved(dev, i, old, b->decoding_at);
     }
+    for (int i = 0; i < PCI_NUM_BARS; i++) {
+        struct pci_bar *b = &dev->bars[i];
+        if (!b->size || !want[i] || b->decoding_at || !dev->mmio)
+            continue;
+        struct wisp_error err = { 0 };
+        if (bus_register(dev->mmio, want[i], b->size, dev->name, b->access, b->opaque, &err) == 0) {
+            b->decoding_at = want[i];
+        } else if (!b->overlap_warned) {
+            b->overlap_warned = true;
+            fprintf(stderr, "wisp: %s: BAR%d at 0x%" PRIx64 " not decoded: %s\n", dev->name, i,
+                    want[i], err.message);
+        }
+    }
+    for (int i = 0; i < PCI_NUM_BARS; i++)
+        if (dev->ops && dev->ops->bar_moved && old[i] != dev->bars[i].decoding_at)
+            dev->ops->bar_moved(dev, i, old[i], dev->bars[i].decoding_at);
 }
 
 static void update_intx(struct pci_device *dev)
@@ -170,7 +176,7 @@ void pci_config_write(struct pci_device *dev, unsigned offset, uint32_t value, u
         dev->config[at] = v;
     }
     if (touches(offset, size, PCI_COMMAND, 2) || touches(offset, size, PCI_BAR0, 24)) {
-        update_bars(dev);
+        pci_device_update_bars(dev);
         update_intx(dev);
     }
     if (dev->msix.vectors && touches(offset, size, dev->msix.cap + PCI_MSIX_FLAGS, 2))

@@ -27,8 +27,14 @@ void pci_host_config_write(struct pci_host *host, unsigned bus, unsigned slot,
                            unsigned function, unsigned offset, uint32_t value, unsigned size)
 {
     struct pci_device *dev = find(host, bus, slot, function);
-    if (dev)
-        pci_config_write(dev, offset, value, size);
+    if (!dev)
+        return;
+    pci_config_write(dev, offset, value, size);
+    /* A BAR that moved or stopped decoding may uncover one that could not. */
+    if (offset < PCI_BAR0 + 4 * PCI_NUM_BARS)
+        for (unsigned s = 0; s < PCI_HOST_SLOTS; s++)
+            if (host->slots[s] && host->slots[s] != dev)
+                pci_device_update_bars(host->slots[s]);
 }
 
 static uint32_t load(const uint8_t *data, unsigned size)

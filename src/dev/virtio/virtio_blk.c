@@ -186,7 +186,9 @@ unsigned virtio_blk_take(struct virtio_blk *blk, struct blk_request *reqs, unsig
     struct virtqueue *vq = &blk->vp.vq[0];
     unsigned n = 0;
     char reason[VQ_REASON_MAX];
-    while (n < max) {
+    /* A failed device takes nothing more until the driver resets it (a
+     * request without a status byte fails it without breaking the queue). */
+    while (n < max && !(blk->vp.status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
         enum vq_result r = vq_pop(vq, &reqs[n].chain, reason, sizeof reason);
         if (r == VQ_EMPTY)
             break;

@@ -64,6 +64,12 @@ static void queue_notify(void *dev, unsigned q)
         virtio_console_transmit(dev);
 }
 
+/* Output the driver queued before DRIVER_OK goes out now. */
+static void driver_ok(void *dev)
+{
+    virtio_console_transmit(dev);
+}
+
 /* A new driver instance has to show it listens again. */
 static void reset(void *dev)
 {
@@ -80,6 +86,7 @@ static const struct virtio_device_ops console_ops = {
     .config_size = VIRTIO_CONSOLE_CONFIG_SIZE,
     .config_read = config_read,
     .queue_notify = queue_notify,
+    .driver_ok = driver_ok,
     .reset = reset,
 };
 

@@ -141,8 +141,7 @@ static void write_status(struct virtio_pci *vp, uint8_t value)
     /* NEEDS_RESET is the device's to set; the driver cannot clear it. */
     vp->status = (uint8_t)((value & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
                            (old & VIRTIO_CONFIG_S_NEEDS_RESET));
-    if ((vp->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK) &&
-        vp->ops->driver_ok)
+    if (virtio_pci_running(vp) && !(old & VIRTIO_CONFIG_S_DRIVER_OK) && vp->ops->driver_ok)
         vp->ops->driver_ok(vp->dev);
 }
 
@@ -293,10 +292,12 @@ static void common_access(struct virtio_pci *vp, unsigned offset, uint8_t *data,
 
 /* ---- BAR 0 ---- */
 
+/* Only a running device takes buffers (virtio 1.2, 3.1.1: none before
+ * DRIVER_OK); what a driver queued earlier is looked at by the model's
+ * driver_ok. */
 static void notify(struct virtio_pci *vp, unsigned q)
 {
-    if (q >= vp->ops->num_queues || !vp->vq[q].enabled ||
-        (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+    if (q >= vp->ops->num_queues || !vp->vq[q].enabled || !virtio_pci_running(vp))
         return;
     if (vp->ops->queue_notify)
         vp->ops->queue_notify(vp->dev, q);

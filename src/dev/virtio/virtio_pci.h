@@ -77,11 +77,13 @@ struct virtio_device_ops {
      * run past it: those read 0). write may be NULL (read-only). */
     void (*config_read)(void *dev, uint32_t offset, uint8_t *data, unsigned size);
     void (*config_write)(void *dev, uint32_t offset, const uint8_t *data, unsigned size);
-    /* The driver notified queue q (q < num_queues, the queue enabled). */
+    /* The driver notified queue q (q < num_queues, the queue enabled, the
+     * device running: DRIVER_OK set, DEVICE_NEEDS_RESET not). Buffers
+     * queued before DRIVER_OK are for driver_ok to look at. */
     void (*queue_notify)(void *dev, unsigned q);
     /* An eventfd to attach as queue q's ioeventfd, or -1 (optional). */
     int (*queue_eventfd)(void *dev, unsigned q);
-    /* Status reached DRIVER_OK (optional). */
+    /* Status reached DRIVER_OK, the device not failed (optional). */
     void (*driver_ok)(void *dev);
     /* The driver reset the device: forget requests in flight, stop touching
      * the queues (optional). Runs before the queues are cleared. */

@@ -55,6 +55,12 @@ static void queue_notify(void *dev, unsigned q)
     virtio_rng_process(dev);
 }
 
+/* Requests the driver queued before DRIVER_OK are served now. */
+static void driver_ok(void *dev)
+{
+    virtio_rng_process(dev);
+}
+
 static const struct virtio_device_ops rng_ops = {
     .name = "virtio-rng",
     .device_id = VIRTIO_ID_RNG,
@@ -64,6 +70,7 @@ static const struct virtio_device_ops rng_ops = {
     .config_size = 0,
     .config_read = config_read,
     .queue_notify = queue_notify,
+    .driver_ok = driver_ok,
 };
 
 void virtio_rng_init(struct virtio_rng *rng, const struct virtio_platform *platform)
