@@ -11,7 +11,8 @@
 # that has AMD SVM with nested paging, loads kvm_amd there, and runs COMMAND
 # in DIR (default: the current directory) inside a chroot of the host's root
 # filesystem shared over 9p.  DIR is shared writable; the rest of the root is
-# an overlay whose writes are discarded at the end.  The command's stdout and
+# an overlay whose writes are discarded at the end (a warning names each
+# argument of COMMAND that is a path outside DIR).  The command's stdout and
 # stderr are streamed to ours and its exit status becomes ours (125 when the
 # VM itself failed).  A VM whose kernel reports a soft lockup over 100 s, or
 # whose command prints nothing for --hang-timeout seconds, is stopped; what
@@ -116,6 +117,31 @@ workdir=$(cd "$workdir" && pwd -P)
 case $workdir in
 *$'\n'*) echo "nested-kvm: the work directory may not contain a newline" >&2; exit 2 ;;
 esac
+
+# Only DIR is shared writable: a file the command writes elsewhere (a
+# screenshot, a log) lands in the discarded overlay and silently vanishes.
+# Name every argument (or the part after '=') that is a path outside DIR;
+# the system's own directories are only read, so they are left out.
+warn_outside() {
+    local arg path abs
+    for arg in "$@"; do
+        for path in "$arg" "${arg#*=}"; do
+            case $path in
+            /*|../*|./*|~*) ;;
+            *) continue ;;
+            esac
+            abs=$(realpath -m -- "$path" 2>/dev/null) || continue
+            case $abs in
+            "$workdir"|"$workdir"/*) continue ;;
+            /usr|/usr/*|/bin/*|/sbin/*|/lib/*|/lib64/*|/etc/*|/opt/*|/proc/*|/sys/*|/dev/*) continue ;;
+            esac
+            echo "nested-kvm: warning: $path is outside the shared directory $workdir:" \
+                 "the VM reads it from the host, but what it writes there is thrown away" >&2
+            break
+        done
+    done
+}
+warn_outside "$@"
 
 # --- tools -------------------------------------------------------------------
 

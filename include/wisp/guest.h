@@ -12,7 +12,8 @@
  * GDT at WISP_GDT_ADDR holds just those (null, code, data); no TSS is loaded
  * and IDTR is empty (limit 0). CR0 = PE|MP|ET|NE|WP|AM|PG, CR4 =
  * PAE|PGE|OSFXSR|OSXMMEXCPT, EFER = SCE|LME|LMA|NXE, RFLAGS = 0x2 (IF and DF
- * clear). The legacy PIC is not programmed: remap and mask it before
+ * clear). The legacy PIC is not programmed (on both irqchips it is as KVM
+ * creates it: vector base 0, every input unmasked): remap and mask it before
  * enabling interrupts. The LAPIC is at its reset state at WISP_LAPIC_ADDR.
  *
  * Loading: each PT_LOAD segment is copied to its p_paddr (at or above
@@ -32,8 +33,10 @@
  * and the LAPIC timer's input frequency, so a kernel need not calibrate.
  *
  * wisp's exit status: the guest's exit code (low 8 bits), 0 when the guest
- * idles or halts with interrupts off (with several CPUs: when every CPU
- * does), 123 on a triple fault of any CPU, 124 on --timeout; see the README.
+ * idles with no timer armed (with several CPUs: when every CPU does), 119
+ * when it halts with interrupts off for good (every CPU; no verdict), 123 on
+ * a triple fault of any CPU, 124 on --timeout; see the README's "Using wisp
+ * in CI". Give a verdict with WISP_HC_EXIT.
  *
  * Several CPUs (wisp run --cpus N, 1..WISP_MAX_CPUS): CPU 0, the bootstrap
  * processor (BSP, APIC ID 0), enters the kernel as above. The application

@@ -255,6 +255,21 @@ int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out);
  * (vmm/vcpu_pause.h). */
 int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi);
 
+/* Whether the in-kernel irqchip has a timer armed that can wake this vCPU
+ * from HLT: its LAPIC timer unmasked and counting (one-shot with a current
+ * count left, periodic with an initial count, or TSC-deadline with a
+ * deadline set) in a software-enabled LAPIC; for index 0 also PIT channel 0
+ * in a periodic mode (2 or 3) with IRQ 0 reaching the CPU (PIC input
+ * unmasked and LINT0 unmasked, or I/O APIC input 2 unmasked). False without
+ * an in-kernel irqchip (wisp's own knows its timers). Call between runs,
+ * like accel_vcpu_pending_events. */
+int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed);
+
+/* CR2 and CR3 as of the last exit, when the backend has them without a
+ * system call (KVM's synced registers); -1 otherwise. For crash reports:
+ * recorded at every exit, they say where the guest last was. */
+int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3);
+
 /* Takes an AP out of wait-for-SIPI so that it runs from the registers the
  * VMM sets (wisp's mailbox start). A no-op without an in-kernel irqchip. */
 int accel_vcpu_set_running(struct accel_vcpu *vcpu);

@@ -834,6 +834,83 @@ int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nm
     return 0;
 }
 
+/* xAPIC register offsets and MSRs the timer check reads. */
+#define APIC_SVR          0xF0
+#define APIC_LVT_TIMER    0x320
+#define APIC_LVT_LINT0    0x350
+#define APIC_TMICT        0x380
+#define APIC_TMCCT        0x390
+#define APIC_SVR_ENABLE   (1u << 8)
+#define APIC_LVT_MASKED   (1u << 16)
+#define MSR_TSC_DEADLINE  0x6E0
+
+static bool lapic_timer_armed(struct accel_vcpu *vcpu, const struct kvm_lapic_state *l)
+{
+    uint32_t lvt = lapic_reg(l, APIC_LVT_TIMER);
+    if (!(lapic_reg(l, APIC_SVR) & APIC_SVR_ENABLE) || (lvt & APIC_LVT_MASKED))
+        return false;
+    switch ((lvt >> 17) & 3) {
+    case 0: /* one-shot: KVM fills TMCCT with what is left (Linux 5.13+) */
+        return lapic_reg(l, APIC_TMCCT) != 0;
+    case 1: /* periodic */
+        return lapic_reg(l, APIC_TMICT) != 0;
+    case 2: { /* TSC-deadline: cleared by KVM when it fires */
+        struct {
+            struct kvm_msrs head;
+            struct kvm_msr_entry entry;
+        } msrs = { .head.nmsrs = 1, .entry.index = MSR_TSC_DEADLINE };
+        return ioctl(vcpu->fd, KVM_GET_MSRS, &msrs) == 1 && msrs.entry.data != 0;
+    }
+    default:
+        return false;
+    }
+}
+
+/* PIT channel 0 ticking periodically into an input that reaches the BSP. */
+static int pit_armed(struct accel_vcpu *vcpu, const struct kvm_lapic_state *l, bool *armed)
+{
+    struct kvm_pit_state2 pit;
+    struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+    struct kvm_irqchip io = { .chip_id = KVM_IRQCHIP_IOAPIC };
+    int vm_fd = vcpu->vm->vm_fd;
+    *armed = false;
+    if (ioctl(vm_fd, KVM_GET_PIT2, &pit) < 0)
+        return -1;
+    uint8_t mode = pit.channels[0].mode & 3; /* 6 and 7 are 2 and 3 */
+    if (pit.channels[0].mode > 7 || (mode != 2 && mode != 3))
+        return 0;
+    if (ioctl(vm_fd, KVM_GET_IRQCHIP, &pic) < 0 || ioctl(vm_fd, KVM_GET_IRQCHIP, &io) < 0)
+        return -1;
+    bool through_pic = !(pic.chip.pic.imr & 1) && !(lapic_reg(l, APIC_LVT_LINT0) & APIC_LVT_MASKED);
+    bool through_ioapic = !io.chip.ioapic.redirtbl[2].fields.mask;
+    *armed = through_pic || through_ioapic;
+    return 0;
+}
+
+int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed)
+{
+    *armed = false;
+    if (!vcpu->vm->kernel_irqchip)
+        return 0;
+    struct kvm_lapic_state lapic;
+    if (ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0)
+        return -1;
+    if (lapic_timer_armed(vcpu, &lapic)) {
+        *armed = true;
+        return 0;
+    }
+    return index == 0 ? pit_armed(vcpu, &lapic, armed) : 0;
+}
+
+int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3)
+{
+    if (!vcpu->synced)
+        return -1;
+    *cr2 = vcpu->run->s.regs.sregs.cr2;
+    *cr3 = vcpu->run->s.regs.sregs.cr3;
+    return 0;
+}
+
 int accel_vcpu_set_running(struct accel_vcpu *vcpu)
 {
     if (!vcpu->vm->kernel_irqchip)
@@ -940,6 +1017,7 @@ const unsigned long *accel_sandbox_ioctls(size_t *count)
         /* several CPUs: NMIs into wisp's irqchip, an AP set running, the
          * LAPIC's pending interrupts for idle detection */
         KVM_NMI, KVM_SET_MP_STATE, KVM_GET_LAPIC,
+        KVM_GET_PIT2, KVM_GET_IRQCHIP, /* idle: is a timer armed? */
         /* the GDB stub's thread (--gdb) */
         KVM_GET_FPU, KVM_SET_FPU, KVM_SET_GUEST_DEBUG, KVM_CHECK_EXTENSION,
     };

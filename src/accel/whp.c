@@ -893,6 +893,22 @@ int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nm
     return 0;
 }
 
+int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed)
+{
+    (void)vcpu; /* no WHP APIC emulation: wisp's own irqchip knows */
+    (void)index;
+    *armed = false;
+    return 0;
+}
+
+int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3)
+{
+    (void)vcpu; /* the exit context has no control registers */
+    (void)cr2;
+    (void)cr3;
+    return -1;
+}
+
 int accel_vcpu_set_running(struct accel_vcpu *vcpu)
 {
     (void)vcpu; /* no WHP APIC emulation: every vCPU is always runnable */

@@ -166,10 +166,14 @@ static int check_file(const char *p, const uint8_t *file, size_t size,
     return 0;
 }
 
+/* How far past the physical map's base a p_paddr still reads as a physmap
+ * link without AT() rather than garbage (the map covers RAM, far less). */
+#define PHYSMAP_WINDOW (1ull << 46)
+
 /* Checks one non-empty PT_LOAD segment against the guest and the rules. */
 static int check_segment(const struct guest_memory *gm, const char *p, unsigned i,
                          const Elf64_Phdr *ph, const struct elf_load_rules *r,
-                         struct wisp_error *err)
+                         const char *dynamic, struct wisp_error *err)
 {
     uint64_t paddr = ph->p_paddr, memsz = ph->p_memsz, vaddr = ph->p_vaddr;
     char sz[32];
@@ -179,6 +183,14 @@ static int check_segment(const struct guest_memory *gm, const char *p, unsigned 
                    "of the 64-bit address space", p, i, (ull)paddr, (ull)memsz);
     uint64_t end = paddr + memsz - 1; /* last byte, inclusive */
 
+    /* A default gcc link is position-independent: its program headers get
+     * a segment of their own below the link address. Say so, not "link
+     * higher" (the kernel may well be linked at 0x100000). */
+    if (paddr < r->min_phys && dynamic)
+        return BAD("%s: segment %u (0x%llx-0x%llx) lies below 0x%llx because this is a "
+                   "position-independent or dynamic link (%s); link the kernel with "
+                   "-static -no-pie (ld: -no-pie, no --dynamic-linker)", p, i, (ull)paddr,
+                   (ull)end, (ull)r->min_phys, dynamic);
     if (paddr < r->min_phys)
         return BAD("%s: segment %u (0x%llx-0x%llx) overlaps the boot area below 0x%llx; "
                    "link the kernel at 0x%llx or above", p, i, (ull)paddr, (ull)end,
@@ -196,6 +208,20 @@ static int check_segment(const struct guest_memory *gm, const char *p, unsigned 
     if (bank && bank->kind != MEM_BANK_RAM)
         return BAD("%s: segment %u (0x%llx-0x%llx) lies in the %s, not in RAM",
                    p, i, (ull)paddr, (ull)end, bank->name);
+    /* A kernel linked for the physical map without AT(): p_paddr holds the
+     * virtual address (p_paddr == p_vaddr), and no -m can help. */
+    if (!bank && r->physmap_size && vaddr == paddr && paddr >= r->physmap_base &&
+        paddr - r->physmap_base < PHYSMAP_WINDOW)
+        return BAD("%s: segment %u has physical address 0x%llx, inside the physical-map "
+                   "window at 0x%llx: p_paddr must be the physical load address; link "
+                   "with load addresses, e.g. AT(ADDR(.text) - 0x%llx) in the linker "
+                   "script, and -mcmodel=large", p, i, (ull)paddr, (ull)r->physmap_base,
+                   (ull)r->physmap_base);
+    if (!bank && dynamic)
+        return BAD("%s: segment %u (0x%llx-0x%llx) lies outside the %s of guest RAM; this "
+                   "is a position-independent or dynamic link (%s): link the kernel with "
+                   "-static -no-pie", p, i, (ull)paddr, (ull)end,
+                   format_size(sz, guest_memory_ram_size(gm)), dynamic);
     if (!bank)
         return BAD("%s: segment %u (0x%llx-0x%llx) lies outside the %s of guest RAM; "
                    "try -m", p, i, (ull)paddr, (ull)end,
@@ -228,6 +254,15 @@ int elf_check_kernel(const struct guest_memory *gm, const char *path,
     if (check_file(p, file, file_size, &eh, err) < 0)
         return -1;
 
+    /* What marks a position-independent or dynamic link, for the messages. */
+    const char *dynamic = eh.e_type == ET_DYN ? "ET_DYN" : NULL;
+    for (unsigned i = 0; i < eh.e_phnum && !dynamic; i++) {
+        Elf64_Phdr ph;
+        read_phdr(file, &eh, i, &ph);
+        if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC || ph.p_type == PT_PHDR)
+            dynamic = phdr_type_name(ph.p_type);
+    }
+
     memset(&img, 0, sizeof img);
     unsigned loads = 0;
     for (unsigned i = 0; i < eh.e_phnum; i++) {
@@ -241,7 +276,7 @@ int elf_check_kernel(const struct guest_memory *gm, const char *path,
                        "size 0x%llx", p, i, (ull)ph.p_filesz, (ull)ph.p_memsz);
         if (ph.p_memsz == 0)
             continue; /* nothing to load */
-        if (check_segment(gm, p, i, &ph, rules, err) < 0)
+        if (check_segment(gm, p, i, &ph, rules, dynamic, err) < 0)
             return -1;
         if (img.segment_count == ELF_MAX_LOAD_SEGMENTS)
             return BAD("%s: more than %u loadable segments", p, ELF_MAX_LOAD_SEGMENTS);

@@ -10,6 +10,7 @@
  * the one-line message on stderr always tells the two apart. */
 enum wisp_exit_status {
     WISP_EXIT_OK = 0,
+    WISP_EXIT_GUEST_HALTED = 119, /* a kernel (not Linux) halted for good: cli; hlt */
     WISP_EXIT_USAGE = 120,        /* bad command line */
     WISP_EXIT_BAD_KERNEL = 121,   /* unreadable or malformed kernel/boot input */
     WISP_EXIT_NO_ACCEL = 122,     /* /dev/kvm (or WHP) missing or unusable */

@@ -209,6 +209,21 @@ uint64_t irqchip_user_update(struct irqchip_user *chip, unsigned cpu, uint64_t n
     return apic < next ? apic : next;
 }
 
+bool irqchip_user_timer_armed(const struct irqchip_user *chip, unsigned cpu)
+{
+    if (cpu >= chip->ncpus)
+        return false;
+    if (lapic_timer_armed(&chip->lapics[cpu]))
+        return true;
+    const struct pit8254_channel *c = &chip->pit.ch[0];
+    if (cpu != 0 || (c->mode != 2 && c->mode != 3) || chip->pit.irq0_next_ns == UINT64_MAX)
+        return false;
+    bool through_pic = !(chip->pic.chip[0].imr & 1) && lapic_accepts_extint(&chip->lapics[0]);
+    bool through_ioapic = !(chip->ioapic.rte[0] & IOAPIC_RTE_MASKED) ||
+                          !(chip->ioapic.rte[2] & IOAPIC_RTE_MASKED);
+    return through_pic || through_ioapic;
+}
+
 bool irqchip_user_has_interrupt(struct irqchip_user *chip, unsigned cpu)
 {
     return cpu < chip->ncpus && lapic_has_interrupt(&chip->lapics[cpu]);

@@ -120,6 +120,13 @@ int irqchip_user_send_msi(struct irqchip_user *chip, uint64_t address, uint32_t 
 uint64_t irqchip_user_update(struct irqchip_user *chip, unsigned cpu, uint64_t now_ns);
 
 /* An interrupt is waiting for CPU cpu (to inject when RFLAGS.IF allows). */
+/* True when a timer can wake CPU cpu from HLT without the guest doing
+ * anything: its LAPIC timer armed, or (CPU 0) PIT channel 0 running
+ * periodically into an unmasked PIC input that reaches LINT0, or an
+ * unmasked I/O APIC input 0 or 2. Idle detection does not count halts
+ * while one is. Call with the device lock held. */
+bool irqchip_user_timer_armed(const struct irqchip_user *chip, unsigned cpu);
+
 bool irqchip_user_has_interrupt(struct irqchip_user *chip, unsigned cpu);
 
 /* Anything for CPU cpu at all: an interrupt, an NMI, an INIT, a start-up. */

@@ -95,6 +95,18 @@ static bool extint_pending(const struct lapic *a)
     return !lvt_masked(a, LVT_LINT0) && lvt_delivery(a, LVT_LINT0) == LAPIC_DM_EXTINT;
 }
 
+bool lapic_timer_armed(const struct lapic *a)
+{
+    return hw_enabled(a) && sw_enabled(a) && !lvt_masked(a, LVT_TIMER) &&
+           a->timer_next_ns != UINT64_MAX;
+}
+
+bool lapic_accepts_extint(const struct lapic *a)
+{
+    return !hw_enabled(a) ||
+           (!lvt_masked(a, LVT_LINT0) && lvt_delivery(a, LVT_LINT0) == LAPIC_DM_EXTINT);
+}
+
 /* ---- interrupt acceptance ---- */
 
 static void signal_error(struct lapic *a, uint32_t bits)

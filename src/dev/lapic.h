@@ -228,6 +228,14 @@ int lapic_highest_pending(const struct lapic *apic);
  * IRR vector above the processor priority. */
 bool lapic_has_interrupt(const struct lapic *apic);
 
+/* True when the timer can still raise an interrupt without the guest doing
+ * anything: the APIC enabled, the timer's LVT entry unmasked and a next
+ * expiry due (a one-shot count not yet run out, or periodic). */
+bool lapic_timer_armed(const struct lapic *apic);
+
+/* True when an ExtINT on LINT0 (the 8259's output) reaches this CPU. */
+bool lapic_accepts_extint(const struct lapic *apic);
+
 /* The INTA cycle: LAPIC_EXTINT for an ExtINT request (the caller gets the
  * vector from the 8259), else moves the highest deliverable IRR vector to
  * ISR and returns it; LAPIC_NONE when nothing is deliverable. */

@@ -252,11 +252,14 @@ void pic8259_init(struct pic8259 *pic, void (*set_output)(void *opaque, bool lev
     pic->opaque = opaque;
     pic->chip[MASTER].elcr_mask = 0xF8; /* IRQ 0, 1, 2: always edge */
     pic->chip[SLAVE].elcr_mask = 0xDE;  /* IRQ 8, 13: always edge */
-    /* What a BIOS would have left: the real-mode vectors, all masked. */
-    pic->chip[MASTER].vector_base = 0x08;
-    pic->chip[SLAVE].vector_base = 0x70;
-    pic->chip[MASTER].imr = 0xFF;
-    pic->chip[SLAVE].imr = 0xFF;
+    /* KVM's in-kernel PIC as KVM_CREATE_IRQCHIP leaves it, so that both
+     * irqchips show a kernel the same machine: never initialised, vector
+     * base 0 and every input unmasked (an early PIT tick arrives as vector
+     * 0 on either). wisp has no BIOS to program it. */
+    pic->chip[MASTER].vector_base = 0;
+    pic->chip[SLAVE].vector_base = 0;
+    pic->chip[MASTER].imr = 0;
+    pic->chip[SLAVE].imr = 0;
 }
 
 void pic8259_set_irq(struct pic8259 *pic, unsigned irq, bool level)

@@ -103,10 +103,11 @@ struct pic8259 {
     bool output; /* last level reported through set_output */
 };
 
-/* Reset state, as a PC BIOS leaves it (wisp has none): vector bases 0x08
- * and 0x70, every input masked until the guest initialises the pair (ICW1
- * clears IMR), all inputs low and edge-triggered, output low. set_output
- * may be NULL. */
+/* Reset state, the same as KVM's in-kernel PIC after KVM_CREATE_IRQCHIP
+ * (wisp has no BIOS to program it): vector bases 0 on both chips, every
+ * input unmasked, all inputs low and edge-triggered, output low; a kernel
+ * remaps and masks it (ICW1-ICW4, OCW1) before enabling interrupts.
+ * set_output may be NULL. */
 void pic8259_init(struct pic8259 *pic, void (*set_output)(void *opaque, bool level),
                   void *opaque);
 

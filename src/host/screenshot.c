@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if WISP_HAVE_LIBPNG
@@ -275,6 +276,51 @@ static FILE *create_temp(const char *path, char **tmp_out, struct wisp_error *er
     wisp_fail(err, WISP_EXIT_HOST_ERROR, "%s: cannot find a free temporary file name", path);
     free(tmp);
     return NULL;
+}
+
+int screenshot_check_path(const char *path, bool check_directory, struct wisp_error *err)
+{
+    enum image_format format = format_for(path);
+    if (format == FORMAT_NONE)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "--screenshot %s: unsupported screenshot format (use a %s file name)",
+                         path, WISP_HAVE_LIBPNG ? ".png or .bmp" : ".bmp");
+    if (format == FORMAT_PNG && !WISP_HAVE_LIBPNG)
+        return wisp_fail(err, WISP_EXIT_USAGE,
+                         "--screenshot %s: this build has no PNG support; use a .bmp file name",
+                         path);
+    if (!check_directory)
+        return 0;
+    /* The directory part, "." for a bare name. */
+    size_t len = strlen(path), dir_len = len;
+    while (dir_len > 0 && path[dir_len - 1] != '/'
+#ifdef _WIN32
+           && path[dir_len - 1] != '\\' && path[dir_len - 1] != ':'
+#endif
+    )
+        dir_len--;
+    char *dir = malloc(dir_len + 2);
+    if (!dir)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    if (dir_len == 0)
+        strcpy(dir, ".");
+    else {
+        memcpy(dir, path, dir_len);
+        dir[dir_len] = '\0';
+    }
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) != 0)
+        rc = wisp_fail_errno(err, WISP_EXIT_USAGE,
+                             "--screenshot %s: cannot use the directory %s", path, dir);
+    else if (!S_ISDIR(st.st_mode))
+        rc = wisp_fail(err, WISP_EXIT_USAGE, "--screenshot %s: %s is not a directory", path,
+                       dir);
+    else if (access(dir, W_OK) != 0)
+        rc = wisp_fail_errno(err, WISP_EXIT_USAGE,
+                             "--screenshot %s: cannot write in the directory %s", path, dir);
+    free(dir);
+    return rc;
 }
 
 int screenshot_save(const char *path, const struct framebuffer_view *fb, struct wisp_error *err)

@@ -6,6 +6,7 @@
 #ifndef WISP_SCREENSHOT_H
 #define WISP_SCREENSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -44,6 +45,12 @@ struct framebuffer_view {
  * SCREENSHOT_MAX_DIMENSION, stride >= width * 4, and a total span
  * (height - 1) * stride + width * 4 that fits in memory. */
 int screenshot_check_geometry(const struct framebuffer_view *fb, struct wisp_error *err);
+
+/* Checks, before the guest runs, that a screenshot can go to path: a .png
+ * or .bmp name (the format this build writes) and, with check_directory,
+ * an existing directory part the process may write in. Failures are
+ * WISP_EXIT_USAGE with a one-line message naming path. */
+int screenshot_check_path(const char *path, bool check_directory, struct wisp_error *err);
 
 /* Writes fb to path as PNG or BMP, chosen by path's extension (.png or
  * .bmp, any case; anything else, and .png without libpng, is a

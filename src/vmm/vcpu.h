@@ -42,11 +42,17 @@ struct vcpu {
     uint64_t armed_deadline;    /* --irqchip user: when the ticker kicks it */
     struct accel_regs reset_regs;   /* --irqchip user: the state INIT restores */
     struct accel_sregs reset_sregs;
+    /* Where the guest was at its last exit before this one (crash reports:
+     * KVM resets a vCPU on triple fault, losing its state). */
+    uint64_t last_rip, last_cr2, last_cr3;
+    enum accel_exit_reason last_reason;
+    bool last_seen, last_cr_known;
 
     /* Published under vm->run_lock. */
     enum vcpu_activity activity;
     uint64_t halt_rip;
     unsigned halt_count;        /* halts seen in a row at halt_rip */
+    bool timer_armed;           /* at the last halt: a timer can wake it */
 };
 
 /* Creates the accelerator's vCPU and the thread's kick machinery. */
@@ -71,6 +77,9 @@ void vcpu_wait(struct vcpu *cpu, uint64_t deadline_ns);
 void vcpu_publish_running(struct vcpu *cpu);
 void vcpu_publish_halt(struct vcpu *cpu, uint64_t rip, bool interrupts_on);
 void vcpu_publish_parked(struct vcpu *cpu);
+/* Whether a timer can wake the halted CPU (idle detection waits while one
+ * can: a kernel waiting for ticks is not done). */
+void vcpu_publish_timer_armed(struct vcpu *cpu, bool armed);
 
 /* The vCPU thread's body (vcpu_run.c). */
 void *vcpu_thread_main(void *opaque);

@@ -140,7 +140,7 @@ static enum step handle_hypercall(struct vcpu *cpu)
 
 /* ---- devices (device_lock held) ---- */
 
-static void handle_port(struct vm *vm, struct accel_io_access *io)
+static void handle_port(struct vm *vm, struct accel_io_access *io, uint64_t rip)
 {
     for (uint32_t i = 0; i < io->count; i++) {
         uint8_t *data = io->data + (size_t)i * io->size;
@@ -150,11 +150,12 @@ static void handle_port(struct vm *vm, struct accel_io_access *io)
             if (vm->cfg.debug)
                 fprintf(stderr, "wisp: unclaimed port %s 0x%x\n", io->is_write ? "write" : "read",
                         io->port);
+            unclaimed_log_port(&vm->unclaimed, io->port, io->is_write, rip);
         }
     }
 }
 
-static void handle_mmio(struct vcpu *cpu, struct accel_memory_access *m)
+static void handle_mmio(struct vcpu *cpu, struct accel_memory_access *m, uint64_t rip)
 {
     struct vm *vm = cpu->vm;
     bool is_write = m->access == ACCEL_ACCESS_WRITE;
@@ -168,6 +169,7 @@ static void handle_mmio(struct vcpu *cpu, struct accel_memory_access *m)
         if (vm->cfg.debug)
             fprintf(stderr, "wisp: unclaimed mmio %s 0x%" PRIx64 "\n", is_write ? "write" : "read",
                     m->gpa);
+        unclaimed_log_mmio(&vm->unclaimed, m->gpa, is_write, rip);
     }
 }
 
@@ -205,12 +207,12 @@ static enum step rebooted(struct vm *vm)
     return guest_stops(vm, VM_STOP_REBOOT, "rebooted");
 }
 
-static enum step port_access(struct vcpu *cpu, struct accel_io_access *io)
+static enum step port_access(struct vcpu *cpu, struct accel_io_access *io, uint64_t rip)
 {
     struct vm *vm = cpu->vm;
     host_mutex_lock(&vm->device_lock);
     vm->kernel_started = true;
-    handle_port(vm, io);
+    handle_port(vm, io, rip);
     /* The devices' callbacks only note a power-off or reset request; the
      * VM stops here, after the access that made it. */
     bool platform_stop = vm->platform_stop_requested;
@@ -231,6 +233,44 @@ static enum step port_access(struct vcpu *cpu, struct accel_io_access *io)
 }
 
 /* ---- crashes and what the accelerator cannot do ---- */
+
+static void remember_last_exit(struct vcpu *cpu, const struct accel_exit *e)
+{
+    cpu->last_seen = true;
+    cpu->last_rip = e->rip;
+    cpu->last_reason = e->reason;
+    if (accel_vcpu_peek_control_regs(cpu->accel, &cpu->last_cr2, &cpu->last_cr3) == 0) {
+        cpu->last_cr_known = true;
+    } else if (e->reason == ACCEL_EXIT_CANCELED) {
+        /* The ticker's exits (every 10 ms while idle detection runs) carry
+         * no synced registers: ask, it is cheap at that rate. */
+        struct accel_sregs sregs;
+        cpu->last_cr_known = accel_vcpu_get_sregs(cpu->accel, &sregs) == 0;
+        if (cpu->last_cr_known) {
+            cpu->last_cr2 = sregs.cr2;
+            cpu->last_cr3 = sregs.cr3;
+        }
+    } else {
+        cpu->last_cr_known = false;
+    }
+}
+
+/* " ; last seen by wisp: ..." for a crash whose own state is lost. */
+static void describe_last_exit(const struct vcpu *cpu, char *out, size_t size)
+{
+    if (!cpu->last_seen) {
+        snprintf(out, size, "; the guest made no exit to wisp before it");
+        return;
+    }
+    char cr[80] = "";
+    if (cpu->last_cr_known)
+        snprintf(cr, sizeof cr, ", CR3 0x%" PRIx64 ", CR2 0x%" PRIx64, cpu->last_cr3,
+                 cpu->last_cr2);
+    snprintf(out, size, "; last seen by wisp at RIP 0x%" PRIx64 " (its last exit, %s%s); "
+                        "the exceptions after that (#PF, #GP, #DF...) stay inside KVM, which "
+                        "shows user space none of them", cpu->last_rip,
+             accel_exit_reason_name(cpu->last_reason), cr);
+}
 
 static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
 {
@@ -270,10 +310,12 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
     if (vm->ncpus > 1)
         snprintf(on_cpu, sizeof on_cpu, " on CPU %u", cpu->index);
     struct wisp_error err = { 0 };
+    char last[320];
+    describe_last_exit(cpu, last, sizeof last);
     if (reset_state)
         wisp_fail(&err, WISP_EXIT_GUEST_CRASH,
                   "guest crashed: triple fault (CPU shutdown)%s; this KVM resets the vCPU on "
-                  "shutdown, so the faulting RIP is lost", on_cpu);
+                  "shutdown, so the faulting RIP is lost%s", on_cpu, last);
     else
         wisp_fail(&err, WISP_EXIT_GUEST_CRASH,
                   "guest crashed: triple fault (CPU shutdown)%s at RIP 0x%" PRIx64, on_cpu,
@@ -338,6 +380,9 @@ static void sample_activity(struct vcpu *cpu)
     switch (activity) {
     case ACCEL_ACTIVITY_HALTED: {
         struct accel_regs regs;
+        bool armed = false;
+        if (cpu->vm->cfg.idle_exit && accel_vcpu_timer_armed(cpu->accel, cpu->index, &armed) == 0)
+            vcpu_publish_timer_armed(cpu, armed);
         if (accel_vcpu_get_regs(cpu->accel, &regs) == 0)
             vcpu_publish_halt(cpu, regs.rip, regs.rflags & RFLAGS_IF);
         break;
@@ -411,7 +456,9 @@ static enum step wait_for_interrupt(struct vcpu *cpu, const struct accel_exit *e
         const struct lapic *apic = &chip->lapics[cpu->index];
         bool wake = apic->nmi_pending || apic->init_pending || apic->sipi_vector >= 0 ||
                     (interrupts_on && irqchip_user_has_interrupt(chip, cpu->index));
+        bool armed = irqchip_user_timer_armed(chip, cpu->index);
         host_mutex_unlock(&vm->device_lock);
+        vcpu_publish_timer_armed(cpu, armed);
         if (wake) {
             vcpu_publish_running(cpu);
             return STEP_CONTINUE;
@@ -443,12 +490,12 @@ static enum step handle_exit(struct vcpu *cpu, struct accel_exit *e)
             }
             return STEP_CONTINUE;
         }
-        return port_access(cpu, &e->u.io);
+        return port_access(cpu, &e->u.io, e->rip);
     case ACCEL_EXIT_HYPERCALL:
         return handle_hypercall(cpu);
     case ACCEL_EXIT_MEMORY_ACCESS:
         host_mutex_lock(&vm->device_lock);
-        handle_mmio(cpu, &e->u.memory);
+        handle_mmio(cpu, &e->u.memory, e->rip);
         host_mutex_unlock(&vm->device_lock);
         return STEP_CONTINUE;
     case ACCEL_EXIT_MSR_ACCESS: {
@@ -529,6 +576,7 @@ static void vcpu_loop(struct vcpu *cpu)
             trace_exit(cpu, &exit); /* after: a read shows its answer */
         if (step != STEP_CONTINUE)
             return;
+        remember_last_exit(cpu, &exit);
     }
 }
 

@@ -450,6 +450,13 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
         vm_destroy(vm);
         return -1;
     }
+    /* A screenshot that cannot be written is said before the guest runs
+     * (under --chroot the directory only exists relative to it). */
+    if (cfg->screenshot_path &&
+        screenshot_check_path(cfg->screenshot_path, !cfg->sandbox.chroot_dir, err) < 0) {
+        vm_destroy(vm);
+        return -1;
+    }
     serial_console_init(&vm->console, cfg->console_output, cfg->serial_raw, cfg->console_input_fd,
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is

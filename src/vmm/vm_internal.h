@@ -41,6 +41,7 @@
 #ifndef WISP_VM_INTERNAL_H
 #define WISP_VM_INTERNAL_H
 
+#include "unclaimed_log.h"
 #include "accel/accel.h"
 #include "boot/bzimage.h"
 #include "boot/elf_loader.h"
@@ -125,6 +126,7 @@ struct vm {
     enum vm_stop_reason platform_stop; /* VM_STOP_POWER_OFF, VM_STOP_REBOOT or 0 */
     bool platform_stop_requested;
     bool kernel_started;          /* the guest has touched a port: past its entry */
+    struct unclaimed_log unclaimed; /* ports and pages nothing answers (not for Linux) */
 
     /* -v: the CPUID probe runs on the BSP before the kernel (cpuid_probe.h) */
     bool cpuid_probe_active;

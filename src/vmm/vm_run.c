@@ -183,24 +183,32 @@ static void report_crash(struct vm *vm)
     }
 }
 
-static void finish(struct vm *vm)
+/* Returns false when the screenshot asked for could not be written. */
+static bool finish(struct vm *vm)
 {
+    bool ok = true;
     serial_console_flush(&vm->console);
     if (vm->cfg.debugcon_output && !vm->cfg.debugcon_shares_console)
         host_output_finish(&vm->debugcon_out);
     vm_text_screen_finish(vm);
     if (vm->cfg.screenshot_path) {
         struct wisp_error shot_err = { 0 };
-        if (vm_save_screenshot(vm, vm->cfg.screenshot_path, &shot_err) < 0)
+        if (vm_save_screenshot(vm, vm->cfg.screenshot_path, &shot_err) < 0) {
             fprintf(stderr, "wisp: %s\n", shot_err.message);
+            ok = false;
+        }
     }
     if (vm->cfg.ascii_preview)
         vm_print_ascii_preview(vm, stderr);
+    unclaimed_log_summary(&vm->unclaimed);
+    return ok;
 }
 
 int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
 {
     memset(result, 0, sizeof *result);
+    /* Linux probes for hardware that is not there: only -v shows that. */
+    unclaimed_log_init(&vm->unclaimed, vm_is_linux(vm) ? NULL : stderr);
     vm->timeout_at_ns = vm->cfg.timeout_seconds > 0
         ? clock_monotonic_ns() + (uint64_t)(vm->cfg.timeout_seconds * 1e9) : 0;
     if (ticker_start(err) < 0)
@@ -248,11 +256,17 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
     }
     if (vm->stop.failed)
         report_crash(vm);
-    finish(vm);
+    bool written = finish(vm);
     if (vm->stop.failed) {
         *err = vm->stop.err;
         return -1;
     }
     *result = vm->stop.result;
+    /* The run did not deliver what was asked for: not a pass (README). */
+    if (!written) {
+        fprintf(stderr, "wisp: exit status %d (the screenshot was not written) instead of %d\n",
+                WISP_EXIT_HOST_ERROR, result->exit_status);
+        result->exit_status = WISP_EXIT_HOST_ERROR;
+    }
     return 0;
 }

@@ -1,8 +1,10 @@
 /*
- * idle: draws a picture, then sits in the classic kernel idle loop
+ * idle: draws a picture, lets the LAPIC timer tick a few times at 100 Hz,
+ * stops it (a finished kernel), then sits in the classic kernel idle loop
  *     1: sti; hlt; jmp 1b
- * at a single RIP with the LAPIC timer waking it about 100 times a second.
- * wisp's idle detection should notice, write the screenshot and exit 0.
+ * at a single RIP with interrupts on and no timer armed. wisp's idle
+ * detection should notice, write the screenshot and exit 0. (While a timer
+ * is armed wisp keeps waiting: see timer_wait.c.)
  *
  * Picture: background R=0x20 G=0x40 B=0x80 (dark blue), with a yellow
  * (R=0xFF G=0xFF B=0x00) rectangle covering the middle of the screen, from
@@ -12,9 +14,12 @@
 
 #define TIMER_VECTOR 0x40
 
+static volatile unsigned ticks;
+
 static void on_timer(struct wisp_interrupt_frame *f)
 {
     (void)f;
+    ticks++;
     wisp_lapic_eoi();
 }
 
@@ -34,6 +39,12 @@ int kmain(struct wisp_boot_info *bi)
     wisp_lapic_enable();
     if (!wisp_lapic_timer_periodic(TIMER_VECTOR, 100))
         wisp_puts("idle: the LAPIC timer does not count; idling without it\n");
+    else {
+        cli();
+        while (ticks < 5)
+            wisp_wait_for_interrupt();
+        wisp_lapic_timer_stop(); /* done: nothing left to wait for */
+    }
 
     wisp_puts("entering idle loop\n");
     __asm__ __volatile__("1: sti\n"

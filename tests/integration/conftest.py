@@ -12,6 +12,7 @@ WISP = BUILD / "wisp"
 GUESTS = BUILD / "guests"
 
 # wisp's own exit statuses (src/core/error.h, README)
+EXIT_GUEST_HALTED = 119
 EXIT_USAGE = 120
 EXIT_BAD_KERNEL = 121
 EXIT_NO_ACCEL = 122

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from conftest import (EXIT_GUEST_CRASH, EXIT_TIMEOUT, guest, needs_kvm, read_image,
-                      run_wisp)
+from conftest import (EXIT_GUEST_CRASH, EXIT_GUEST_HALTED, EXIT_TIMEOUT, guest, needs_kvm,
+                      read_image, run_wisp)
 
 pytestmark = needs_kvm
 
@@ -77,7 +77,7 @@ def test_idle_loop_is_detected_with_screenshot(tmp_path, irqchip):
 def test_halt_with_interrupts_off_stops_the_guest(irqchip):
     r = run_wisp("run", "--irqchip", irqchip, "--idle-exit", "0", "--timeout", "60",
                  guest("halt_cli"))
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == EXIT_GUEST_HALTED, r.stderr
     assert "interrupts disabled" in r.stderr
 
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from conftest import (EXIT_GUEST_CRASH, EXIT_TIMEOUT, EXIT_USAGE, WISP, guest, needs_kvm,
-                      run_wisp)
+from conftest import (EXIT_GUEST_CRASH, EXIT_GUEST_HALTED, EXIT_TIMEOUT, EXIT_USAGE, WISP,
+                      guest, needs_kvm, run_wisp)
 
 both_irqchips = pytest.mark.parametrize("irqchip", ["kernel", "user"])
 TIMEOUT = ["--timeout", "60"]
@@ -130,7 +130,7 @@ def test_idle_means_every_cpu_halted(irqchip):
 @both_irqchips
 def test_every_cpu_halted_with_interrupts_off_stops_the_guest(irqchip):
     r = run_smp("halt_cli", 2, irqchip, "--idle-exit", "0")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == EXIT_GUEST_HALTED, r.stderr
     assert "interrupts disabled" in r.stderr
 
 

@@ -511,6 +511,43 @@ static void test_below_boot_area(void **state)
     expect_fail(&k, "boot area");
 }
 
+/* Issue 15: a default (PIE) link puts its program headers in a segment of
+ * their own just below the link address; say -static -no-pie. */
+static void test_pie_link_is_named(void **state)
+{
+    (void)state;
+    struct kernel k;
+    make_kernel(&k);
+    k.eh.e_type = ET_DYN;
+    k.ph[1].p_paddr = k.ph[1].p_vaddr = 0xFF000;
+    expect_fail(&k, "segment 1 (0xff000-0xfffff) lies below 0x100000 because this is a "
+                    "position-independent or dynamic link (ET_DYN); link the kernel with "
+                    "-static -no-pie");
+    make_kernel(&k);
+    k.ph[2].p_type = PT_INTERP;
+    k.ph[1].p_paddr = k.ph[1].p_vaddr = 0xFF000;
+    expect_fail(&k, "dynamic link (PT_INTERP)");
+    make_kernel(&k);
+    k.ph[2].p_type = PT_PHDR;
+    k.ph[1].p_paddr = k.ph[1].p_vaddr = 0x8000000;
+    expect_fail(&k, "outside the 64 MiB of guest RAM; this is a position-independent or "
+                    "dynamic link (PT_PHDR)");
+}
+
+/* Issue 15: linked for the physical map without AT(): p_paddr is virtual. */
+static void test_physmap_link_without_load_addresses(void **state)
+{
+    (void)state;
+    struct kernel k;
+    make_kernel(&k);
+    k.ph[0].p_paddr = k.ph[0].p_vaddr = WISP_PHYSMAP_BASE + TEXT_PADDR;
+    expect_fail(&k, "segment 0 has physical address 0xffff800000200000, inside the "
+                    "physical-map window at 0xffff800000000000: p_paddr must be the physical "
+                    "load address");
+    expect_fail(&k, "AT(ADDR(.text) - 0xffff800000000000)");
+    expect_fail(&k, "-mcmodel=large");
+}
+
 static void test_reserved_ranges(void **state)
 {
     (void)state;
@@ -771,6 +808,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_valid_kernel_loads),
         T(test_physmap_linked_kernel_loads),
+        T(test_pie_link_is_named),
+        T(test_physmap_link_without_load_addresses),
         T(test_et_dyn_loads_at_link_address),
         T(test_empty_load_segment_is_skipped),
         T(test_bss_only_segment_ignores_offset),

@@ -208,6 +208,11 @@ static void test_level_interrupt_through_the_lapic_and_back(void **state)
     static struct bus ports = { .name = "port" }, mmio = { .name = "mmio" };
     struct wisp_error err = { 0 };
     assert_int_equal(irqchip_user_init(&chip, &ports, &mmio, 1, fake_clock, NULL, &err), 0);
+    /* Mask the PICs first, as a kernel that uses the I/O APIC does (at
+     * reset they pass every input on, as KVM's do). */
+    uint8_t all = 0xFF;
+    assert_true(bus_dispatch(&ports, 0x21, &all, 1, true));
+    assert_true(bus_dispatch(&ports, 0xA1, &all, 1, true));
     lapic_write(&chip, LAPIC_SVR, LAPIC_SVR_ENABLE | 0xFF);
     program(&chip.ioapic, 9, 0x59 | IOAPIC_RTE_LEVEL);
 

@@ -269,6 +269,37 @@ static void test_unwritable_directory(void **state)
     assert_int_equal(dir_entries(f), before);
 }
 
+/* Issue 15: what --screenshot names is checked before the guest runs. */
+static void test_check_path_before_the_run(void **state)
+{
+    struct fixture *f = *state;
+    struct wisp_error err = { 0 };
+    assert_int_equal(screenshot_check_path(in_dir(f, "shot.png"), true, &err), 0);
+    assert_int_equal(screenshot_check_path(in_dir(f, "shot.BMP"), true, &err), 0);
+    assert_int_equal(screenshot_check_path("bare.png", true, &err), 0); /* "." */
+
+    const char *bad[] = { "shot.jpg", "missing/shot.png", "file.txt/shot.png" };
+    FILE *plain = fopen(in_dir(f, "file.txt"), "w");
+    assert_non_null(plain);
+    fclose(plain);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        const char *path = in_dir(f, bad[i]);
+        assert_int_equal(screenshot_check_path(path, true, &err), -1);
+        assert_int_equal(err.status, WISP_EXIT_USAGE);
+        assert_non_null(strstr(err.message, "--screenshot"));
+        assert_non_null(strstr(err.message, path));
+        assert_null(strchr(err.message, '\n'));
+    }
+    /* Without the directory check (--chroot) only the format counts. */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(screenshot_check_path(in_dir(f, "missing/shot.png"), false, &err), 0);
+    assert_int_equal(screenshot_check_path("shot.jpg", false, &err), -1);
+    assert_int_equal(err.status, WISP_EXIT_USAGE);
+    unlink(in_dir(f, "file.txt"));
+    assert_int_equal(dir_entries(f), 0);
+}
+
 /* A write that fails halfway (file size limit) reports errno and leaves
  * neither the target nor the temporary behind. */
 static void test_write_failure(void **state)
@@ -420,6 +451,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bmp_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_extension, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_path_before_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_geometry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ascii_half_and_half, setup, teardown),
