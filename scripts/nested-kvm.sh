@@ -533,6 +533,20 @@ if [ -e "$run/hung" ]; then
     } >&2
     echo "NESTED-KVM-STALL" >&2
 fi
+if [ ! -e "$run/hung" ]; then
+    # The VM ended before its command did: its own kernel reset or died
+    # (seen once in a Debian-kernel test: TCG's emulated SVM). Not the
+    # command's failure: keep the evidence and, like a stall, run again.
+    mkdir -p "$stall_log"
+    saved=$(mktemp -d "$stall_log/crash.$(date -u +%Y%m%dT%H%M%S).XXXX")
+    cp "$run/console.log" "$saved/" 2>/dev/null || true
+    {
+        echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc); evidence kept in $saved; console:"
+        tail -n 40 "$run/console.log"
+    } >&2
+    echo "NESTED-KVM-CRASH" >&2
+    touch "$run/hung"
+fi
 if [ -e "$run/hung" ] && [ "$retries" -gt 0 ]; then
     echo "nested-kvm: running the command again in a fresh VM ($retries retries left)" >&2
     cleanup
@@ -545,6 +559,5 @@ if [ -e "$run/hung" ] && [ "$retries" -gt 0 ]; then
     done
     exec "$0" "${rest[@]}" --retries $((retries - 1)) -- "$@"
 fi
-echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc); console:" >&2
-tail -n 40 "$run/console.log" >&2
+echo "nested-kvm: no retries left" >&2
 exit 125

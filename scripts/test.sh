@@ -28,10 +28,11 @@ if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     NESTED_KVM_STALL_LOG=$(mktemp -d "${TMPDIR:-/tmp}/wisp-test-stalls.XXXXXX")
     export NESTED_KVM_STALL_LOG
     report_stalls() {
-        local n
+        local n c
         n=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'stall.*' | wc -l)
-        echo "wisp: nested VM stalls in this run: $n (each one stopped and its command rerun;" \
-            "evidence in $NESTED_KVM_STALL_LOG)"
+        c=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'crash.*' | wc -l)
+        echo "wisp: nested VM stalls in this run: $n, VM crashes: $c (each one stopped and its" \
+            "command rerun; evidence in $NESTED_KVM_STALL_LOG)"
     }
     trap report_stalls EXIT
 fi
