@@ -223,7 +223,7 @@ def test_hostile_packets_then_disconnect():
     the guest an error; dropping the connection lets the guest go on."""
     port = free_port()
     proc = start_wisp(port, "-S")
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         r = Reader(s)
         s.sendall(b"$g#00")
         assert s.recv(1) == b"-"
@@ -250,7 +250,7 @@ def test_interrupt_and_kill():
     """Ctrl-C (0x03) stops a running guest with SIGINT; 'k' ends wisp."""
     port = free_port()
     proc = start_wisp(port, "--idle-exit", "0", kernel="serial_echo")
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         r = Reader(s)
         s.sendall(packet(b"?"))  # attaching stopped it
         assert r.reply().startswith(b"T05thread:1;")
