@@ -13,6 +13,23 @@
 
 /* offset is relative to the registered base; data holds size bytes,
  * little-endian, to be filled on reads. */
+/* An access's bytes as the little-endian value the guest wrote, and a value
+ * into an access's bytes; bytes past the eighth read as nothing and are
+ * written as 0. */
+static inline uint64_t bus_load_le(const uint8_t *data, unsigned size)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size && i < 8; i++)
+        v |= (uint64_t)data[i] << (8 * i);
+    return v;
+}
+
+static inline void bus_store_le(uint8_t *data, unsigned size, uint64_t v)
+{
+    for (unsigned i = 0; i < size; i++)
+        data[i] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
+}
+
 typedef void (*bus_access_fn)(void *opaque, uint64_t offset, uint8_t *data,
                               unsigned size, bool is_write);
 

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/bus.h"
+
 static unsigned delivery_mode(uint64_t rte)
 {
     return (unsigned)((rte & IOAPIC_RTE_DELIVERY_MASK) >> IOAPIC_RTE_DELIVERY_SHIFT);
@@ -119,9 +121,7 @@ void ioapic_mmio(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bo
             data[i] = i < 4 ? (uint8_t)(v >> (8 * i)) : 0;
         return;
     }
-    uint32_t v = 0;
-    for (unsigned i = 0; i < size && i < 4; i++)
-        v |= (uint32_t)data[i] << (8 * i);
+    uint32_t v = (uint32_t)bus_load_le(data, size);
     if (reg == IOAPIC_REG_SELECT)
         io->select = (v << shift) & 0xFF;
     else if (reg == IOAPIC_REG_WINDOW && shift == 0)

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/bus.h"
+
 void isa_debug_exit_init(struct isa_debug_exit *d, const struct isa_debug_exit_ops *ops,
                          void *opaque)
 {
@@ -23,9 +25,7 @@ void isa_debug_exit_io(void *opaque, uint64_t offset, uint8_t *data, unsigned si
         memset(data, 0, size);
         return;
     }
-    uint64_t value = 0;
-    for (unsigned i = 0; i < size && i < 8; i++)
-        value |= (uint64_t)data[i] << (8 * i);
+    uint64_t value = bus_load_le(data, size);
     if (d->ops && d->ops->exit)
         d->ops->exit(d->opaque, value, isa_debug_exit_status(value));
 }

@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "core/bus.h"
+
 #define CONFIG_ADDRESS_ENABLE 0x80000000u
 
 static struct pci_device *find(struct pci_host *host, unsigned bus, unsigned slot,
@@ -37,18 +39,15 @@ void pci_host_config_write(struct pci_host *host, unsigned bus, unsigned slot,
                 pci_device_update_bars(host->slots[s]);
 }
 
+/* Every access here is 4 bytes or fewer (64-bit ECAM ones are split). */
 static uint32_t load(const uint8_t *data, unsigned size)
 {
-    uint32_t v = 0;
-    for (unsigned i = 0; i < size && i < 4; i++)
-        v |= (uint32_t)data[i] << (8 * i);
-    return v;
+    return (uint32_t)bus_load_le(data, size);
 }
 
 static void store(uint8_t *data, unsigned size, uint32_t v)
 {
-    for (unsigned i = 0; i < size; i++)
-        data[i] = i < 4 ? (uint8_t)(v >> (8 * i)) : 0xFF;
+    bus_store_le(data, size, v);
 }
 
 /* Port 0xCF8: only 32-bit accesses reach the address register; narrower

@@ -4,19 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t load(const uint8_t *data, unsigned size)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size && i < 8; i++)
-        v |= (uint64_t)data[i] << (8 * i);
-    return v;
-}
+#include "core/bus.h"
 
-static void store(uint8_t *data, unsigned size, uint64_t v)
-{
-    for (unsigned i = 0; i < size; i++)
-        data[i] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
-}
 
 bool virtio_pci_has_feature(const struct virtio_pci *vp, unsigned bit)
 {
@@ -282,10 +271,10 @@ static void common_access(struct virtio_pci *vp, unsigned offset, uint8_t *data,
             continue;
         if (is_write) {
             if (lo == field && hi == field + width)
-                common_write(vp, field, (uint32_t)load(data + (field - offset), width));
+                common_write(vp, field, (uint32_t)bus_load_le(data + (field - offset), width));
         } else {
             uint64_t v = common_read(vp, field) >> (8 * (lo - field));
-            store(data + (lo - offset), hi - lo, v);
+            bus_store_le(data + (lo - offset), hi - lo, v);
         }
     }
 }
