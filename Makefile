@@ -92,8 +92,19 @@ KVM_RUNNER ?=
 # No test may take longer than this (pytest-timeout); scripts/test.sh gives
 # the nested VM's watchdog more, so a hung test fails as itself.
 TEST_TIMEOUT ?= 120
+# In the nested test VM a guest that never crashes on hardware KVM now and
+# then triple-faults (QEMU's emulated SVM under load; README, "Hosts without
+# usable KVM"). scripts/test.sh sets NESTED_CRASH_RERUNS there: a test that
+# failed with wisp's triple-fault report runs again, at most that often, and
+# pytest lists every rerun (RERUN lines, "N rerun" in its summary). Any other
+# failure, and a crash that comes back every time, still fails.
+NESTED_CRASH_RERUNS ?= 0
+ifneq ($(NESTED_CRASH_RERUNS),0)
+PYTEST_RERUN = --reruns $(NESTED_CRASH_RERUNS) --only-rerun "guest crashed: triple fault" \
+	--only-rerun "after KVM's reset"
+endif
 PYTEST = WISP_BUILD=$(abspath $(BUILD)) PYTHONUNBUFFERED=1 $(KVM_RUNNER) $(PYTHON) -m pytest \
-	    -q -ra --timeout=$(TEST_TIMEOUT)
+	    -q -raR --timeout=$(TEST_TIMEOUT) $(PYTEST_RERUN)
 integration: all
 	$(PYTEST) -m "not stock_kernel" tests/integration
 
@@ -144,7 +155,7 @@ tsan:
 	    $(TSAN_BUILD)/tests/test_vcpu_pause $(TSAN_BUILD)/tests/test_irqchip_smp
 	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_vcpu_pause
 	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_irqchip_smp
-	$(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -ra \
+	$(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -raR $(PYTEST_RERUN) \
 	    $(TSAN_TESTS)
 
 # ---- libFuzzer targets (tests/fuzz/README.md) ----
