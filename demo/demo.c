@@ -68,12 +68,16 @@ static void disc(int32_t cx, int32_t cy, int32_t r, int32_t clip_y0, int32_t cli
     }
 }
 
-/* The top half of an ellipse standing on the horizon: a hill. */
-static void hill(int32_t cx, int32_t horizon, int32_t rx, int32_t ry, uint32_t color)
+/* The top half of an ellipse standing on the horizon: a hill, shaded from
+ * its top colour to its foot's, so that it meets the meadow without an
+ * edge. */
+static void hill(int32_t cx, int32_t horizon, int32_t rx, int32_t ry, uint32_t top,
+                 uint32_t foot)
 {
     for (int32_t dy = -ry; dy < 0; dy++) {
         int32_t half = (int32_t)((int64_t)rx * isqrt((uint64_t)(ry * ry - dy * dy)) / ry);
-        span(horizon + dy, cx - half, cx + half + 1, color);
+        uint32_t shade = mix(top, foot, (uint32_t)((ry + dy) * 256 / ry));
+        span(horizon + dy, cx - half, cx + half + 1, shade);
     }
 }
 
@@ -140,11 +144,11 @@ static void draw_landscape(int32_t w, int32_t h)
     cloud(w * 2 / 5, h * 2 / 5, h / 22, horizon);
     cloud(w / 7, h * 9 / 25, h / 28, horizon);
 
-    /* Two rolling hills on the horizon, the far one darker; the near one
-     * runs into the meadow, which starts in the same green. */
+    /* Two rolling hills on the horizon, the far one darker at its top;
+     * both run into the meadow, which starts in the near one's green. */
     const uint32_t near_green = wisp_rgb(85, 160, 80);
-    hill(w / 4, horizon, w * 2 / 5, h / 5, wisp_rgb(60, 130, 75));
-    hill(w * 3 / 4, horizon, w / 2, h / 7, near_green);
+    hill(w / 4, horizon, w * 2 / 5, h / 5, wisp_rgb(60, 130, 75), near_green);
+    hill(w * 3 / 4, horizon, w / 2, h / 7, near_green, near_green);
 
     /* Meadow: green, darker towards the bottom. */
     const uint32_t grass_top = near_green, grass_low = wisp_rgb(35, 95, 40);
