@@ -6,6 +6,7 @@
 #   bench/run.sh --multiboot [-n RUNS] [--json]  time to a Multiboot kernel's first 0xE9 byte
 #   bench/run.sh --virtio [-n RUNS] [--json]   virtio-blk and virtio-net throughput
 #   bench/run.sh --smp [-n RUNS] [--json]      Linux with 1, 2, 4 vCPUs; IPI round trips
+#   bench/run.sh --boot-profile [-n RUNS]      where a Linux boot's time goes, wisp beside QEMU
 #
 #   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
 #   wisp     build/wisp run build/guests/hello.elf
@@ -37,6 +38,12 @@
 # the guest sequential read/write and 4 KiB random-read IOPS on the data
 # disk and TCP throughput guest -> host (bench/virtio_bench.py,
 # bench/guest/iobench.c). Ratios wisp/QEMU and peak RSS (default 3 runs).
+#
+# --boot-profile boots the small Linux on the bzImage and PVH paths under
+# wisp (with --exit-profile) and QEMU, printk.time=1 on the command line,
+# and prints wall time, peak RSS and page faults side by side, wisp's exits
+# by reason and site with the time it spent on them, and the largest gaps
+# in the kernel's own clock under each (bench/boot_profile.py; default 1 run).
 #
 # Options:
 #   -n, --runs N   runs per case (default 20)
@@ -83,6 +90,7 @@ while [ $# -gt 0 ]; do
     --multiboot) multiboot=1; shift ;;
     --virtio) virtio=1; shift ;;
     --smp) linux=2; shift ;;
+    --boot-profile) linux=3; shift ;;
     --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
     -h | --help) usage 0 ;;
     *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
@@ -129,6 +137,10 @@ if [ "$linux" != 0 ]; then
         die "building the small Linux failed"
     "$repo/scripts/build-initramfs.sh" "$repo/build/initramfs.cpio.gz" ||
         die "building the initramfs failed"
+    if [ "$linux" = 3 ]; then
+        exec "$python" "$here/boot_profile.py" -n "${runs:-1}" --wisp "$repo/build/wisp" \
+            --qemu "$qemu" --small "$small" --initrd "$repo/build/initramfs.cpio.gz"
+    fi
     if [ "$linux" = 2 ]; then
         exec "$python" "$here/harness.py" smp -n "${runs:-3}" "${json[@]}" --timeout 300 \
             --launcher "$here/build/spawn_rusage" --wisp "$repo/build/wisp" --qemu "$qemu" \

@@ -17,6 +17,7 @@
 
 #include "debug/gdb_address.h"
 #include "debug/trace.h"
+#include "host/clock.h"
 #include "hv/hvcalls_command.h"
 #include "net/net_config.h"
 #include "vmm/vm.h"
@@ -104,6 +105,8 @@ static void usage(FILE *out)
 "      --trace LIST        one line per event on stderr, as QEMU's -d: io, mmio, msr,\n"
 "                          interrupts, exceptions, cpu-reset or all (only what reaches\n"
 "                          wisp: see the README)\n"
+"      --exit-profile      at the end, exits by reason and the top ports/addresses,\n"
+"                          with the time wisp spent on each, on stderr\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -232,7 +235,7 @@ enum option_id {
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
-    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE,
+    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE, OPT_EXIT_PROFILE,
 };
 
 static const struct option run_options[] = {
@@ -269,6 +272,7 @@ static const struct option run_options[] = {
     { "gdb", required_argument, NULL, OPT_GDB },
     { "gdb-wait", no_argument, NULL, 'S' },
     { "trace", required_argument, NULL, OPT_TRACE },
+    { "exit-profile", no_argument, NULL, OPT_EXIT_PROFILE },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -420,6 +424,9 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
                                    "exceptions, cpu-reset, all)", optarg, bad);
             break;
         }
+        case OPT_EXIT_PROFILE:
+            cfg->exit_profile = true;
+            break;
         case 's': /* QEMU's shorthand for -gdb tcp::1234 */
             cfg->gdb_address = "tcp::1234";
             break;
@@ -543,6 +550,7 @@ static int run_command(int argc, char **argv)
 {
     struct vm_config cfg;
     vm_config_defaults(&cfg);
+    cfg.started_ns = clock_monotonic_ns();
     const char *serial = "stdio", *debugcon = NULL, *vga_text = NULL;
     int status = parse_run_options(argc, argv, &cfg, &serial, &debugcon, &vga_text);
     if (status >= 0)

@@ -211,6 +211,23 @@ int accel_vm_send_msi(struct accel_vm *vm, uint64_t address, uint32_t data);
  * write then exits as usual. */
 int accel_vm_ioeventfd(struct accel_vm *vm, uint64_t gpa, unsigned len, int fd, bool assign);
 
+/* Guest writes to ports [port, port + len) stop exiting: the accelerator
+ * queues them (KVM_CAP_COALESCED_PIO) until accel_vm_take_port_writes
+ * hands them back in order; on = false ends that. Reads still exit. Until
+ * then a queued write has had no effect, so the caller must take the queue
+ * before it handles any other access (every exit). Returns -1 when the
+ * accelerator cannot (WHP, an old KVM): writes keep exiting. */
+int accel_vm_queue_port_writes(struct accel_vm *vm, uint16_t port, unsigned len, bool on);
+
+/* Something is queued (cheap: one load, no lock needed to ask). */
+bool accel_vm_port_writes_queued(struct accel_vm *vm);
+
+/* Hands each queued write to fn, oldest first, and returns how many. One
+ * caller at a time (wisp holds the device lock). */
+typedef void (*accel_port_write_fn)(void *opaque, uint16_t port, const uint8_t *data,
+                                    unsigned size);
+unsigned accel_vm_take_port_writes(struct accel_vm *vm, accel_port_write_fn fn, void *opaque);
+
 int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **out,
                       struct wisp_error *err);
 void accel_vcpu_destroy(struct accel_vcpu *vcpu);

@@ -44,6 +44,11 @@ struct accel_vm {
     unsigned msi_count;
     unsigned msi_next_victim; /* when full, routes are reused round robin */
     bool msi_routes_failed;  /* fall back to KVM_SIGNAL_MSI for good */
+    /* KVM's queue of coalesced writes: a page every vCPU's kvm_run mapping
+     * shares (the first vCPU's is used); NULL until then or without it. */
+    struct kvm_coalesced_mmio_ring *write_queue;
+    unsigned write_queue_slots;
+    int write_queue_page;    /* its page in the vCPU mapping; 0 = none */
 };
 
 struct accel_vcpu {
@@ -130,6 +135,16 @@ int accel_vm_create(struct accel_vm **out, const struct accel_vm_config *cfg,
     if (vm->run_size <= 0) {
         wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "KVM_GET_VCPU_MMAP_SIZE failed");
         goto fail;
+    }
+    /* KVM_CAP_COALESCED_MMIO answers with the queue's page in the vCPU
+     * mapping; port writes need KVM_CAP_COALESCED_PIO besides. */
+    int queue_page = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+    long page = sysconf(_SC_PAGESIZE);
+    if (queue_page > 0 && ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0 &&
+        page > 0 && (long)(queue_page + 1) * page <= vm->run_size) {
+        vm->write_queue_page = queue_page;
+        vm->write_queue_slots = (unsigned)(((size_t)page - sizeof(struct kvm_coalesced_mmio_ring)) /
+                                           sizeof(struct kvm_coalesced_mmio));
     }
     int sync = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
     unsigned want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
@@ -317,6 +332,42 @@ int accel_vm_ioeventfd(struct accel_vm *vm, uint64_t gpa, unsigned len, int fd, 
     return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -1 : 0;
 }
 
+int accel_vm_queue_port_writes(struct accel_vm *vm, uint16_t port, unsigned len, bool on)
+{
+    if (!vm->write_queue)
+        return -1;
+    struct kvm_coalesced_mmio_zone zone = { .addr = port, .size = len, .pio = 1 };
+    return ioctl(vm->vm_fd, on ? KVM_REGISTER_COALESCED_MMIO : KVM_UNREGISTER_COALESCED_MMIO,
+                 &zone) < 0 ? -1 : 0;
+}
+
+bool accel_vm_port_writes_queued(struct accel_vm *vm)
+{
+    struct kvm_coalesced_mmio_ring *q = vm->write_queue;
+    return q && q->first != __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
+}
+
+unsigned accel_vm_take_port_writes(struct accel_vm *vm, accel_port_write_fn fn, void *opaque)
+{
+    struct kvm_coalesced_mmio_ring *q = vm->write_queue;
+    if (!q)
+        return 0;
+    /* KVM appends at last, wisp takes from first; both wrap at the slot
+     * count. An index out of range would be KVM's bug: stop, don't read. */
+    unsigned taken = 0;
+    uint32_t first = q->first;
+    uint32_t last = __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
+    while (first != last && first < vm->write_queue_slots && last < vm->write_queue_slots) {
+        const struct kvm_coalesced_mmio *w = &q->coalesced_mmio[first];
+        if (w->pio && w->phys_addr <= 0xFFFF)
+            fn(opaque, (uint16_t)w->phys_addr, w->data, w->len < 8 ? w->len : 8);
+        first = (first + 1) % vm->write_queue_slots;
+        __atomic_store_n(&q->first, first, __ATOMIC_RELEASE);
+        taken++;
+    }
+    return taken;
+}
+
 int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **out,
                       struct wisp_error *err)
 {
@@ -336,6 +387,10 @@ int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **o
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot map the KVM vCPU state");
     }
     vcpu->run->kvm_valid_regs = vm->sync_regs_mask;
+    if (vm->write_queue_page && !vm->write_queue)
+        vm->write_queue = (struct kvm_coalesced_mmio_ring *)((uint8_t *)vcpu->run +
+                                                             (size_t)vm->write_queue_page *
+                                                                 (size_t)sysconf(_SC_PAGESIZE));
     /* KVM's own Hyper-V MSRs (crash, reset, SynIC timers...) only where
      * the guest's CPUID offers them: wisp offers none of KVM's (--hyperv
      * handles its own in user space), so a guest cannot reach that code.
@@ -1020,6 +1075,8 @@ const unsigned long *accel_sandbox_ioctls(size_t *count)
         KVM_GET_PIT2, KVM_GET_IRQCHIP, /* idle: is a timer armed? */
         /* the GDB stub's thread (--gdb) */
         KVM_GET_FPU, KVM_SET_FPU, KVM_SET_GUEST_DEBUG, KVM_CHECK_EXTENSION,
+        /* COM1's transmit register queued while the UART's interrupts are off */
+        KVM_REGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO,
     };
     *count = sizeof requests / sizeof requests[0];
     return requests;

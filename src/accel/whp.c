@@ -383,6 +383,24 @@ int accel_vm_send_msi(struct accel_vm *vm, uint64_t address, uint32_t data)
     return -1; /* WHP's APIC emulation is not used: wisp's own LAPIC takes MSIs */
 }
 
+int accel_vm_queue_port_writes(struct accel_vm *vm, uint16_t port, unsigned len, bool on)
+{
+    (void)vm, (void)port, (void)len, (void)on;
+    return -1; /* WHP has no such queue: every write exits */
+}
+
+bool accel_vm_port_writes_queued(struct accel_vm *vm)
+{
+    (void)vm;
+    return false;
+}
+
+unsigned accel_vm_take_port_writes(struct accel_vm *vm, accel_port_write_fn fn, void *opaque)
+{
+    (void)vm, (void)fn, (void)opaque;
+    return 0;
+}
+
 int accel_vm_ioeventfd(struct accel_vm *vm, uint64_t gpa, unsigned len, int fd, bool assign)
 {
     (void)vm, (void)gpa, (void)len, (void)fd, (void)assign;

@@ -1,8 +1,10 @@
 /* A vCPU's handle, its kicks and waits, and what it publishes about itself. */
 #include "vcpu.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "debug/exit_profile.h"
 #include "vm_internal.h"
 
 static __thread struct vcpu *current;
@@ -25,6 +27,12 @@ int vcpu_init(struct vcpu *cpu, struct vm *vm, unsigned index, struct wisp_error
     cpu->activity = VCPU_RUNNING;
     host_mutex_init(&cpu->wait_lock);
     host_cond_init(&cpu->wait_cond);
+    if (vm->cfg.exit_profile) {
+        cpu->profile = malloc(sizeof *cpu->profile);
+        if (!cpu->profile)
+            return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory for --exit-profile");
+        exit_profile_init(cpu->profile);
+    }
     if (accel_vcpu_create(vm->accel, index, &cpu->accel, err) < 0)
         return -1;
     return ticker_vcpu_create(&cpu->ticker, cpu->accel, err);
@@ -38,6 +46,8 @@ void vcpu_destroy(struct vcpu *cpu)
     accel_vcpu_destroy(cpu->accel);
     host_cond_destroy(&cpu->wait_cond);
     host_mutex_destroy(&cpu->wait_lock);
+    free(cpu->profile);
+    cpu->profile = NULL;
     cpu->vm = NULL;
 }
 

@@ -47,6 +47,10 @@ struct vcpu {
     uint64_t last_rip, last_cr2, last_cr3;
     enum accel_exit_reason last_reason;
     bool last_seen, last_cr_known;
+    /* --exit-profile (debug/exit_profile.h), or NULL; and when this vCPU
+     * first entered the guest. */
+    struct exit_profile *profile;
+    uint64_t first_entry_ns;
 
     /* Published under vm->run_lock. */
     enum vcpu_activity activity;

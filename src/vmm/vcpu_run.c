@@ -15,6 +15,7 @@
 #include <wisp/guest.h>
 
 #include "cpuid_probe.h"
+#include "debug/exit_profile.h"
 #include "debug/trace.h"
 #include "crash_report.h"
 #include "emulation_fallback.h"
@@ -22,6 +23,7 @@
 #include "host/clock.h"
 #include "hypercall.h"
 #include "thread_hooks.h"
+#include "uart_write_queue.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define SLOW_SAMPLE_MS 100
@@ -213,6 +215,8 @@ static enum step port_access(struct vcpu *cpu, struct accel_io_access *io, uint6
     host_mutex_lock(&vm->device_lock);
     vm->kernel_started = true;
     handle_port(vm, io, rip);
+    if (io->port >= COM1_PORT && io->port < COM1_PORT + 8)
+        uart_write_queue_update(vm);
     /* The devices' callbacks only note a power-off or reset request; the
      * VM stops here, after the access that made it. */
     bool platform_stop = vm->platform_stop_requested;
@@ -565,10 +569,14 @@ static void vcpu_loop(struct vcpu *cpu)
                 continue;
         }
         struct wisp_error err = { 0 };
+        if (cpu->profile && !cpu->first_entry_ns)
+            cpu->first_entry_ns = clock_monotonic_ns();
         if (accel_vcpu_run(cpu->accel, &exit, &err) < 0) {
             failed(cpu, &err);
             return;
         }
+        uint64_t exit_ns = cpu->profile ? clock_monotonic_ns() : 0;
+        uart_write_queue_take(vm); /* the guest's earlier writes come first */
         if (vm->cfg.debug)
             log_exit(cpu, &exit);
         enum step step = handle_exit(cpu, &exit);
@@ -577,6 +585,8 @@ static void vcpu_loop(struct vcpu *cpu)
         if (step != STEP_CONTINUE)
             return;
         remember_last_exit(cpu, &exit);
+        if (cpu->profile)
+            exit_profile_record(cpu->profile, &exit, clock_monotonic_ns() - exit_ns);
     }
 }
 

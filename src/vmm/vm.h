@@ -117,6 +117,8 @@ struct vm_config {
     const char *gdb_address;       /* --gdb tcp:HOST:PORT (src/vmm/gdb_stub.h), or NULL */
     bool gdb_wait;                 /* -S / --gdb-wait: the BSP waits at the entry for GDB */
     unsigned trace;                /* --trace: TRACE_* kinds (src/debug/trace.h), 0 = off */
+    bool exit_profile;             /* --exit-profile: exits by reason and site at the end */
+    uint64_t started_ns;           /* clock_monotonic_ns() when wisp started (the profile) */
 };
 
 enum vm_stop_reason {

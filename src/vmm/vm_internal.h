@@ -89,6 +89,10 @@ struct vm {
     struct bus mmio;
     struct vm_devices *devices;   /* PCI host and virtio functions (vm_devices.c) */
     struct uart16550 com1;
+    struct {                      /* uart_write_queue.c (device_lock) */
+        bool allowed, on;
+        uint64_t taken;           /* writes that made no exit */
+    } com1_queue;
     bool user_irqchip;            /* cfg.irqchip == VM_IRQCHIP_USER */
     struct irqchip_user irqchip;  /* used only when user_irqchip */
     struct serial_console console;

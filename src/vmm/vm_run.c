@@ -14,11 +14,13 @@
 #include <string.h>
 
 #include "crash_report.h"
+#include "debug/exit_profile.h"
 #include "gdb_stub.h"
 #include "host/clock.h"
 #include "host/sandbox.h"
 #include "host/screenshot.h"
 #include "host/ticker.h"
+#include "uart_write_queue.h"
 #include "vcpu_pause.h"
 
 void vm_vcpu_thread_ended(struct vm *vm)
@@ -115,6 +117,7 @@ static void host_loop(struct vm *vm)
 {
     struct vm_idle idle = { 0 };
     while (!vm_stopping(vm)) {
+        uart_write_queue_take(vm); /* output of a guest that makes no exit */
         service_host(vm);
         if (vm_stopping(vm))
             break;
@@ -183,10 +186,31 @@ static void report_crash(struct vm *vm)
     }
 }
 
+/* --exit-profile: every vCPU's counts together, once none runs. */
+static void print_exit_profile(struct vm *vm)
+{
+    if (!vm->cfg.exit_profile || !vm->cpus[0].profile || !vm->cpus[0].first_entry_ns)
+        return;
+    struct exit_profile *total = vm->cpus[0].profile;
+    for (unsigned i = 1; i < vm->ncpus; i++)
+        if (vm->cpus[i].profile)
+            exit_profile_merge(total, vm->cpus[i].profile);
+    uint64_t first = vm->cpus[0].first_entry_ns;
+    struct exit_profile_times times = {
+        .run_ns = clock_monotonic_ns() - first,
+        .first_entry_ns = vm->cfg.started_ns && vm->cfg.started_ns < first
+                              ? first - vm->cfg.started_ns : 0,
+        .cpus = vm->ncpus,
+        .queued_port_writes = vm->com1_queue.taken,
+    };
+    exit_profile_print(stderr, total, &times);
+}
+
 /* Returns false when the screenshot asked for could not be written. */
 static bool finish(struct vm *vm)
 {
     bool ok = true;
+    uart_write_queue_take(vm);
     serial_console_flush(&vm->console);
     if (vm->cfg.debugcon_output && !vm->cfg.debugcon_shares_console)
         host_output_finish(&vm->debugcon_out);
@@ -230,6 +254,7 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
     vm->thread_sandbox = thread_opts;
     sandbox_release_threads(&thread_opts); /* device workers */
 
+    uart_write_queue_start(vm);
     struct wisp_error start_err = { 0 };
     if (start_threads(vm, &start_err) < 0 || (vm->gdb && gdb_stub_start(vm->gdb, &start_err) < 0) ||
         sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, &start_err) < 0)
@@ -238,6 +263,7 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         vm->cfg.test_hook_sandboxed();
     host_loop(vm);
     join_threads(vm);
+    print_exit_profile(vm);
     gdb_stub_finish(vm->gdb, vm->stop.result.exit_status);
 
     ticker_stop();
