@@ -117,6 +117,7 @@ struct vm_config {
     const char *gdb_address;       /* --gdb tcp:HOST:PORT (src/vmm/gdb_stub.h), or NULL */
     bool gdb_wait;                 /* -S / --gdb-wait: the BSP waits at the entry for GDB */
     unsigned trace;                /* --trace: TRACE_* kinds (src/debug/trace.h), 0 = off */
+    const char *api_socket_path;   /* --api-socket: the control socket (src/vmm/vm_api.h), or NULL */
 };
 
 enum vm_stop_reason {

@@ -148,6 +148,7 @@ struct vm {
     int guest_stopped;            /* atomic: --no-shutdown kept wisp after a power-off/reset */
     struct sandbox_options thread_sandbox; /* what vCPU threads confine themselves with */
     struct gdb_stub *gdb;         /* --gdb (gdb_stub.h), or NULL */
+    struct vm_api *api;           /* --api-socket (vm_api.h), or NULL; main thread only */
 };
 
 static inline bool vm_is_linux(const struct vm *vm)

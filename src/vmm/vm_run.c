@@ -20,6 +20,7 @@
 #include "host/screenshot.h"
 #include "host/ticker.h"
 #include "vcpu_pause.h"
+#include "vm_api.h"
 
 void vm_vcpu_thread_ended(struct vm *vm)
 {
@@ -122,7 +123,10 @@ static void host_loop(struct vm *vm)
          * keys, signals and --timeout end wisp. */
         if (!vm_guest_stopped(vm))
             vm_check_idle(vm, &idle);
-        serial_console_wait(&vm->console, TICKER_PERIOD_MS);
+        vm_api_service(vm);
+        if (vm_stopping(vm))
+            break;
+        vm_api_wait(vm, TICKER_PERIOD_MS); /* console input, the control socket */
     }
 }
 
@@ -232,7 +236,8 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
 
     struct wisp_error start_err = { 0 };
     if (start_threads(vm, &start_err) < 0 || (vm->gdb && gdb_stub_start(vm->gdb, &start_err) < 0) ||
-        sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, &start_err) < 0)
+        sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU |
+                      (vm->api ? SANDBOX_THREAD_API : 0), &opts, &start_err) < 0)
         vm_request_failure(vm, &start_err, NULL, false);
     else if (vm->cfg.test_hook_sandboxed)
         vm->cfg.test_hook_sandboxed();
