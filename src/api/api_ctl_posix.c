@@ -216,12 +216,16 @@ int api_ctl_main(int argc, char **argv)
     int status = WISP_EXIT_HOST_ERROR;
     const char *why = NULL;
     char *answer = NULL;
-    if (!send_all(fd, line, len + 1))
-        fprintf(stderr, "wisp: ctl: %s: cannot send: %s\n", path, strerror(errno));
-    else if (!(answer = read_line(fd, &why)))
-        fprintf(stderr, "wisp: ctl: %s: %s\n", path, why);
-    else
+    /* wisp may answer before it has read everything (Busy, a line too
+     * long) and close: what it said is still there to read. */
+    bool sent = send_all(fd, line, len + 1);
+    int send_errno = errno;
+    if ((answer = read_line(fd, &why)))
         status = report(path, command, answer);
+    else if (!sent)
+        fprintf(stderr, "wisp: ctl: %s: cannot send: %s\n", path, strerror(send_errno));
+    else
+        fprintf(stderr, "wisp: ctl: %s: %s\n", path, why);
     free(answer);
     free(line);
     close(fd);

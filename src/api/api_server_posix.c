@@ -101,8 +101,10 @@ static bool flush(struct api_server *s)
             break;
         return false;
     }
-    memmove(s->out, s->out + done, s->out_len - done);
-    s->out_len -= done;
+    if (done) {
+        memmove(s->out, s->out + done, s->out_len - done);
+        s->out_len -= done;
+    }
     return true;
 }
 

@@ -6,7 +6,8 @@
  * Threads and locks
  * -----------------
  * Threads: the main thread (vm_create, then vm_run's host loop: console
- * input, signals, --timeout, idle detection, screenshots), one thread per
+ * input, signals, --timeout, idle detection, screenshots, the control
+ * socket), one thread per
  * vCPU (vcpu_run.c), and device I/O worker threads where a device has one.
  *
  * device_lock  One VM-wide mutex. Held around every bus dispatch (port and

@@ -2,7 +2,8 @@
  * Running a VM: one host thread per vCPU (vcpu_run.c: what one vCPU does
  * on an exit), while the main thread serves the host: console input into
  * COM1, signals and the escape keys, --timeout, idle detection across all
- * CPUs (vm_idle.c) and screenshots (taken with the world paused, vcpu_pause.h). When a
+ * CPUs (vm_idle.c), the control socket (vm_api.h) and screenshots (taken with
+ * the world paused, vcpu_pause.h). When a
  * stop is requested (vm_stop.c) every vCPU thread ends; the main thread
  * joins them, prints every CPU's registers after a crash, restores the
  * terminal and writes the final screenshot.

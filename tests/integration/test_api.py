@@ -205,6 +205,8 @@ def test_screenshot_and_bad_requests_leave_the_guest_running(tmp_path):
     assert w.ok("query-status")["status"] == "running"
     assert w.proc.poll() is None
 
+    # quit ends a paused guest too.
+    assert w.ok("pause") == {}
     assert w.ok("quit") == {}
     status, err = w.finish()
     assert status == 0, err
