@@ -17,7 +17,7 @@ HARDEN_CFLAGS  ?= -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
                   $(call cc-option,-fcf-protection)
 HARDEN_LDFLAGS ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(HARDEN_CFLAGS) $(SANITIZE) -pthread -MMD -MP
-LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2 -lseccomp -lslirp -pthread
+LDLIBS_WISP := -lpng -lz -lutil -llzma -lzstd -llz4 -lbz2 -lseccomp -lslirp -ljson-c -pthread
 # Debian's interpreter, where python3-pytest lives (not a pyenv shim).
 PYTHON   ?= /usr/bin/python3
 

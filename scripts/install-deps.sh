@@ -6,7 +6,7 @@ set -euo pipefail
 
 profile=${1:-build}
 build_packages=(gcc make libc6-dev binutils libpng-dev zlib1g-dev liblzma-dev libzstd-dev libseccomp-dev
-                liblz4-dev libbz2-dev libslirp-dev pkg-config gcc-multilib gzip
+                liblz4-dev libbz2-dev libslirp-dev libjson-c-dev pkg-config gcc-multilib gzip
                 console-data)  # -m32: the Multiboot test kernels; console-data: the VGA font
 test_packages=(libcmocka-dev python3 python3-pytest python3-pytest-timeout python3-pytest-rerunfailures clang libclang-rt-14-dev g++
                gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 qemu-system-x86 busybox-static

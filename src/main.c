@@ -15,6 +15,7 @@
 #include <io.h>
 #endif
 
+#include "api/api_ctl.h"
 #include "debug/gdb_address.h"
 #include "debug/trace.h"
 #include "host/clock.h"
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 "       wisp run --kernel bzImage [--initrd FILE] [--cmdline \"...\"] [-m SIZE]\n"
 "       wisp run [--module FILE[,ARGS]]... [--cmdline \"...\"] MULTIBOOT-OR-LIMINE-KERNEL\n"
 "       wisp hvcalls [CODE|NAME|--csv]   list or look up Hyper-V hypercalls\n"
+"       wisp ctl SOCKET COMMAND [JSON]   drive a running wisp (--api-socket)\n"
 "       wisp --help | --version\n"
 "\n"
 "Boots an ELF64 x86-64 kernel directly in long mode (Seraph-V boot info at\n"
@@ -102,6 +104,8 @@ static void usage(FILE *out)
 "                          127.0.0.1); -s is --gdb tcp::1234, as in QEMU\n"
 "  -S, --gdb-wait          hold the first vCPU at the kernel's entry until GDB\n"
 "                          attaches and continues (needs --gdb or -s)\n"
+"      --api-socket PATH   a control socket (mode 0600) for wisp ctl: query-status,\n"
+"                          pause, resume, screenshot, quit (see the README)\n"
 "      --trace LIST        one line per event on stderr, as QEMU's -d: io, mmio, msr,\n"
 "                          interrupts, exceptions, cpu-reset or all (only what reaches\n"
 "                          wisp: see the README)\n"
@@ -236,6 +240,7 @@ enum option_id {
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
     OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE, OPT_EXIT_PROFILE,
+    OPT_API_SOCKET,
 };
 
 static const struct option run_options[] = {
@@ -273,6 +278,7 @@ static const struct option run_options[] = {
     { "gdb-wait", no_argument, NULL, 'S' },
     { "trace", required_argument, NULL, OPT_TRACE },
     { "exit-profile", no_argument, NULL, OPT_EXIT_PROFILE },
+    { "api-socket", required_argument, NULL, OPT_API_SOCKET },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -427,6 +433,16 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         case OPT_EXIT_PROFILE:
             cfg->exit_profile = true;
             break;
+        case OPT_API_SOCKET:
+#ifdef _WIN32
+            return usage_error("--api-socket %s: the control socket is not available on Windows",
+                               optarg);
+#else
+            if (optarg[0] == '\0')
+                return usage_error("%s", "--api-socket: expected a path for the socket");
+            cfg->api_socket_path = optarg;
+            break;
+#endif
         case 's': /* QEMU's shorthand for -gdb tcp::1234 */
             cfg->gdb_address = "tcp::1234";
             break;
@@ -653,6 +669,8 @@ int main(int argc, char **argv)
         return run_command(argc - 1, argv + 1);
     if (strcmp(command, "hvcalls") == 0)
         return hvcalls_command(argc - 1, argv + 1);
+    if (strcmp(command, "ctl") == 0)
+        return api_ctl_main(argc - 1, argv + 1);
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
         strcmp(command, "help") == 0) {
         usage(stdout);

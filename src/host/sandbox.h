@@ -41,6 +41,7 @@ enum sandbox_thread_kind {
     SANDBOX_THREAD_WORKER = 1 << 2, /* a device's I/O worker (disk, network) */
     SANDBOX_THREAD_NETWORK = 1 << 3, /* user networking: libslirp's sockets */
     SANDBOX_THREAD_GDB = 1 << 4,     /* the GDB stub (--gdb): its connection's socket */
+    SANDBOX_THREAD_API = 1 << 5,     /* the control socket (--api-socket), on the main thread */
 };
 
 enum sandbox_seccomp {

@@ -116,6 +116,8 @@ static const char *kinds_name(unsigned kinds)
     case SANDBOX_THREAD_WORKER: return "device worker";
     case SANDBOX_THREAD_WORKER | SANDBOX_THREAD_NETWORK: return "network worker";
     case SANDBOX_THREAD_VCPU | SANDBOX_THREAD_GDB: return "GDB stub";
+    case SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU | SANDBOX_THREAD_API:
+        return "main (and vCPU, control socket)";
     default: return "sandboxed";
     }
 }
@@ -352,6 +354,19 @@ static void allow_gdb(struct builder *b)
         allow(b, calls[i]);
 }
 
+/* The control socket (--api-socket), served by the main thread: clients
+ * accepted on the socket bound during set-up, their lines read and
+ * answered, and at the end the socket file removed (only when it is still
+ * the one wisp made: api_server_posix.c looks first). */
+static void allow_api(struct builder *b)
+{
+    static const int calls[] = {
+        SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(unlink),
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        allow(b, calls[i]);
+}
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED_BUILD 1
 #elif defined(__has_feature)
@@ -410,6 +425,8 @@ int sandbox_enter(unsigned kinds, const struct sandbox_options *opts, struct wis
         allow_worker(&b);
     if (kinds & SANDBOX_THREAD_GDB)
         allow_gdb(&b);
+    if (kinds & SANDBOX_THREAD_API)
+        allow_api(&b);
 #ifdef SANITIZED_BUILD
     allow_sanitizer_runtime(&b);
 #endif

@@ -143,10 +143,15 @@ enum console_command serial_console_poll(struct serial_console *c, struct uart16
     return found;
 }
 
+int serial_console_wait_fd(const struct serial_console *c)
+{
+    /* Input that could not be stored yet must not wake us over and over. */
+    bool room = sizeof c->pending - c->pending_len >= READ_CHUNK + 1;
+    return room ? c->in_fd : -1;
+}
+
 void serial_console_wait(struct serial_console *c, int timeout_ms)
 {
-    /* A negative fd means a plain sleep. Input that could not be stored
-     * yet must not wake us over and over. */
-    bool room = sizeof c->pending - c->pending_len >= READ_CHUNK + 1;
-    console_wait_input(room ? c->in_fd : -1, timeout_ms);
+    /* A negative fd means a plain sleep. */
+    console_wait_input(serial_console_wait_fd(c), timeout_ms);
 }

@@ -66,5 +66,8 @@ enum console_command serial_console_poll(struct serial_console *c, struct uart16
 
 /* Sleeps up to timeout_ms, less if console input arrives. */
 void serial_console_wait(struct serial_console *c, int timeout_ms);
+/* The descriptor serial_console_wait waits on, for a caller that waits on
+ * more (the control socket): -1 when no input is wanted now. */
+int serial_console_wait_fd(const struct serial_console *c);
 
 #endif

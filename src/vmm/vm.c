@@ -6,6 +6,7 @@
  */
 #include "gdb_stub.h"
 #include "irq_routing.h"
+#include "vm_api.h"
 #include "vm_devices.h"
 #include "vm_internal.h"
 
@@ -461,7 +462,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
-    if (sandbox_prepare(&cfg->sandbox, err) < 0 || read_kernel(vm, err) < 0 || vm_devices_open(vm, err) < 0 || setup_memory(vm, err) < 0 ||
+    if (sandbox_prepare(&cfg->sandbox, err) < 0 ||
+        (cfg->api_socket_path && vm_api_create(vm, err) < 0) || /* a taken path: say so first */
+        read_kernel(vm, err) < 0 || vm_devices_open(vm, err) < 0 || setup_memory(vm, err) < 0 ||
         load_kernel(vm, err) < 0 ||
         setup_accelerator(vm, err) < 0 || setup_cpuid(vm, err) < 0 ||
         setup_enlightenments(vm, err) < 0 || setup_devices(vm, err) < 0 ||
@@ -515,6 +518,7 @@ void vm_destroy(struct vm *vm)
     sandbox_release_threads(NULL); /* workers still waiting for the sandbox (no run) */
     vm_devices_destroy(vm); /* its workers stop before the accelerator goes */
     gdb_stub_destroy(vm->gdb);
+    vm_api_destroy(vm);
     free(vm->kernel_file);
     for (unsigned i = 0; i < VM_MAX_CPUS; i++)
         vcpu_destroy(&vm->cpus[i]);

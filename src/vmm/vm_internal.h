@@ -6,7 +6,8 @@
  * Threads and locks
  * -----------------
  * Threads: the main thread (vm_create, then vm_run's host loop: console
- * input, signals, --timeout, idle detection, screenshots), one thread per
+ * input, signals, --timeout, idle detection, screenshots, the control
+ * socket), one thread per
  * vCPU (vcpu_run.c), and device I/O worker threads where a device has one.
  *
  * device_lock  One VM-wide mutex. Held around every bus dispatch (port and
@@ -152,6 +153,7 @@ struct vm {
     int guest_stopped;            /* atomic: --no-shutdown kept wisp after a power-off/reset */
     struct sandbox_options thread_sandbox; /* what vCPU threads confine themselves with */
     struct gdb_stub *gdb;         /* --gdb (gdb_stub.h), or NULL */
+    struct vm_api *api;           /* --api-socket (vm_api.h), or NULL; main thread only */
 };
 
 static inline bool vm_is_linux(const struct vm *vm)

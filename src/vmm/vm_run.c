@@ -2,7 +2,8 @@
  * Running a VM: one host thread per vCPU (vcpu_run.c: what one vCPU does
  * on an exit), while the main thread serves the host: console input into
  * COM1, signals and the escape keys, --timeout, idle detection across all
- * CPUs (vm_idle.c) and screenshots (taken with the world paused, vcpu_pause.h). When a
+ * CPUs (vm_idle.c), the control socket (vm_api.h) and screenshots (taken with
+ * the world paused, vcpu_pause.h). When a
  * stop is requested (vm_stop.c) every vCPU thread ends; the main thread
  * joins them, prints every CPU's registers after a crash, restores the
  * terminal and writes the final screenshot.
@@ -22,6 +23,7 @@
 #include "host/ticker.h"
 #include "uart_write_queue.h"
 #include "vcpu_pause.h"
+#include "vm_api.h"
 
 void vm_vcpu_thread_ended(struct vm *vm)
 {
@@ -125,7 +127,10 @@ static void host_loop(struct vm *vm)
          * keys, signals and --timeout end wisp. */
         if (!vm_guest_stopped(vm))
             vm_check_idle(vm, &idle);
-        serial_console_wait(&vm->console, TICKER_PERIOD_MS);
+        vm_api_service(vm);
+        if (vm_stopping(vm))
+            break;
+        vm_api_wait(vm, TICKER_PERIOD_MS); /* console input, the control socket */
     }
 }
 
@@ -257,7 +262,8 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
     uart_write_queue_start(vm);
     struct wisp_error start_err = { 0 };
     if (start_threads(vm, &start_err) < 0 || (vm->gdb && gdb_stub_start(vm->gdb, &start_err) < 0) ||
-        sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU, &opts, &start_err) < 0)
+        sandbox_enter(SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU |
+                      (vm->api ? SANDBOX_THREAD_API : 0), &opts, &start_err) < 0)
         vm_request_failure(vm, &start_err, NULL, false);
     else if (vm->cfg.test_hook_sandboxed)
         vm->cfg.test_hook_sandboxed();

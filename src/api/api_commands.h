@@ -1,0 +1,47 @@
+/*
+ * The control socket's commands (README "Control socket"), over a machine
+ * that api_machine_ops describes: the VM (src/vmm/vm_api.c), or a fake in
+ * the unit tests and the fuzzer. The rules (which state allows what, which
+ * arguments a command takes) live here; the machine only acts.
+ *
+ * A command is a row of the table in api_commands.c: its name, the
+ * arguments it accepts and its handler. New commands (snapshot, migrate)
+ * are new rows and, where they act on the machine, new operations here.
+ */
+#ifndef WISP_API_COMMANDS_H
+#define WISP_API_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_request.h"
+
+enum api_run_state {
+    API_STATE_RUNNING,
+    API_STATE_PAUSED,   /* by the pause command */
+    API_STATE_SHUTDOWN, /* the guest powered off under --no-shutdown */
+};
+
+struct api_machine_ops {
+    enum api_run_state (*state)(void *ctx);
+    unsigned (*cpu_count)(void *ctx);
+    uint64_t (*uptime_ms)(void *ctx);
+    /* Called only in the state that allows them (running, paused). */
+    int (*pause)(void *ctx, struct api_failure *f);
+    int (*resume)(void *ctx, struct api_failure *f);
+    /* Writes the screen to path (.png or .bmp, already checked). */
+    int (*screenshot)(void *ctx, const char *path, struct api_failure *f);
+    /* Asks the VM to stop; the answer goes out before wisp ends. */
+    void (*quit)(void *ctx);
+};
+
+/* Handles one request line (without its newline): the answer line,
+ * newline-terminated and malloc'ed (*len its length), or NULL when out of
+ * memory. Never fails otherwise: every problem is an error answer. */
+char *api_handle_line(const struct api_machine_ops *ops, void *ctx, const char *line,
+                      size_t len, size_t *out_len);
+
+/* The commands' names in table order, NULL-terminated. */
+const char *const *api_command_names(void);
+
+#endif

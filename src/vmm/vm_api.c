@@ -1,0 +1,137 @@
+/* The control socket's VM side (vm_api.h): api_machine_ops on a VM. */
+#include "vm_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_server.h"
+#include "host/clock.h"
+#include "vcpu_pause.h"
+#include "vm_internal.h"
+
+struct vm_api {
+    struct vm *vm;
+    struct api_server *server;
+    bool paused;          /* main thread only: the pause command holds a vm_pause() */
+    uint64_t created_ns;
+};
+
+static enum api_run_state state(void *ctx)
+{
+    struct vm_api *api = ctx;
+    if (vm_guest_stopped(api->vm))
+        return API_STATE_SHUTDOWN;
+    return api->paused ? API_STATE_PAUSED : API_STATE_RUNNING;
+}
+
+static unsigned cpu_count(void *ctx)
+{
+    struct vm_api *api = ctx;
+    return api->vm->ncpus;
+}
+
+static uint64_t uptime_ms(void *ctx)
+{
+    struct vm_api *api = ctx;
+    return (clock_monotonic_ns() - api->created_ns) / 1000000u;
+}
+
+static int pause_vm(void *ctx, struct api_failure *f)
+{
+    struct vm_api *api = ctx;
+    if (vm_stopping(api->vm))
+        return api_fail(f, API_ERROR_WRONG_STATE, "the VM is stopping");
+    vm_pause(api->vm); /* returns once every vCPU is out of the guest */
+    api->paused = true;
+    return 0;
+}
+
+static int resume_vm(void *ctx, struct api_failure *f)
+{
+    struct vm_api *api = ctx;
+    (void)f;
+    api->paused = false;
+    vm_resume(api->vm);
+    return 0;
+}
+
+static int screenshot(void *ctx, const char *path, struct api_failure *f)
+{
+    struct vm_api *api = ctx;
+    struct vm *vm = api->vm;
+    struct wisp_error err = { 0 };
+    /* The format by the name; the directory is found out by writing (the
+     * sandbox allows creating files, not looking at directories). */
+    if (screenshot_check_path(path, false, &err) < 0) {
+        const char *why = strstr(err.message, ": ");
+        return api_fail(f, API_ERROR_INVALID_ARGUMENTS, "%s%s", path, why ? why : "");
+    }
+    vm_pause(vm); /* one consistent frame, as the screenshot key takes it */
+    bool text = vm_text_screen_used(vm);
+    int rc = 0;
+    if (!text && vm->fb_size == 0)
+        rc = api_fail(f, API_ERROR_UNAVAILABLE,
+                      "this guest has no framebuffer and has not written to the VGA text screen");
+    else if (vm_save_screenshot(vm, path, &err) < 0)
+        rc = api_fail(f, API_ERROR_FAILED, "%s", err.message);
+    vm_resume(vm);
+    return rc;
+}
+
+static void quit(void *ctx)
+{
+    struct vm_api *api = ctx;
+    if (vm_request_stop(api->vm, VM_STOP_USER_QUIT, WISP_EXIT_OK))
+        fprintf(stderr, "wisp: quit from the control socket\n");
+}
+
+static const struct api_machine_ops ops = {
+    .state = state,
+    .cpu_count = cpu_count,
+    .uptime_ms = uptime_ms,
+    .pause = pause_vm,
+    .resume = resume_vm,
+    .screenshot = screenshot,
+    .quit = quit,
+};
+
+int vm_api_create(struct vm *vm, struct wisp_error *err)
+{
+    struct vm_api *api = calloc(1, sizeof *api);
+    if (!api)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    api->vm = vm;
+    api->created_ns = clock_monotonic_ns();
+    if (api_server_open(vm->cfg.api_socket_path, &ops, api, &api->server, err) < 0) {
+        free(api);
+        return -1;
+    }
+    vm->api = api;
+    return 0;
+}
+
+void vm_api_service(struct vm *vm)
+{
+    if (vm->api)
+        api_server_service(vm->api->server);
+}
+
+void vm_api_wait(struct vm *vm, int timeout_ms)
+{
+    if (vm->api)
+        api_server_wait(vm->api->server, serial_console_wait_fd(&vm->console), timeout_ms);
+    else
+        serial_console_wait(&vm->console, timeout_ms);
+}
+
+void vm_api_destroy(struct vm *vm)
+{
+    struct vm_api *api = vm->api;
+    if (!api)
+        return;
+    if (api->paused)
+        vm_resume(vm); /* the vCPU threads have ended; this only balances the count */
+    api_server_close(api->server);
+    free(api);
+    vm->api = NULL;
+}
