@@ -83,6 +83,7 @@ def run_case(label, argv, runs, timeout):
         wall, status, usage, out, err = boot(argv, timeout)
         if READY not in out:
             raise SystemExit(f"boot_profile: {label}: init never started (status {status})\n"
+                             + out.decode(errors="replace")[-3000:]
                              + err.decode(errors="replace")[-2000:])
         samples.append({
             "wall": wall,
@@ -91,7 +92,8 @@ def run_case(label, argv, runs, timeout):
             "majflt": usage.ru_majflt,
             "lines": kernel_lines(out),
             "profile": [l for l in err.decode(errors="replace").splitlines()
-                        if l.startswith("wisp:   ") or l.startswith("wisp: exit profile")],
+                        if l.startswith("wisp:   ") or l.startswith("wisp: exit profile")
+                        or "were queued without an exit" in l],
         })
     samples.sort(key=lambda s: s["wall"])
     return samples[len(samples) // 2]
@@ -108,6 +110,7 @@ def main(argv):
     p.add_argument("--initrd", required=True)
     p.add_argument("--baseline", help="another wisp binary to time beside (e.g. before a change)")
     a = p.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows in a pipe too
     small = a.small.rstrip("/")
 
     def wisp(kernel):
@@ -152,8 +155,7 @@ def main(argv):
                   f"baseline/{qemu_name} {b['wall'] / q['wall']:.2f}")
         print("\nwisp's exits:")
         for line in w["profile"]:
-            print("  " + line[len("wisp: "):].lstrip() if line.startswith("wisp: exit")
-                  else "  " + line[len("wisp:   "):])
+            print("  " + line[len("wisp:   " if line.startswith("wisp:   ") else "wisp: "):])
         wg, qg = gaps(w["lines"]), gaps(q["lines"])
         print(f"\nlargest gaps in the kernel's clock under wisp (ms; the time before the line):")
         print(f"  {'wisp':>8} {qemu_name:>12}  line")

@@ -6,7 +6,8 @@
 #   bench/run.sh --multiboot [-n RUNS] [--json]  time to a Multiboot kernel's first 0xE9 byte
 #   bench/run.sh --virtio [-n RUNS] [--json]   virtio-blk and virtio-net throughput
 #   bench/run.sh --smp [-n RUNS] [--json]      Linux with 1, 2, 4 vCPUs; IPI round trips
-#   bench/run.sh --boot-profile [-n RUNS]      where a Linux boot's time goes, wisp beside QEMU
+#   bench/run.sh --boot-profile [-n RUNS] [--baseline WISP]
+#                                              where a Linux boot's time goes, wisp beside QEMU
 #
 #   raw KVM  bench/raw_kvm build/guests/hello.elf   (the least a VMM can do)
 #   wisp     build/wisp run build/guests/hello.elf
@@ -44,6 +45,8 @@
 # and prints wall time, peak RSS and page faults side by side, wisp's exits
 # by reason and site with the time it spent on them, and the largest gaps
 # in the kernel's own clock under each (bench/boot_profile.py; default 1 run).
+# --baseline WISP times another wisp binary beside them (e.g. a build from
+# before a change).
 #
 # Options:
 #   -n, --runs N   runs per case (default 20)
@@ -64,6 +67,7 @@ linux=0
 multiboot=0
 virtio=0
 json=()
+baseline=()
 self_test=0
 
 usage() {
@@ -91,6 +95,11 @@ while [ $# -gt 0 ]; do
     --virtio) virtio=1; shift ;;
     --smp) linux=2; shift ;;
     --boot-profile) linux=3; shift ;;
+    --baseline)
+        [ $# -ge 2 ] || die "$1 needs a wisp binary"
+        baseline=(--baseline "$2")
+        shift 2
+        ;;
     --self-test) self_test=1; shift ;;  # check the harness on stand-ins; no KVM
     -h | --help) usage 0 ;;
     *) echo "bench: unknown option $1" >&2; usage 2 >&2 ;;
@@ -139,7 +148,7 @@ if [ "$linux" != 0 ]; then
         die "building the initramfs failed"
     if [ "$linux" = 3 ]; then
         exec "$python" "$here/boot_profile.py" -n "${runs:-1}" --wisp "$repo/build/wisp" \
-            --qemu "$qemu" --small "$small" --initrd "$repo/build/initramfs.cpio.gz"
+            --qemu "$qemu" --small "$small" --initrd "$repo/build/initramfs.cpio.gz" "${baseline[@]}"
     fi
     if [ "$linux" = 2 ]; then
         exec "$python" "$here/harness.py" smp -n "${runs:-3}" "${json[@]}" --timeout 300 \

@@ -344,7 +344,10 @@ int accel_vm_queue_port_writes(struct accel_vm *vm, uint16_t port, unsigned len,
 bool accel_vm_port_writes_queued(struct accel_vm *vm)
 {
     struct kvm_coalesced_mmio_ring *q = vm->write_queue;
-    return q && q->first != __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
+    /* Asked without the device lock by every vCPU thread and the main
+     * thread; only a holder of that lock moves first. */
+    return q && __atomic_load_n(&q->first, __ATOMIC_RELAXED) !=
+                    __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
 }
 
 unsigned accel_vm_take_port_writes(struct accel_vm *vm, accel_port_write_fn fn, void *opaque)
@@ -355,7 +358,7 @@ unsigned accel_vm_take_port_writes(struct accel_vm *vm, accel_port_write_fn fn, 
     /* KVM appends at last, wisp takes from first; both wrap at the slot
      * count. An index out of range would be KVM's bug: stop, don't read. */
     unsigned taken = 0;
-    uint32_t first = q->first;
+    uint32_t first = __atomic_load_n(&q->first, __ATOMIC_RELAXED);
     uint32_t last = __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
     while (first != last && first < vm->write_queue_slots && last < vm->write_queue_slots) {
         const struct kvm_coalesced_mmio *w = &q->coalesced_mmio[first];

@@ -1,7 +1,7 @@
 #include "exit_profile.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define TOP_SITES 10
@@ -118,14 +118,15 @@ static const char *site_kind_name(uint8_t kind)
     return "?";
 }
 
-static int by_count_descending(const void *a, const void *b)
+/* Whether site a goes before site b: more exits first, then by kind and
+ * address, so the order is the same on every run. */
+static bool ranks_before(const struct exit_site *a, const struct exit_site *b)
 {
-    const struct exit_site *x = a, *y = b;
-    if (x->tally.count != y->tally.count)
-        return x->tally.count < y->tally.count ? 1 : -1;
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
-    return x->address < y->address ? -1 : x->address > y->address;
+    if (a->tally.count != b->tally.count)
+        return a->tally.count > b->tally.count;
+    if (a->kind != b->kind)
+        return a->kind < b->kind;
+    return a->address < b->address;
 }
 
 static double ms(uint64_t ns)
@@ -159,16 +160,26 @@ void exit_profile_print(FILE *out, const struct exit_profile *p,
                 ms(t->host_ns), (double)t->host_ns / 1e3 / (double)t->count);
     }
 
-    struct exit_site top[EXIT_PROFILE_SITES];
+    /* The busiest few, by insertion into a short list: no qsort, which
+     * asks the kernel for the machine's memory size (sysinfo) on big
+     * arrays, a call the sandbox does not allow at the end of a run. */
+    struct exit_site top[TOP_SITES];
     unsigned n = 0;
-    for (unsigned i = 0; i < EXIT_PROFILE_SITES; i++)
-        if (p->sites[i].kind)
-            top[n++] = p->sites[i];
+    for (unsigned i = 0; i < EXIT_PROFILE_SITES; i++) {
+        const struct exit_site *s = &p->sites[i];
+        if (!s->kind || (n == TOP_SITES && !ranks_before(s, &top[n - 1])))
+            continue;
+        unsigned at = n < TOP_SITES ? n++ : n - 1;
+        while (at > 0 && ranks_before(s, &top[at - 1])) {
+            top[at] = top[at - 1];
+            at--;
+        }
+        top[at] = *s;
+    }
     if (n == 0)
         return;
-    qsort(top, n, sizeof top[0], by_count_descending);
     fprintf(out, "wisp:   %-24s %10s %10s %9s\n", "top sites", "count", "wisp ms", "us/exit");
-    for (unsigned i = 0; i < n && i < TOP_SITES; i++) {
+    for (unsigned i = 0; i < n; i++) {
         char where[40];
         snprintf(where, sizeof where, "%s 0x%" PRIx64, site_kind_name(top[i].kind),
                  top[i].address);

@@ -582,11 +582,11 @@ static void vcpu_loop(struct vcpu *cpu)
         enum step step = handle_exit(cpu, &exit);
         if (vm->cfg.trace)
             trace_exit(cpu, &exit); /* after: a read shows its answer */
+        if (cpu->profile) /* the exit that stops the vCPU counts too */
+            exit_profile_record(cpu->profile, &exit, clock_monotonic_ns() - exit_ns);
         if (step != STEP_CONTINUE)
             return;
         remember_last_exit(cpu, &exit);
-        if (cpu->profile)
-            exit_profile_record(cpu->profile, &exit, clock_monotonic_ns() - exit_ns);
     }
 }
 

@@ -35,7 +35,7 @@ def test_exit_profile_counts_what_the_trace_shows():
     reasons = dict((m.group(1).strip(), int(m.group(2))) for m in re.finditer(
         r"^wisp:   ([a-z ]+?) +(\d+) +[\d.]+ +[\d.]+$", table, re.M))
     assert sum(reasons.values()) == int(head.group(1)), (reasons, head.group(0))
-    traced = re.findall(r"^wisp: trace: io (in|out) port=0x([0-9a-f]{4})", r.stderr, re.M)
+    traced = re.findall(r"^wisp: trace: io (in|out) +port=0x([0-9a-f]{4})", r.stderr, re.M)
     sites = re.findall(r"^wisp:   port (in|out) 0x([0-9a-f]+) +(\d+)", table, re.M)
     assert sites, table
     for direction, port, count in sites:

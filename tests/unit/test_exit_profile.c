@@ -108,12 +108,39 @@ static void test_table_full_counts_the_rest(void **state)
     free(p);
 }
 
+/* Twenty sites with different counts: the ten busiest, busiest first. */
+static void test_top_ten_in_order(void **state)
+{
+    (void)state;
+    struct exit_profile *p = malloc(sizeof *p);
+    exit_profile_init(p);
+    for (unsigned port = 0x100; port < 0x114; port++)
+        for (unsigned n = 0; n <= port - 0x100; n++) {
+            struct accel_exit e = port_exit((uint16_t)port, true);
+            exit_profile_record(p, &e, 1);
+        }
+    char *text = printed(p);
+    char *prev = strstr(text, "top sites");
+    assert_non_null(prev);
+    for (unsigned port = 0x113; port >= 0x10a; port--) {
+        char want[64];
+        snprintf(want, sizeof want, "port out 0x%x %*u", port, 33 - 13, port - 0x100 + 1);
+        char *at = strstr(text, want);
+        assert_non_null(at);
+        assert_true(at > prev);
+        prev = at;
+    }
+    assert_null(strstr(text, "port out 0x109 "));
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_by_reason_and_site),
         cmocka_unit_test(test_merge_adds_other_vcpus),
         cmocka_unit_test(test_table_full_counts_the_rest),
+        cmocka_unit_test(test_top_ten_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
