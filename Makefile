@@ -101,7 +101,7 @@ TEST_TIMEOUT ?= 120
 NESTED_CRASH_RERUNS ?= 0
 ifneq ($(NESTED_CRASH_RERUNS),0)
 PYTEST_RERUN = --reruns $(NESTED_CRASH_RERUNS) --only-rerun "guest crashed: triple fault" \
-	--only-rerun "after KVM's reset"
+	--only-rerun "after KVM's reset" --only-rerun "rebooted \(by a triple fault"
 endif
 PYTEST = WISP_BUILD=$(abspath $(BUILD)) PYTHONUNBUFFERED=1 $(KVM_RUNNER) $(PYTHON) -m pytest \
 	    -q -raR --timeout=$(TEST_TIMEOUT) $(PYTEST_RERUN)

@@ -24,7 +24,7 @@ if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
     # The watchdog waits much longer than any one test may take (the
     # Makefile's TEST_TIMEOUT, 120 s, plus module fixtures and pytest's own
     # start in the slow VM): only a VM that stalls is stopped and retried.
-    runner="scripts/nested-kvm.sh --retries 3 --hang-timeout 300 --"
+    runner="scripts/nested-kvm.sh --retries 5 --hang-timeout 300 --"
     # A guest triple fault that only the emulated SVM produces: that test
     # runs again, up to twice (the Makefile's NESTED_CRASH_RERUNS).
     crash_reruns=2
