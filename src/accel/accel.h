@@ -277,10 +277,18 @@ int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nm
  * count left, periodic with an initial count, or TSC-deadline with a
  * deadline set) in a software-enabled LAPIC; for index 0 also PIT channel 0
  * in a periodic mode (2 or 3) with IRQ 0 reaching the CPU (PIC input
- * unmasked and LINT0 unmasked, or I/O APIC input 2 unmasked). False without
+ * unmasked and LINT0 unmasked, or I/O APIC input 2 unmasked), or a request
+ * already waiting in the PIC. KVM does not say whether a PIT one-shot is
+ * still counting: see accel_vcpu_interrupts_injected. False without
  * an in-kernel irqchip (wisp's own knows its timers). Call between runs,
  * like accel_vcpu_pending_events. */
 int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed);
+
+/* How many interrupts the accelerator has delivered to this vCPU so far
+ * (KVM's irq_injections statistic): a count that moved between two looks
+ * at a halted vCPU means something woke it, a PIT one-shot for instance.
+ * -1 when the accelerator does not say (KVM before 5.14, WHP). */
+int accel_vcpu_interrupts_injected(struct accel_vcpu *vcpu, uint64_t *count);
 
 /* CR2 and CR3 as of the last exit, when the backend has them without a
  * system call (KVM's synced registers); -1 otherwise. For crash reports:

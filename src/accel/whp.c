@@ -919,6 +919,13 @@ int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed)
     return 0;
 }
 
+int accel_vcpu_interrupts_injected(struct accel_vcpu *vcpu, uint64_t *count)
+{
+    (void)vcpu; /* wisp's own irqchip injects, and knows */
+    (void)count;
+    return -1;
+}
+
 int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3)
 {
     (void)vcpu; /* the exit context has no control registers */

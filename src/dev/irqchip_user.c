@@ -215,8 +215,8 @@ bool irqchip_user_timer_armed(const struct irqchip_user *chip, unsigned cpu)
         return false;
     if (lapic_timer_armed(&chip->lapics[cpu]))
         return true;
-    const struct pit8254_channel *c = &chip->pit.ch[0];
-    if (cpu != 0 || (c->mode != 2 && c->mode != 3) || chip->pit.irq0_next_ns == UINT64_MAX)
+    /* Periodic or a one-shot still counting: an edge is scheduled. */
+    if (cpu != 0 || chip->pit.irq0_next_ns == UINT64_MAX)
         return false;
     bool through_pic = !(chip->pic.chip[0].imr & 1) && lapic_accepts_extint(&chip->lapics[0]);
     bool through_ioapic = !(chip->ioapic.rte[0] & IOAPIC_RTE_MASKED) ||

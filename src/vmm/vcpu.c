@@ -104,6 +104,14 @@ void vcpu_publish_halt(struct vcpu *cpu, uint64_t rip, bool interrupts_on)
     host_mutex_unlock(&vm->run_lock);
 }
 
+void vcpu_publish_woken(struct vcpu *cpu)
+{
+    struct vm *vm = cpu->vm;
+    host_mutex_lock(&vm->run_lock);
+    cpu->halt_count = 0;
+    host_mutex_unlock(&vm->run_lock);
+}
+
 void vcpu_publish_timer_armed(struct vcpu *cpu, bool armed)
 {
     struct vm *vm = cpu->vm;

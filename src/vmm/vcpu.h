@@ -52,6 +52,10 @@ struct vcpu {
      * first entered the guest. */
     struct exit_profile *profile;
     uint64_t first_entry_ns;
+    /* KVM's count of interrupts delivered to it, at the last sample of a
+     * halted vCPU (idle detection with the in-kernel irqchip). */
+    uint64_t interrupts_seen;
+    bool interrupts_known;
     /* --step-history (debug/step_history.h): empty when off. */
     struct step_history steps;
 
@@ -84,6 +88,9 @@ void vcpu_wait(struct vcpu *cpu, uint64_t deadline_ns);
 void vcpu_publish_running(struct vcpu *cpu);
 void vcpu_publish_halt(struct vcpu *cpu, uint64_t rip, bool interrupts_on);
 void vcpu_publish_parked(struct vcpu *cpu);
+/* An interrupt reached the CPU since its last halt was seen (with KVM's
+ * irqchip, where halts are sampled): its run of halts starts again. */
+void vcpu_publish_woken(struct vcpu *cpu);
 /* Whether a timer can wake the halted CPU (idle detection waits while one
  * can: a kernel waiting for ticks is not done). */
 void vcpu_publish_timer_armed(struct vcpu *cpu, bool armed);

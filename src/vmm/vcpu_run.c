@@ -425,6 +425,15 @@ static void sample_activity(struct vcpu *cpu)
         bool armed = false;
         if (cpu->vm->cfg.idle_exit && accel_vcpu_timer_armed(cpu->accel, cpu->index, &armed) == 0)
             vcpu_publish_timer_armed(cpu, armed);
+        /* An interrupt since the last look (a PIT one-shot, which KVM's
+         * state does not show) woke it: the halts before do not count. */
+        uint64_t injected;
+        if (accel_vcpu_interrupts_injected(cpu->accel, &injected) == 0) {
+            if (cpu->interrupts_known && injected != cpu->interrupts_seen)
+                vcpu_publish_woken(cpu);
+            cpu->interrupts_seen = injected;
+            cpu->interrupts_known = true;
+        }
         if (accel_vcpu_get_regs(cpu->accel, &regs) == 0)
             vcpu_publish_halt(cpu, regs.rip, regs.rflags & RFLAGS_IF);
         break;
@@ -500,7 +509,10 @@ static enum step wait_for_interrupt(struct vcpu *cpu, const struct accel_exit *e
                     (interrupts_on && irqchip_user_has_interrupt(chip, cpu->index));
         bool armed = irqchip_user_timer_armed(chip, cpu->index);
         host_mutex_unlock(&vm->device_lock);
-        vcpu_publish_timer_armed(cpu, armed);
+        /* Woken by a one-shot that just fired, it is not armed now, but
+         * its handler may arm the next: until the next halt says, a wake
+         * counts as armed (a stale "not armed" made a waiting kernel idle). */
+        vcpu_publish_timer_armed(cpu, armed || wake);
         if (wake) {
             vcpu_publish_running(cpu);
             return STEP_CONTINUE;

@@ -4,6 +4,9 @@
  *
  *  1. for WAIT_TICKS ticks of the LAPIC timer, periodic at 100 Hz;
  *  2. for WAIT_TICKS ticks of the PIT through the remapped PIC, at 100 Hz;
+ *  3. for WAIT_TICKS one-shots of the PIT (mode 0, 10 ms), each armed
+ *     again by the interrupt handler: between two ticks the PIT is not
+ *     periodic, yet it will wake the CPU;
  *
  * each longer than wisp's default idle rule (100 halts in a row), then
  * prints the time each wait took and "PASS: timer_wait" and exits 0. wisp
@@ -21,7 +24,16 @@
 #define RATE_HZ            100
 #define WAIT_TICKS         150
 
-static volatile uint64_t lapic_ticks, pit_ticks;
+static volatile uint64_t lapic_ticks, pit_ticks, oneshot_ticks;
+
+/* PIT channel 0 in mode 0: one IRQ 0 edge when the count runs out. */
+static void pit_oneshot(uint32_t hz)
+{
+    uint32_t count = WISP_PIT_HZ / hz;
+    outb(0x43, 0x30); /* channel 0, lobyte/hibyte, mode 0, binary */
+    outb(0x40, (uint8_t)count);
+    outb(0x40, (uint8_t)(count >> 8));
+}
 
 static void on_lapic_timer(struct wisp_interrupt_frame *f)
 {
@@ -35,6 +47,15 @@ static void on_pit(struct wisp_interrupt_frame *f)
     (void)f;
     pit_ticks++;
     wisp_pic_eoi(PIT_IRQ);
+}
+
+static void on_pit_oneshot(struct wisp_interrupt_frame *f)
+{
+    (void)f;
+    oneshot_ticks++;
+    wisp_pic_eoi(PIT_IRQ);
+    if (oneshot_ticks < WAIT_TICKS)
+        pit_oneshot(RATE_HZ);
 }
 
 /* Halts until *ticks reaches want; returns the ns the wait took. */
@@ -83,6 +104,14 @@ int kmain(struct wisp_boot_info *bi)
     uint64_t pit_ns = wait_ticks(&pit_ticks, WAIT_TICKS);
     wisp_pic_mask(PIT_IRQ);
     report("pit", pit_ns);
+
+    wisp_puts("timer_wait: waiting for PIT one-shots\n");
+    wisp_set_interrupt_handler(WISP_PIC_VECTOR_BASE + PIT_IRQ, on_pit_oneshot);
+    pit_oneshot(RATE_HZ);
+    wisp_pic_unmask(PIT_IRQ);
+    uint64_t oneshot_ns = wait_ticks(&oneshot_ticks, WAIT_TICKS);
+    wisp_pic_mask(PIT_IRQ);
+    report("pit one-shot", oneshot_ns);
 
     wisp_puts("PASS: timer_wait\n");
     return 0;

@@ -16,8 +16,9 @@ both_irqchips = pytest.mark.parametrize("irqchip", ["kernel", "user"])
 @needs_kvm
 @both_irqchips
 def test_waiting_for_timer_ticks_is_not_idle(irqchip):
-    # 150 LAPIC ticks, then 150 PIT ticks, in a HLT loop: longer each than
-    # the default idle rule. A timer is armed, so wisp lets it finish.
+    # 150 LAPIC ticks, then 150 PIT ticks, then 150 PIT one-shots (mode 0,
+    # armed again by each interrupt), in a HLT loop: longer each than the
+    # default idle rule. A timer is armed, so wisp lets it finish.
     r = run_wisp("run", "--irqchip", irqchip, "--timeout", "60", guest("timer_wait"),
                  timeout=90)
     assert r.returncode == 0, r.stdout + r.stderr

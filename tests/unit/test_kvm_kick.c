@@ -94,6 +94,7 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
     case KVM_GET_REGS: memset(arg, 0, sizeof(struct kvm_regs)); return 0;
     case KVM_GET_SREGS: memset(arg, 0, sizeof(struct kvm_sregs)); return 0;
     case KVM_RUN: return fake_kvm_run();
+    case KVM_GET_STATS_FD: errno = ENOTTY; return -1; /* as before Linux 5.14 */
     default: return 0; /* KVM_SET_TSS_ADDR and friends */
     }
 }
