@@ -14,6 +14,7 @@
 
 #include "api_request.h"
 #include "core/error.h"
+#include "host/tcp_socket.h"
 
 /* How long an answer may take (a screenshot of a large screen, a pause
  * waiting for every vCPU to leave the guest) before the client gives up. */
@@ -74,20 +75,6 @@ static int connect_to(const char *path)
         return -1;
     }
     return fd;
-}
-
-static bool send_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return true;
 }
 
 /* Reads up to the first newline: a malloc'ed NUL-terminated line, or NULL
@@ -218,7 +205,7 @@ int api_ctl_main(int argc, char **argv)
     char *answer = NULL;
     /* wisp may answer before it has read everything (Busy, a line too
      * long) and close: what it said is still there to read. */
-    bool sent = send_all(fd, line, len + 1);
+    bool sent = host_fd_write_all(fd, line, len + 1);
     int send_errno = errno;
     if ((answer = read_line(fd, &why)))
         status = report(path, command, answer);
