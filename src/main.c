@@ -17,6 +17,7 @@
 
 #include "api/api_ctl.h"
 #include "debug/gdb_address.h"
+#include "debug/step_history.h"
 #include "debug/trace.h"
 #include "host/clock.h"
 #include "hv/hvcalls_command.h"
@@ -111,6 +112,8 @@ static void usage(FILE *out)
 "                          wisp: see the README)\n"
 "      --exit-profile      at the end, exits by reason and the top ports/addresses,\n"
 "                          with the time wisp spent on each, on stderr\n"
+"      --step-history N    single-step the guest (slow) and print the last N\n"
+"                          instructions each CPU started when it crashes\n"
 "  -v, --debug             log every VM exit to stderr\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
@@ -239,7 +242,7 @@ enum option_id {
     OPT_TIMEOUT, OPT_CPU_HIDE, OPT_IRQCHIP, OPT_HYPERV, OPT_VERSION, OPT_BOOT, OPT_BOOT_ENTRY,
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
-    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE, OPT_EXIT_PROFILE,
+    OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE, OPT_EXIT_PROFILE, OPT_STEP_HISTORY,
     OPT_API_SOCKET,
 };
 
@@ -278,6 +281,7 @@ static const struct option run_options[] = {
     { "gdb-wait", no_argument, NULL, 'S' },
     { "trace", required_argument, NULL, OPT_TRACE },
     { "exit-profile", no_argument, NULL, OPT_EXIT_PROFILE },
+    { "step-history", required_argument, NULL, OPT_STEP_HISTORY },
     { "api-socket", required_argument, NULL, OPT_API_SOCKET },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -433,6 +437,14 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         case OPT_EXIT_PROFILE:
             cfg->exit_profile = true;
             break;
+        case OPT_STEP_HISTORY: {
+            unsigned long n;
+            if (parse_unsigned(optarg, STEP_HISTORY_MAX, &n) < 0 || n == 0)
+                return usage_error("--step-history %s: expected a count of instructions from 1 "
+                                   "to %u", optarg, STEP_HISTORY_MAX);
+            cfg->step_history = (unsigned)n;
+            break;
+        }
         case OPT_API_SOCKET:
 #ifdef _WIN32
             return usage_error("--api-socket %s: the control socket is not available on Windows",
@@ -554,6 +566,8 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!cfg->kernel_path)
         return usage_error("%s", "no kernel given");
+    if (cfg->step_history && cfg->gdb_address)
+        return usage_error("%s", "--step-history and --gdb both single-step the guest: use one");
     if (cfg->gdb_wait && !cfg->gdb_address)
         return usage_error("%s", "-S (--gdb-wait) needs --gdb ADDRESS or -s");
     if (cfg->boot == VM_BOOT_NATIVE && (cfg->initrd_path || cfg->cmdline || cfg->module_count))

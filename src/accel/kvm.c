@@ -350,25 +350,48 @@ bool accel_vm_port_writes_queued(struct accel_vm *vm)
                     __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
 }
 
+/* Writes copied out before the queue's first index moves: every slot of a
+ * 4 KiB queue page (170) several times over, for a guest that keeps
+ * writing while wisp copies. */
+#define WRITE_QUEUE_COPY_MAX 1024
+
 unsigned accel_vm_take_port_writes(struct accel_vm *vm, accel_port_write_fn fn, void *opaque)
 {
     struct kvm_coalesced_mmio_ring *q = vm->write_queue;
     if (!q)
         return 0;
-    /* KVM appends at last, wisp takes from first; both wrap at the slot
-     * count. An index out of range would be KVM's bug: stop, don't read. */
-    unsigned taken = 0;
+    /* Copy everything queued first and move the first index once, then
+     * hand the writes on, which may block on a slow reader of the output.
+     * Why: KVM up to at least Debian 12's 6.1 checks for room with
+     * (first - last - 1) % slots in 32-bit unsigned arithmetic, which is
+     * only right while first > last. Moving first a slot at a time while
+     * the guest keeps writing can leave first <= last with 86 or more
+     * slots between them; KVM then never sees the queue full, wraps last
+     * onto first, and a whole queue of writes (170 bytes) is lost. With
+     * one jump to the last index read a moment earlier, the distance is
+     * what the guest wrote in between, which KVM's check still stops at
+     * 85. KVM appends at last, wisp takes from first; both wrap at the
+     * slot count. An index out of range would be KVM's bug: stop there. */
+    static struct { uint64_t port; uint32_t len; uint8_t data[8]; } copy[WRITE_QUEUE_COPY_MAX];
+    unsigned slots = vm->write_queue_slots, n = 0;
     uint32_t first = __atomic_load_n(&q->first, __ATOMIC_RELAXED);
     uint32_t last = __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
-    while (first != last && first < vm->write_queue_slots && last < vm->write_queue_slots) {
+    while (first != last && first < slots && last < slots && n < WRITE_QUEUE_COPY_MAX) {
         const struct kvm_coalesced_mmio *w = &q->coalesced_mmio[first];
-        if (w->pio && w->phys_addr <= 0xFFFF)
-            fn(opaque, (uint16_t)w->phys_addr, w->data, w->len < 8 ? w->len : 8);
-        first = (first + 1) % vm->write_queue_slots;
-        __atomic_store_n(&q->first, first, __ATOMIC_RELEASE);
-        taken++;
+        if (w->pio && w->phys_addr <= 0xFFFF) {
+            copy[n].port = w->phys_addr;
+            copy[n].len = w->len < 8 ? w->len : 8;
+            memcpy(copy[n].data, w->data, sizeof copy[n].data);
+            n++;
+        }
+        first = (first + 1) % slots;
+        if (first == last) /* what the guest wrote while this copied */
+            last = __atomic_load_n(&q->last, __ATOMIC_ACQUIRE);
     }
-    return taken;
+    __atomic_store_n(&q->first, first, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < n; i++)
+        fn(opaque, (uint16_t)copy[i].port, copy[i].data, copy[i].len);
+    return n;
 }
 
 int accel_vcpu_create(struct accel_vm *vm, unsigned index, struct accel_vcpu **out,

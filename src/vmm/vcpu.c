@@ -33,6 +33,8 @@ int vcpu_init(struct vcpu *cpu, struct vm *vm, unsigned index, struct wisp_error
             return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory for --exit-profile");
         exit_profile_init(cpu->profile);
     }
+    if (vm->cfg.step_history && step_history_init(&cpu->steps, vm->cfg.step_history) < 0)
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory for --step-history");
     if (accel_vcpu_create(vm->accel, index, &cpu->accel, err) < 0)
         return -1;
     return ticker_vcpu_create(&cpu->ticker, cpu->accel, err);
@@ -48,6 +50,7 @@ void vcpu_destroy(struct vcpu *cpu)
     host_mutex_destroy(&cpu->wait_lock);
     free(cpu->profile);
     cpu->profile = NULL;
+    step_history_free(&cpu->steps);
     cpu->vm = NULL;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "accel/accel.h"
+#include "debug/step_history.h"
 #include "host/thread.h"
 #include "host/ticker.h"
 #include "vm.h"
@@ -51,6 +52,8 @@ struct vcpu {
      * first entered the guest. */
     struct exit_profile *profile;
     uint64_t first_entry_ns;
+    /* --step-history (debug/step_history.h): empty when off. */
+    struct step_history steps;
 
     /* Published under vm->run_lock. */
     enum vcpu_activity activity;

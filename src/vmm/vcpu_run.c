@@ -238,6 +238,34 @@ static enum step port_access(struct vcpu *cpu, struct accel_io_access *io, uint6
 
 /* ---- crashes and what the accelerator cannot do ---- */
 
+#define DR6_SINGLE_STEP (1ull << 14) /* BS */
+
+/* --step-history: one instruction done; CR2/CR3 come with the exit. */
+static void record_step(struct vcpu *cpu, const struct accel_exit *e)
+{
+    struct step_record r = { .rip = e->rip };
+    r.cr_known = accel_vcpu_peek_control_regs(cpu->accel, &r.cr2, &r.cr3) == 0;
+    step_history_record(&cpu->steps, &r);
+}
+
+static bool is_step(const struct vcpu *cpu, const struct accel_exit *e)
+{
+    return cpu->steps.records && e->reason == ACCEL_EXIT_EXCEPTION && e->u.raw_code == 1 &&
+           (e->dr6 & DR6_SINGLE_STEP);
+}
+
+/* --step-history: trap after every instruction from the first on. Asked
+ * again after every other exit: KVM keeps the trap flag only while no one
+ * writes the registers, and wisp writes them (a hypercall's answer). */
+static int start_stepping(struct vcpu *cpu, struct wisp_error *err)
+{
+    struct accel_guest_debug d = { .enable = true, .single_step = true };
+    if (accel_vcpu_set_guest_debug(cpu->accel, &d) < 0)
+        return wisp_fail(err, WISP_EXIT_NO_ACCEL, "--step-history: this accelerator cannot "
+                         "single-step the guest (KVM's guest debugging is missing)");
+    return 0;
+}
+
 static void remember_last_exit(struct vcpu *cpu, const struct accel_exit *e)
 {
     cpu->last_seen = true;
@@ -318,7 +346,14 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
         snprintf(on_cpu, sizeof on_cpu, " on CPU %u", cpu->index);
     struct wisp_error err = { 0 };
     char last[320];
-    describe_last_exit(cpu, last, sizeof last);
+    const struct step_record *stepped = step_history_last(&cpu->steps);
+    if (stepped)
+        snprintf(last, sizeof last, "; the last instruction it started is at RIP 0x%" PRIx64
+                 " (--step-history above: the exception that led to the triple fault came "
+                 "from that instruction, or from handlers it entered, which run unstepped)",
+                 stepped->rip);
+    else
+        describe_last_exit(cpu, last, sizeof last);
     if (reset_state)
         wisp_fail(&err, WISP_EXIT_GUEST_CRASH,
                   "guest crashed: triple fault (CPU shutdown)%s; this KVM resets the vCPU on "
@@ -533,6 +568,10 @@ static enum step handle_exit(struct vcpu *cpu, struct accel_exit *e)
     case ACCEL_EXIT_UNSUPPORTED_FEATURE:
         return emulation_failed(cpu, e);
     case ACCEL_EXIT_EXCEPTION: /* guest debugging: a breakpoint, a step */
+        if (is_step(cpu, e)) {
+            record_step(cpu, e);
+            return STEP_CONTINUE;
+        }
         if (gdb_stub_vcpu_exception(vm->gdb, cpu, e))
             return STEP_CONTINUE;
         wisp_fail(&err, WISP_EXIT_UNHANDLED, "unexpected exception %" PRIu64 " at RIP 0x%" PRIx64,
@@ -558,6 +597,7 @@ static void vcpu_loop(struct vcpu *cpu)
 {
     struct vm *vm = cpu->vm;
     struct accel_exit exit;
+    bool rearm_stepping = false;
     for (;;) {
         if (!vcpu_safe_point(cpu) || vm_guest_stopped(vm))
             return;
@@ -572,6 +612,10 @@ static void vcpu_loop(struct vcpu *cpu)
                 continue;
         }
         struct wisp_error err = { 0 };
+        if (rearm_stepping && start_stepping(cpu, &err) < 0) {
+            failed(cpu, &err);
+            return;
+        }
         if (cpu->profile && !cpu->first_entry_ns)
             cpu->first_entry_ns = clock_monotonic_ns();
         if (accel_vcpu_run(cpu->accel, &exit, &err) < 0) {
@@ -589,6 +633,7 @@ static void vcpu_loop(struct vcpu *cpu)
             exit_profile_record(cpu->profile, &exit, clock_monotonic_ns() - exit_ns);
         if (step != STEP_CONTINUE)
             return;
+        rearm_stepping = cpu->steps.records && !is_step(cpu, &exit);
         remember_last_exit(cpu, &exit);
     }
 }
@@ -605,6 +650,7 @@ void *vcpu_thread_main(void *opaque)
     unsigned period_ms = vm->user_irqchip ? 0
                          : vm->cfg.idle_exit ? TICKER_PERIOD_MS : SLOW_SAMPLE_MS;
     if (ticker_vcpu_attach(cpu->ticker, period_ms, &err) < 0 ||
+        (cpu->steps.records && start_stepping(cpu, &err) < 0) ||
         vm_thread_started(vm, VM_THREAD_VCPU, cpu->index, &err) < 0)
         vm_request_failure(vm, &err, NULL, false);
     else {

@@ -118,6 +118,7 @@ struct vm_config {
     bool gdb_wait;                 /* -S / --gdb-wait: the BSP waits at the entry for GDB */
     unsigned trace;                /* --trace: TRACE_* kinds (src/debug/trace.h), 0 = off */
     bool exit_profile;             /* --exit-profile: exits by reason and site at the end */
+    unsigned step_history;         /* --step-history N: instructions kept per vCPU, 0 = off */
     uint64_t started_ns;           /* clock_monotonic_ns() when wisp started (the profile) */
     const char *api_socket_path;   /* --api-socket: the control socket (src/vmm/vm_api.h), or NULL */
 };

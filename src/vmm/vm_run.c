@@ -176,6 +176,8 @@ static void report_crash(struct vm *vm)
         fprintf(stderr, "wisp: guest registers %s:\n",
                 reset ? "after KVM's reset (not the crash state)" : "at the crash");
         crash_report_registers(stderr, vm->cpus[0].accel);
+        if (vm->cfg.step_history)
+            step_history_print(stderr, &vm->cpus[0].steps, "instructions (--step-history)");
         return;
     }
     for (unsigned i = 0; i < vm->ncpus; i++) {
@@ -188,6 +190,11 @@ static void report_crash(struct vm *vm)
             what = ", waiting for start-up";
         fprintf(stderr, "wisp: CPU %u (APIC ID %u) registers%s:\n", i, i, what);
         crash_report_registers(stderr, cpu->accel);
+        if (vm->cfg.step_history) {
+            char heading[64];
+            snprintf(heading, sizeof heading, "CPU %u's instructions (--step-history)", i);
+            step_history_print(stderr, &cpu->steps, heading);
+        }
     }
 }
 
