@@ -47,11 +47,37 @@ void reset_port_cf9_io(void *opaque, uint64_t offset, uint8_t *data, unsigned si
 
 /* ---- 8042 ---- */
 
+/* The interrupt lines follow the output buffer and the CTR's enables. */
+static void update_irqs(struct reset_port *rp)
+{
+    bool kbd = rp->out_full && !rp->out_aux && (rp->ram[0] & I8042_CTR_KBDINT);
+    bool aux = rp->out_full && rp->out_aux && (rp->ram[0] & I8042_CTR_AUXINT);
+    if (kbd != rp->kbd_irq) {
+        rp->kbd_irq = kbd;
+        if (rp->ops.set_irq)
+            rp->ops.set_irq(rp->opaque, I8042_KBD_IRQ, kbd);
+    }
+    if (aux != rp->aux_irq) {
+        rp->aux_irq = aux;
+        if (rp->ops.set_irq)
+            rp->ops.set_irq(rp->opaque, I8042_AUX_IRQ, aux);
+    }
+}
+
 static void output(struct reset_port *rp, uint8_t byte, bool aux)
 {
     rp->out = byte;
     rp->out_full = true;
     rp->out_aux = aux;
+    rp->out_timeout = false;
+    update_irqs(rp);
+}
+
+/* A byte for a keyboard or mouse that is not there. */
+static void no_device(struct reset_port *rp, bool aux)
+{
+    output(rp, I8042_NO_DEVICE, aux);
+    rp->out_timeout = true;
 }
 
 static void write_output_port(struct reset_port *rp, uint8_t value)
@@ -122,15 +148,18 @@ static void data_write(struct reset_port *rp, uint8_t value)
 {
     uint8_t cmd = rp->pending;
     rp->pending = 0;
-    if (cmd >= 0x60 && cmd <= 0x7F)
+    if (cmd >= 0x60 && cmd <= 0x7F) {
         rp->ram[cmd - 0x60] = value;
-    else if (cmd == I8042_CMD_WRITE_OUTPUT)
+        update_irqs(rp); /* the CTR's interrupt enables */
+    } else if (cmd == I8042_CMD_WRITE_OUTPUT) {
         write_output_port(rp, value);
-    else if (cmd == I8042_CMD_KBD_LOOP)
+    } else if (cmd == I8042_CMD_KBD_LOOP) {
         output(rp, value, false);
-    else if (cmd == I8042_CMD_AUX_LOOP)
+    } else if (cmd == I8042_CMD_AUX_LOOP) {
         output(rp, value, true);
-    /* 0xD4 or no command: a byte for a device that is not there. */
+    } else {
+        no_device(rp, cmd == I8042_CMD_AUX_SEND); /* no command: for the keyboard */
+    }
 }
 
 static uint8_t status(const struct reset_port *rp)
@@ -142,6 +171,8 @@ static uint8_t status(const struct reset_port *rp)
         s |= I8042_STR_SYS;
     if (rp->last_was_command)
         s |= I8042_STR_CMD;
+    if (rp->out_full && rp->out_timeout)
+        s |= I8042_STR_TIMEOUT;
     return s;
 }
 
@@ -158,6 +189,8 @@ void reset_port_i8042_data_io(void *opaque, uint64_t offset, uint8_t *data, unsi
         data[0] = rp->out; /* stale byte when empty, as hardware */
         rp->out_full = false;
         rp->out_aux = false;
+        rp->out_timeout = false;
+        update_irqs(rp);
     }
 }
 

@@ -27,17 +27,22 @@
  *     0xDD/0xDF  A20 off/on (output port bit 1 only)
  *     0xF0-0xFF  pulse output lines for bits 0-3 clear: bit 0 is the reset
  *   Other commands are accepted and do nothing.
- *   No keyboard or mouse is attached: bytes sent to them (a data write with
- *   no command pending, or after 0xD4) go nowhere and are never answered,
- *   and the controller raises no interrupts, so Linux's atkbd probe times
- *   out and its aux IRQ test decides there is no mouse (i8042.nokbd and
- *   i8042.noaux skip those waits). Reads of port 0x60 return the output
- *   buffer (the last byte again when it is empty).
+ *   No keyboard or mouse is attached: a byte sent to one (a data write with
+ *   no command pending, or after 0xD4) is answered as a PS/2 controller
+ *   answers for a device that never clocks: 0xFE with the time-out status
+ *   bit, from that side. Linux's atkbd and psmouse then give up at once
+ *   instead of waiting out their timeouts.
+ *   Interrupts: IRQ 1 while a keyboard-side byte waits and the CTR's bit 0
+ *   enables it, IRQ 12 for an aux-side byte and CTR bit 1 (the line follows
+ *   the output buffer, as on a PC). Linux's check of the aux port sends a
+ *   byte round the aux loop and waits 250 ms for IRQ 12: it comes at once.
+ *   Reads of port 0x60 return the output buffer (the last byte again when
+ *   it is empty).
  *   Status (port 0x64): OBF (bit 0) while a reply waits, with AUX_OBF
  *   (bit 5) when it is from the aux side; IBF (bit 1) always 0, since
  *   every byte is taken at once; SYS (bit 2) from CTR bit 2; A2/CMD (bit
  *   3) when the last write went to port 0x64; bit 4 (keyboard not
- *   inhibited) 1.
+ *   inhibited) 1; time-out (bit 6) with a device's missing answer.
  *
  * Device only: the reset request goes through a callback, and the device
  * knows nothing about the bus or the accelerator. Not thread-safe:
@@ -67,6 +72,7 @@
 #define I8042_STR_CMD 0x08
 #define I8042_STR_KEYLOCK 0x10 /* 1: keyboard not inhibited */
 #define I8042_STR_AUXDATA 0x20
+#define I8042_STR_TIMEOUT 0x40
 
 /* Configuration byte ("command byte", CTR) */
 #define I8042_CTR_KBDINT 0x01
@@ -107,7 +113,13 @@
 struct reset_port_ops {
     /* The guest asked for a machine reset (the VMM ends or restarts it). */
     void (*reset)(void *opaque);
+    /* IRQ 1 (keyboard) or 12 (aux) changes level. */
+    void (*set_irq)(void *opaque, unsigned irq, bool level);
 };
+
+#define I8042_KBD_IRQ 1
+#define I8042_AUX_IRQ 12
+#define I8042_NO_DEVICE 0xFE /* the answer for a device that is not there */
 
 struct reset_port {
     struct reset_port_ops ops;
@@ -118,6 +130,8 @@ struct reset_port {
     uint8_t out;          /* output buffer */
     bool out_full;
     bool out_aux;         /* the byte in out came from the aux side */
+    bool out_timeout;     /* ... and is a missing device's time-out */
+    bool kbd_irq, aux_irq; /* the levels last reported through set_irq */
     bool last_was_command;
     uint8_t pending;      /* command waiting for its data byte, or 0 */
 };

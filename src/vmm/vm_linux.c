@@ -58,6 +58,11 @@ static void platform_reset(void *opaque)
     vm->platform_stop_requested = true;
 }
 
+static void i8042_set_irq(void *opaque, unsigned irq, bool level)
+{
+    vm_set_irq(opaque, irq, level);
+}
+
 static void pm_set_sci(void *opaque, bool level)
 {
     vm_set_irq(opaque, ACPI_PM_SCI_IRQ, level);
@@ -76,7 +81,7 @@ int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err)
     cmos_rtc_init(&vm->rtc, cmos_rtc_host_time, NULL);
     uint64_t ram = guest_memory_ram_size(&vm->memory);
     cmos_rtc_set_memory(&vm->rtc, ram_below_hole(ram), ram - ram_below_hole(ram));
-    static const struct reset_port_ops reset_ops = { platform_reset };
+    static const struct reset_port_ops reset_ops = { platform_reset, i8042_set_irq };
     reset_port_init(&vm->reset, &reset_ops, vm);
     static const struct acpi_pm_ops pm_ops = { platform_power_off, pm_set_sci, pm_clock };
     acpi_pm_init(&vm->pm, &pm_ops, vm);

@@ -16,10 +16,22 @@ static void reset(void *opaque)
     resets++;
 }
 
+/* Only changes are reported, and only for IRQ 1 and 12. */
+static bool line[16];
+
+static void set_irq(void *opaque, unsigned irq, bool level)
+{
+    (void)opaque;
+    fuzz_check(irq == I8042_KBD_IRQ || irq == I8042_AUX_IRQ, "an 8042 IRQ");
+    fuzz_check(line[irq] != level, "a change of level");
+    line[irq] = level;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct reset_port_ops ops = { reset };
+    static const struct reset_port_ops ops = { reset, set_irq };
     memset(&ports, 0, sizeof ports);
+    memset(line, 0, sizeof line);
     reset_port_init(&rp, &ops, NULL);
     struct wisp_error err = { 0 };
     fuzz_check(bus_register(&ports, I8042_DATA_PORT, 1, "data", reset_port_i8042_data_io, &rp,
@@ -34,5 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .now = &now,
     };
     fuzz_bus_run(&h, data, size);
+    /* A raised line always has its byte waiting, from its side, enabled. */
+    fuzz_check(!line[I8042_KBD_IRQ] ||
+                   (rp.out_full && !rp.out_aux && (rp.ram[0] & I8042_CTR_KBDINT)),
+               "IRQ 1 follows a keyboard byte");
+    fuzz_check(!line[I8042_AUX_IRQ] ||
+                   (rp.out_full && rp.out_aux && (rp.ram[0] & I8042_CTR_AUXINT)),
+               "IRQ 12 follows an aux byte");
     return 0;
 }

@@ -32,6 +32,8 @@ def test_bzimage_64_bit_entry_runs_a_typed_command_and_powers_off(small, initram
              command=LOADER_COMMAND + "; " + COMMAND)
     assert "Run /init as init process" in r.stdout
     assert LOADER_BZIMAGE in r.stdout, r.stdout[-2000:]
+    # Linux keeps the 8042's mouse port only if IRQ 12 came (ACPI's routing).
+    assert "serio: i8042 AUX port" in r.stdout, r.stdout[-3000:]
     check_command_and_power_off(r)
 
 
@@ -97,6 +99,8 @@ def test_without_acpi_linux_reads_the_mp_table(small, initramfs):
              cmdline=CMDLINE + " acpi=off")
     assert "MP-table" in r.stdout, r.stdout[-3000:]
     assert "cpus=1" in r.stdout
+    # IRQ 12 reached Linux through the MP table's ISA routing.
+    assert "serio: i8042 AUX port" in r.stdout, r.stdout[-3000:]
     assert "wisp: guest rebooted" in r.stderr
     assert r.returncode == 0, r.stderr
 

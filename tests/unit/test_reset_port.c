@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 struct harness {
     struct reset_port rp;
     unsigned resets;
+    bool irq[16];        /* the lines' levels as reported */
+    unsigned raised[16]; /* rising edges seen */
 };
 
 static void on_reset(void *opaque)
@@ -23,11 +26,21 @@ static void on_reset(void *opaque)
     ((struct harness *)opaque)->resets++;
 }
 
+static void on_irq(void *opaque, unsigned irq, bool level)
+{
+    struct harness *h = opaque;
+    assert_true(irq == I8042_KBD_IRQ || irq == I8042_AUX_IRQ);
+    assert_true(h->irq[irq] != level); /* only changes are reported */
+    h->irq[irq] = level;
+    if (level)
+        h->raised[irq]++;
+}
+
 static int setup(void **state)
 {
     static struct harness h;
     memset(&h, 0, sizeof h);
-    static const struct reset_port_ops ops = { on_reset };
+    static const struct reset_port_ops ops = { on_reset, on_irq };
     reset_port_init(&h.rp, &ops, &h);
     *state = &h;
     return 0;
@@ -231,16 +244,67 @@ static void test_linux_probe_sequence(void **state)
 static void test_no_devices_answer(void **state)
 {
     struct harness *h = *state;
-    /* A keyboard command (GET ID) and a mouse command go nowhere. */
+    /* A keyboard command (GET ID): 0xFE with the time-out bit, keyboard side. */
     data_wr(h, 0xF2);
-    assert_int_equal(status(h) & I8042_STR_OBF, 0);
+    uint8_t s = status(h);
+    assert_true(s & I8042_STR_OBF);
+    assert_true(s & I8042_STR_TIMEOUT);
+    assert_int_equal(s & I8042_STR_AUXDATA, 0);
+    assert_int_equal(data_rd(h), I8042_NO_DEVICE);
+    assert_int_equal(status(h) & (I8042_STR_OBF | I8042_STR_TIMEOUT), 0);
+    /* The same for a mouse command, from the aux side. */
     command(h, I8042_CMD_AUX_SEND);
     data_wr(h, 0xF2);
-    assert_int_equal(status(h) & I8042_STR_OBF, 0);
+    s = status(h);
+    assert_true(s & I8042_STR_OBF);
+    assert_true(s & I8042_STR_TIMEOUT);
+    assert_true(s & I8042_STR_AUXDATA);
+    assert_int_equal(data_rd(h), I8042_NO_DEVICE);
     /* The data byte after 0xD4 is not taken as a CTR or output-port write. */
     command(h, I8042_CMD_READ_CTR);
     assert_int_equal(reply(h), I8042_CTR_DEFAULT);
     assert_int_equal(h->resets, 0);
+}
+
+/* IRQ 1 and 12 follow the output buffer, each side behind its CTR enable:
+ * what Linux's aux IRQ test (a byte round the aux loop with AUXINT on)
+ * waits for. */
+static void test_interrupts_follow_the_output_buffer(void **state)
+{
+    struct harness *h = *state;
+    /* Interrupts off: a loop byte raises nothing. */
+    command(h, I8042_CMD_WRITE_CTR);
+    data_wr(h, I8042_CTR_SYS);
+    command(h, I8042_CMD_AUX_LOOP);
+    data_wr(h, 0xA5);
+    assert_false(h->irq[I8042_AUX_IRQ]);
+    assert_false(h->irq[I8042_KBD_IRQ]);
+    /* Enabling AUXINT while the aux byte waits raises IRQ 12 at once. */
+    command(h, I8042_CMD_WRITE_CTR);
+    data_wr(h, I8042_CTR_SYS | I8042_CTR_AUXINT);
+    assert_true(h->irq[I8042_AUX_IRQ]);
+    assert_int_equal(data_rd(h), 0xA5);
+    assert_false(h->irq[I8042_AUX_IRQ]);
+    /* The aux loop with AUXINT on: IRQ 12 until the byte is read. */
+    command(h, I8042_CMD_AUX_LOOP);
+    data_wr(h, 0x5A);
+    assert_true(h->irq[I8042_AUX_IRQ]);
+    assert_false(h->irq[I8042_KBD_IRQ]);
+    assert_int_equal(data_rd(h), 0x5A);
+    assert_false(h->irq[I8042_AUX_IRQ]);
+    assert_int_equal(h->raised[I8042_AUX_IRQ], 2);
+    /* Keyboard-side bytes need KBDINT. */
+    command(h, I8042_CMD_KBD_LOOP);
+    data_wr(h, 0x11);
+    assert_false(h->irq[I8042_KBD_IRQ]);
+    assert_int_equal(data_rd(h), 0x11);
+    command(h, I8042_CMD_WRITE_CTR);
+    data_wr(h, I8042_CTR_SYS | I8042_CTR_KBDINT);
+    data_wr(h, 0xF2); /* a keyboard command: the missing keyboard's answer */
+    assert_true(h->irq[I8042_KBD_IRQ]);
+    assert_int_equal(data_rd(h), I8042_NO_DEVICE);
+    assert_false(h->irq[I8042_KBD_IRQ]);
+    assert_int_equal(h->raised[I8042_KBD_IRQ], 1);
 }
 
 static void test_unknown_commands_are_harmless(void **state)
@@ -320,6 +384,7 @@ int main(void)
         T(test_output_port_reset_line),
         T(test_linux_probe_sequence),
         T(test_no_devices_answer),
+        T(test_interrupts_follow_the_output_buffer),
         T(test_unknown_commands_are_harmless),
         T(test_ram_and_command_flag),
         T(test_data_port_when_empty_repeats_last_byte),
