@@ -51,9 +51,8 @@ static void put64(uint8_t *p, uint64_t v)
     put32(p + 4, (uint32_t)(v >> 32));
 }
 
-static uint32_t crc(const uint8_t *p, size_t n)
+static uint32_t crc_more(uLong c, const uint8_t *p, size_t n)
 {
-    uLong c = crc32(0L, Z_NULL, 0);
     while (n > 0) { /* zlib's length is a uInt */
         uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
         c = crc32(c, p, chunk);
@@ -61,6 +60,21 @@ static uint32_t crc(const uint8_t *p, size_t n)
         n -= chunk;
     }
     return (uint32_t)c;
+}
+
+static uint32_t crc(const uint8_t *p, size_t n)
+{
+    return crc_more(crc32(0L, Z_NULL, 0), p, n);
+}
+
+/* A section's checksum: its type and length (the header without the
+ * checksum field), then its payload. */
+static uint32_t section_crc(const uint8_t *header, const uint8_t *payload, size_t n)
+{
+    uint8_t typelen[12];
+    memcpy(typelen, header, 4);
+    memcpy(typelen + 4, header + 8, 8);
+    return crc_more(crc(typelen, sizeof typelen), payload, n);
 }
 
 static uint64_t page_align(uint64_t x)
@@ -180,7 +194,7 @@ int snapshot_parse(const uint8_t *head, size_t head_len, uint64_t file_size,
                        (unsigned long long)(head_size - at));
         if (type < SNAPSHOT_SECTION_CONFIG || type > SNAPSHOT_SECTION_MEMORY)
             return BAD("section %u has an unknown type %u", i + 1, type);
-        if (crc(head + at, (size_t)len) != sum)
+        if (section_crc(head + at - SNAPSHOT_SECTION_HEADER_SIZE, head + at, (size_t)len) != sum)
             return BAD("corrupted: section %u (%s) fails its checksum", i + 1,
                        snapshot_section_name(type));
         if ((type == SNAPSHOT_SECTION_MEMORY) != (i + 1 == sections))
@@ -373,8 +387,8 @@ int snapshot_writer_add(struct snapshot_writer *w, uint32_t type, const void *da
 {
     uint8_t sh[SNAPSHOT_SECTION_HEADER_SIZE];
     put32(sh, type);
-    put32(sh + 4, crc(data, size));
     put64(sh + 8, size);
+    put32(sh + 4, section_crc(sh, data, size));
     if (w->sections >= SNAPSHOT_MAX_SECTIONS - 1 || append(w, sh, sizeof sh) < 0 ||
         append(w, data, size) < 0)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");

@@ -15,7 +15,7 @@
  *    44  20 bytes zero
  *   sections, one after another
  *     0  u32 type (SNAPSHOT_SECTION_*)
- *     4  u32 CRC-32 of the payload
+ *     4  u32 CRC-32 of the type, the length (bytes 0-3 and 8-15) and the payload
  *     8  u64 payload length
  *    16  payload
  *   page data: the non-zero guest pages, each at a file offset that is a
