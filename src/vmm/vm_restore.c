@@ -196,12 +196,14 @@ static int restore_vcpu(struct vm *vm, unsigned i, const struct snapshot_section
     struct state_io io;
     state_io_load_begin(&io, s->data, s->size, 0);
     uint32_t index = 0;
-    bool waiting = false, watch = false;
+    bool waiting = false, watch = false, halted = false;
     uint64_t blob_size = 0;
     state_u32(&io, &index);
     state_check(&io, index == i, "saved out of order");
     state_bool(&io, &waiting);
     state_bool(&io, &watch);
+    state_bool(&io, &halted);
+    state_check(&io, !halted || vm->user_irqchip, "halted in wisp without wisp's irqchip");
     state_check(&io, i > 0 || !waiting, "the bootstrap CPU cannot wait for its start");
     state_u64(&io, &blob_size);
     state_check(&io, blob_size == s->size - io.at, "its size does not match its section");
@@ -211,6 +213,7 @@ static int restore_vcpu(struct vm *vm, unsigned i, const struct snapshot_section
         return prefixed(vm, "vCPU", i, err);
     cpu->waiting_for_start = waiting;
     cpu->watch_mailbox = watch;
+    cpu->halted_in_wisp = halted;
     cpu->activity = waiting ? VCPU_PARKED : VCPU_RUNNING;
     return 0;
 }

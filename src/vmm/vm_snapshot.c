@@ -62,6 +62,7 @@ static int add_vcpu(struct snapshot_writer *w, struct vcpu *cpu, struct wisp_err
     state_u32(&io, &index);
     state_bool(&io, &cpu->waiting_for_start);
     state_bool(&io, &cpu->watch_mailbox);
+    state_bool(&io, &cpu->halted_in_wisp);
     uint64_t size = blob_size;
     state_u64(&io, &size);
     state_bytes(&io, blob, blob_size);
