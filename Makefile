@@ -75,6 +75,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwisp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $< $(BUILD)/libwisp.a -lcmocka $(LDLIBS_WISP) $(LDFLAGS_$*)
 
+# Snapshot restore time against guest memory size (bench/snapshot_restore.c).
+.PHONY: bench-snapshot
+bench-snapshot: $(BUILD)/bench/snapshot_restore
+	$(BUILD)/bench/snapshot_restore
+$(BUILD)/bench/snapshot_restore: bench/snapshot_restore.c $(BUILD)/libwisp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $< $(BUILD)/libwisp.a $(LDLIBS_WISP)
+
 # Guests are freestanding: their own Makefiles, their own flags.
 guests:
 	$(MAKE) -C tests/guests OUT=$(abspath $(BUILD))/guests

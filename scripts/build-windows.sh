@@ -37,7 +37,7 @@ libs=(-lwinhvplatform -lwinhvemulation -lwinmm)
 # The POSIX halves (*_posix.c) and the KVM backend stay out, and so does
 # the control socket's JSON (json-c has no mingw-w64 build in Debian; as in
 # CMakeLists.txt, Windows gets the stubs that refuse --api-socket).
-mapfile -t sources < <(find src -name '*.c' ! -name '*_posix.c' ! -path src/accel/kvm.c \
+mapfile -t sources < <(find src -name '*.c' ! -name '*_posix.c' ! -path 'src/accel/kvm*.c' \
                        ! -path src/api/api_request.c ! -path src/api/api_commands.c | sort)
 
 rm -rf "$out/obj" "$out/gen"

@@ -35,6 +35,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
 "usage: wisp run [options] KERNEL\n"
+"       wisp run --restore SNAPSHOT [output options]\n"
 "       wisp run --kernel bzImage [--initrd FILE] [--cmdline \"...\"] [-m SIZE]\n"
 "       wisp run [--module FILE[,ARGS]]... [--cmdline \"...\"] MULTIBOOT-OR-LIMINE-KERNEL\n"
 "       wisp hvcalls [CODE|NAME|--csv]   list or look up Hyper-V hypercalls\n"
@@ -106,7 +107,9 @@ static void usage(FILE *out)
 "  -S, --gdb-wait          hold the first vCPU at the kernel's entry until GDB\n"
 "                          attaches and continues (needs --gdb or -s)\n"
 "      --api-socket PATH   a control socket (mode 0600) for wisp ctl: query-status,\n"
-"                          pause, resume, screenshot, quit (see the README)\n"
+"                          pause, resume, screenshot, snapshot, quit (see the README)\n"
+"      --restore FILE      continue a guest saved by the snapshot command, in this\n"
+"                          process (no kernel, no machine options: the file has them)\n"
 "      --trace LIST        one line per event on stderr, as QEMU's -d: io, mmio, msr,\n"
 "                          interrupts, exceptions, cpu-reset or all (only what reaches\n"
 "                          wisp: see the README)\n"
@@ -128,6 +131,8 @@ static void usage(FILE *out)
 "  fault; a Linux guest's triple fault is a reboot), 124 timeout, 125 exit\n"
 "  wisp cannot handle, 126 host error, 128+N stopped by signal N.\n");
 }
+
+static int check_restore_options(const struct vm_config *cfg);
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -243,7 +248,7 @@ enum option_id {
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
     OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE, OPT_EXIT_PROFILE, OPT_STEP_HISTORY,
-    OPT_API_SOCKET,
+    OPT_API_SOCKET, OPT_RESTORE,
 };
 
 static const struct option run_options[] = {
@@ -283,6 +288,7 @@ static const struct option run_options[] = {
     { "exit-profile", no_argument, NULL, OPT_EXIT_PROFILE },
     { "step-history", required_argument, NULL, OPT_STEP_HISTORY },
     { "api-socket", required_argument, NULL, OPT_API_SOCKET },
+    { "restore", required_argument, NULL, OPT_RESTORE },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -455,6 +461,11 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
             cfg->api_socket_path = optarg;
             break;
 #endif
+        case OPT_RESTORE:
+            if (optarg[0] == '\0')
+                return usage_error("%s", "--restore: expected a snapshot file");
+            cfg->restore_path = optarg;
+            break;
         case 's': /* QEMU's shorthand for -gdb tcp::1234 */
             cfg->gdb_address = "tcp::1234";
             break;
@@ -564,6 +575,8 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (cfg->restore_path)
+        return check_restore_options(cfg);
     if (!cfg->kernel_path)
         return usage_error("%s", "no kernel given");
     if (cfg->step_history && cfg->gdb_address)
@@ -573,6 +586,35 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
     if (cfg->boot == VM_BOOT_NATIVE && (cfg->initrd_path || cfg->cmdline || cfg->module_count))
         return usage_error("%s", "--initrd, --module and --cmdline are for Linux, Multiboot and "
                            "Limine kernels, not --boot native");
+    return -1;
+}
+
+/* --restore: the snapshot says what the machine is; only output, time,
+ * debugging and sandbox options go with it. */
+static int check_restore_options(const struct vm_config *cfg)
+{
+    struct vm_config d;
+    vm_config_defaults(&d);
+    const char *given = cfg->kernel_path ? "a kernel"
+        : cfg->memory_size != d.memory_size ? "-m"
+        : cfg->cpus != d.cpus ? "--cpus"
+        : cfg->irqchip != d.irqchip ? "--irqchip"
+        : cfg->fb_size_given ? "--framebuffer"
+        : cfg->hyperv ? "--hyperv"
+        : cfg->disk_count ? "--disk"
+        : cfg->net_count ? "--net"
+        : cfg->rng ? "--rng"
+        : cfg->console != d.console ? "--console"
+        : cfg->initrd_path ? "--initrd"
+        : cfg->cmdline ? "--cmdline"
+        : cfg->module_count ? "--module"
+        : cfg->boot != d.boot ? "--boot"
+        : cfg->cpu_hide ? "--cpu-hide"
+        : cfg->isa_debug_exit ? "--isa-debug-exit"
+        : NULL;
+    if (given)
+        return usage_error("--restore %s: the snapshot describes the machine; %s cannot be "
+                           "given with it", cfg->restore_path, given);
     return -1;
 }
 

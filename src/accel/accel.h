@@ -370,6 +370,26 @@ struct accel_guest_debug {
 };
 int accel_vcpu_set_guest_debug(struct accel_vcpu *vcpu, const struct accel_guest_debug *dbg);
 
+/* ---- snapshots (src/state/, vmm/vm_snapshot.c, vmm/vm_restore.c) ----
+ * What the accelerator holds for a vCPU (general, segment and control
+ * registers, XSAVE, XCRs, debug registers, the MSRs it lists, pending
+ * events, MP state, an in-kernel LAPIC) and for the VM (in-kernel PIC,
+ * I/O APIC and PIT, its clock) as one opaque, backend-specific byte string
+ * each, malloc'd into *data. Save while the vCPU is paused (vcpu_pause.h):
+ * it first finishes the I/O of the vCPU's last exit without running guest
+ * code. Restore into a fresh VM of the same shape, after the vCPU's CPUID,
+ * before it runs; a malformed or foreign string fails with
+ * WISP_EXIT_BAD_KERNEL, checked before anything is changed where it can
+ * be. WHP: not yet (fails with a clear error). */
+int accel_vcpu_save_state(struct accel_vcpu *vcpu, uint8_t **data, size_t *size,
+                          struct wisp_error *err);
+int accel_vcpu_restore_state(struct accel_vcpu *vcpu, const uint8_t *data, size_t size,
+                             struct wisp_error *err);
+int accel_vm_save_state(struct accel_vm *vm, uint8_t **data, size_t *size,
+                        struct wisp_error *err);
+int accel_vm_restore_state(struct accel_vm *vm, const uint8_t *data, size_t size,
+                           struct wisp_error *err);
+
 /* ---- the sandbox (host/sandbox.h) ----
  * The ioctl requests the backend makes once the VM runs (on the vCPU and
  * VM file descriptors): the seccomp filter allows these and no others.

@@ -14,56 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define KVM_MAX_MEMORY_SLOTS 32
-/* Intel VMX needs three pages for its real-mode TSS and one for the
- * identity-map table somewhere the guest does not use: just below 4 GiB,
- * under the BIOS area wisp never maps. */
-#define KVM_TSS_ADDR          0xFFFBD000ull
-#define KVM_IDENTITY_MAP_ADDR 0xFFFBC000ull
-
-/* MSI routes: GSIs above the I/O APIC's pins, each with an irqfd. */
-#define KVM_MSI_ROUTES 64
-#define KVM_MSI_GSI_BASE 24
-#define KVM_IOAPIC_PINS 24
-#define KVM_PIC_PINS 16
-
-struct msi_route {
-    uint64_t address;
-    uint32_t data;
-    int efd;            /* the irqfd, bound to GSI KVM_MSI_GSI_BASE + index */
-};
-
-struct accel_vm {
-    int kvm_fd;
-    int vm_fd;
-    int run_size;
-    unsigned slots_used;
-    unsigned sync_regs_mask; /* KVM_SYNC_X86_* the kernel will keep in kvm_run */
-    bool kernel_irqchip;     /* in-kernel irqchip created */
-    struct msi_route msi[KVM_MSI_ROUTES];
-    unsigned msi_count;
-    unsigned msi_next_victim; /* when full, routes are reused round robin */
-    bool msi_routes_failed;  /* fall back to KVM_SIGNAL_MSI for good */
-    /* KVM's queue of coalesced writes: a page every vCPU's kvm_run mapping
-     * shares (the first vCPU's is used); NULL until then or without it. */
-    struct kvm_coalesced_mmio_ring *write_queue;
-    unsigned write_queue_slots;
-    int write_queue_page;    /* its page in the vCPU mapping; 0 = none */
-};
-
-struct accel_vcpu {
-    struct accel_vm *vm;
-    int fd;
-    struct kvm_run *run;
-    /* The previous exit: reads the VMM answered are handed back from it. */
-    struct accel_exit *pending;
-    /* kvm_run.s.regs holds the state of the last exit (sync regs). */
-    bool synced;
-    /* KVM's statistics of this vCPU (KVM_GET_STATS_FD), and where in them
-     * the irq_injections counter lies; -1 and 0 when KVM has none. */
-    int stats_fd;
-    uint64_t injections_at;
-};
+#include "kvm_internal.h"
 
 const char *accel_name(void)
 {
@@ -658,7 +609,7 @@ int accel_vcpu_set_sregs(struct accel_vcpu *vcpu, const struct accel_sregs *sreg
 
 /* ---- running ---- */
 
-static void hand_back_answers(struct accel_vcpu *vcpu)
+void kvm_hand_back_answers(struct accel_vcpu *vcpu)
 {
     struct accel_exit *prev = vcpu->pending;
     struct kvm_run *run = vcpu->run;
@@ -725,7 +676,7 @@ static void translate_internal_error(const struct kvm_run *run, struct accel_exi
 int accel_vcpu_run(struct accel_vcpu *vcpu, struct accel_exit *exit, struct wisp_error *err)
 {
     struct kvm_run *run = vcpu->run;
-    hand_back_answers(vcpu);
+    kvm_hand_back_answers(vcpu);
     memset(exit, 0, sizeof *exit);
 
     int rc = ioctl(vcpu->fd, KVM_RUN, 0);
@@ -1169,6 +1120,9 @@ const unsigned long *accel_sandbox_ioctls(size_t *count)
         KVM_GET_FPU, KVM_SET_FPU, KVM_SET_GUEST_DEBUG, KVM_CHECK_EXTENSION,
         /* COM1's transmit register queued while the UART's interrupts are off */
         KVM_REGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO,
+        /* the snapshot command (kvm_state.c), from the main thread */
+        KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_DEBUGREGS,
+        KVM_GET_MSR_INDEX_LIST, KVM_GET_CLOCK,
     };
     *count = sizeof requests / sizeof requests[0];
     return requests;

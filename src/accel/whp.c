@@ -1070,6 +1070,50 @@ int accel_vcpu_set_guest_debug(struct accel_vcpu *vcpu, const struct accel_guest
     return -1;
 }
 
+/* Snapshots: WHvGetVirtualProcessorState and friends would carry them;
+ * not written yet. */
+static int no_snapshots(struct wisp_error *err)
+{
+    return wisp_fail(err, WISP_EXIT_NO_ACCEL,
+                     "snapshots are not supported with WHP yet (KVM only)");
+}
+
+int accel_vcpu_save_state(struct accel_vcpu *vcpu, uint8_t **data, size_t *size,
+                          struct wisp_error *err)
+{
+    (void)vcpu;
+    (void)data;
+    (void)size;
+    return no_snapshots(err);
+}
+
+int accel_vcpu_restore_state(struct accel_vcpu *vcpu, const uint8_t *data, size_t size,
+                             struct wisp_error *err)
+{
+    (void)vcpu;
+    (void)data;
+    (void)size;
+    return no_snapshots(err);
+}
+
+int accel_vm_save_state(struct accel_vm *vm, uint8_t **data, size_t *size,
+                        struct wisp_error *err)
+{
+    (void)vm;
+    (void)data;
+    (void)size;
+    return no_snapshots(err);
+}
+
+int accel_vm_restore_state(struct accel_vm *vm, const uint8_t *data, size_t size,
+                           struct wisp_error *err)
+{
+    (void)vm;
+    (void)data;
+    (void)size;
+    return no_snapshots(err);
+}
+
 const unsigned long *accel_sandbox_ioctls(size_t *count)
 {
     *count = 0; /* no seccomp on Windows */

@@ -102,6 +102,40 @@ static int screenshot_command(struct call *c)
     return c->ops->screenshot(c->ctx, path, c->f);
 }
 
+static const char *const snapshot_arguments[] = { "path", "resume", NULL };
+
+static int snapshot_command(struct call *c)
+{
+    const char *path = NULL;
+    bool resume = true;
+    struct json_object *v = NULL;
+    if (string_argument(c, "path", &path) < 0)
+        return -1;
+    if (json_object_object_get_ex(c->args, "resume", &v)) {
+        if (!json_object_is_type(v, json_type_boolean))
+            return api_fail(c->f, API_ERROR_INVALID_ARGUMENTS,
+                            "argument \"resume\" is not true or false");
+        resume = json_object_get_boolean(v);
+    }
+    if (c->ops->state(c->ctx) == API_STATE_SHUTDOWN)
+        return api_fail(c->f, API_ERROR_WRONG_STATE, "the guest has shut down");
+    if (!c->ops->snapshot)
+        return api_fail(c->f, API_ERROR_UNAVAILABLE, "this machine cannot take snapshots");
+    struct api_snapshot_result r = { 0 };
+    if (c->ops->snapshot(c->ctx, path, resume, &r, c->f) < 0)
+        return -1;
+    struct json_object *ret = json_object_new_object();
+    if (!ret || add(ret, "path", json_object_new_string(path)) < 0 ||
+        add(ret, "bytes", json_object_new_int64((int64_t)r.bytes)) < 0 ||
+        add(ret, "paused_ms", json_object_new_double(r.paused_ms)) < 0 ||
+        add(ret, "status", json_object_new_string(r.paused ? "paused" : "running")) < 0) {
+        json_object_put(ret);
+        return api_fail(c->f, API_ERROR_FAILED, "out of memory");
+    }
+    c->ret = ret;
+    return 0;
+}
+
 static int quit_command(struct call *c)
 {
     c->ops->quit(c->ctx);
@@ -116,6 +150,7 @@ static const struct command commands[] = {
     { "pause", no_arguments, pause_command },
     { "resume", no_arguments, resume_command },
     { "screenshot", screenshot_arguments, screenshot_command },
+    { "snapshot", snapshot_arguments, snapshot_command },
     { "quit", no_arguments, quit_command },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

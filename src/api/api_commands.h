@@ -11,6 +11,7 @@
 #ifndef WISP_API_COMMANDS_H
 #define WISP_API_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,13 @@ enum api_run_state {
     API_STATE_RUNNING,
     API_STATE_PAUSED,   /* by the pause command */
     API_STATE_SHUTDOWN, /* the guest powered off under --no-shutdown */
+};
+
+/* What a snapshot reports. */
+struct api_snapshot_result {
+    uint64_t bytes;     /* the file's size */
+    double paused_ms;   /* how long the guest stood still for it */
+    bool paused;        /* the guest is paused now */
 };
 
 struct api_machine_ops {
@@ -33,6 +41,10 @@ struct api_machine_ops {
     int (*screenshot)(void *ctx, const char *path, struct api_failure *f);
     /* Asks the VM to stop; the answer goes out before wisp ends. */
     void (*quit)(void *ctx);
+    /* Saves the machine into path; stays paused afterwards when resume is
+     * false (or when it was paused before). */
+    int (*snapshot)(void *ctx, const char *path, bool resume, struct api_snapshot_result *out,
+                    struct api_failure *f);
 };
 
 /* Handles one request line (without its newline): the answer line,

@@ -283,7 +283,7 @@ static void allow_interrupts(struct builder *b)
     allow(b, SCMP_SYS(eventfd2));
 }
 
-/* The main thread: the ticker's timers, kicks, and screenshots (a fresh
+/* The main thread: the ticker's timers, kicks, and screenshots and snapshots (a fresh
  * temporary file, then renamed over the target). Files can only be
  * created new (O_EXCL), never opened for reading or truncated. */
 static void allow_main(struct builder *b, bool files)

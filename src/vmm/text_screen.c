@@ -49,7 +49,8 @@ int vm_text_screen_setup(struct vm *vm, struct wisp_error *err)
     if (!vm->vga_enabled)
         return 0;
     vga_init(&vm->vga);
-    vga_bios_setup(&vm->memory);
+    if (!vm->restore) /* a restored guest's memory has it already */
+        vga_bios_setup(&vm->memory);
     struct text_screen_mirror *m = &vm->text_mirror;
     memset(m, 0, sizeof *m);
     m->out = vm->cfg.vga_text_output;

@@ -40,6 +40,7 @@ struct vcpu {
     /* Owned by the vCPU's thread. */
     bool waiting_for_start;     /* parked in wisp (vcpu_start.c) */
     bool watch_mailbox;         /* ... and its native-boot mailbox may start it */
+    bool halted_in_wisp;        /* --irqchip user: in HLT, waiting in wisp (snapshots keep it) */
     uint64_t armed_deadline;    /* --irqchip user: when the ticker kicks it */
     struct accel_regs reset_regs;   /* --irqchip user: the state INIT restores */
     struct accel_sregs reset_sregs;

@@ -496,6 +496,7 @@ static enum step wait_for_interrupt(struct vcpu *cpu, const struct accel_exit *e
     bool interrupts_on = e->rflags & RFLAGS_IF;
     const uint64_t period = TICKER_PERIOD_MS * 1000000ull;
     vcpu_publish_halt(cpu, e->rip, interrupts_on);
+    cpu->halted_in_wisp = true;
     uint64_t sample_at = clock_monotonic_ns() + period;
     for (;;) {
         if (!vcpu_safe_point(cpu))
@@ -514,6 +515,7 @@ static enum step wait_for_interrupt(struct vcpu *cpu, const struct accel_exit *e
          * counts as armed (a stale "not armed" made a waiting kernel idle). */
         vcpu_publish_timer_armed(cpu, armed || wake);
         if (wake) {
+            cpu->halted_in_wisp = false;
             vcpu_publish_running(cpu);
             return STEP_CONTINUE;
         }
@@ -615,6 +617,18 @@ static void vcpu_loop(struct vcpu *cpu)
             return;
         if (cpu->waiting_for_start) {
             if (!vcpu_wait_for_start(cpu))
+                return;
+            continue;
+        }
+        if (vm->user_irqchip && cpu->halted_in_wisp) {
+            /* Restored from a snapshot taken while it waited in HLT. */
+            struct accel_exit halt = { .reason = ACCEL_EXIT_HALT };
+            struct accel_regs regs;
+            if (accel_vcpu_get_regs(cpu->accel, &regs) == 0) {
+                halt.rip = regs.rip;
+                halt.rflags = regs.rflags;
+            }
+            if (wait_for_interrupt(cpu, &halt) != STEP_CONTINUE)
                 return;
             continue;
         }

@@ -9,6 +9,7 @@
 #include "vm_api.h"
 #include "vm_devices.h"
 #include "vm_internal.h"
+#include "vm_state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -239,7 +240,7 @@ static int setup_accelerator(struct vm *vm, struct wisp_error *err)
             accel_vcpu_get_sregs(cpu->accel, &cpu->reset_sregs) < 0)
             return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL, "cannot read the vCPU's registers");
     }
-    if (!vm_is_linux(vm)) {
+    if (!vm_is_linux(vm) && !vm->restore) { /* a restored guest has its boot info */
         uint32_t khz = 0;
         if (accel_vcpu_tsc_khz(vm->cpus[0].accel, &khz) == 0)
             native_set_tsc_hz(&vm->memory, (uint64_t)khz * 1000);
@@ -433,6 +434,31 @@ static int setup_registers(struct vm *vm, struct wisp_error *err)
     return 0;
 }
 
+/* --restore: the machine the snapshot describes, its memory mapped from
+ * the file, its state loaded; no kernel (vm_state.h). */
+static int create_restored(struct vm *vm, struct wisp_error *err)
+{
+    const struct vm_config *cfg = &vm->cfg;
+    uint64_t start = clock_monotonic_ns();
+    if (sandbox_prepare(&cfg->sandbox, err) < 0 ||
+        (cfg->api_socket_path && vm_api_create(vm, err) < 0) || vm_restore_open(vm, err) < 0)
+        return -1;
+    vm->user_irqchip = vm->cfg.irqchip == VM_IRQCHIP_USER;
+    vm->ncpus = vm->cfg.cpus;
+    int rc = vm_devices_open(vm, err) < 0 || setup_memory(vm, err) < 0 ||
+                     vm_restore_memory(vm, err) < 0 || setup_accelerator(vm, err) < 0 ||
+                     vm_restore_cpuid(vm, err) < 0 || setup_devices(vm, err) < 0 ||
+                     vm_restore_state(vm, err) < 0 ||
+                     (cfg->gdb_address && gdb_stub_create(vm, &vm->gdb, err) < 0)
+                 ? -1 : 0;
+    vm_restore_close(vm);
+    if (rc == 0)
+        fprintf(stderr, "wisp: %s: restored in %.1f ms (%llu MiB of guest memory, %u vCPU%s)\n",
+                cfg->restore_path, (double)(clock_monotonic_ns() - start) / 1e6,
+                (unsigned long long)(cfg->memory_size >> 20), vm->ncpus, vm->ncpus > 1 ? "s" : "");
+    return rc;
+}
+
 int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *err)
 {
     struct vm *vm = calloc(1, sizeof *vm);
@@ -462,6 +488,14 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
+    if (cfg->restore_path) {
+        if (create_restored(vm, err) < 0) {
+            vm_destroy(vm);
+            return -1;
+        }
+        *out = vm;
+        return 0;
+    }
     if (sandbox_prepare(&cfg->sandbox, err) < 0 ||
         (cfg->api_socket_path && vm_api_create(vm, err) < 0) || /* a taken path: say so first */
         read_kernel(vm, err) < 0 || vm_devices_open(vm, err) < 0 || setup_memory(vm, err) < 0 ||
@@ -519,6 +553,7 @@ void vm_destroy(struct vm *vm)
     vm_devices_destroy(vm); /* its workers stop before the accelerator goes */
     gdb_stub_destroy(vm->gdb);
     vm_api_destroy(vm);
+    vm_restore_close(vm);
     free(vm->kernel_file);
     for (unsigned i = 0; i < VM_MAX_CPUS; i++)
         vcpu_destroy(&vm->cpus[i]);

@@ -121,6 +121,7 @@ struct vm_config {
     unsigned step_history;         /* --step-history N: instructions kept per vCPU, 0 = off */
     uint64_t started_ns;           /* clock_monotonic_ns() when wisp started (the profile) */
     const char *api_socket_path;   /* --api-socket: the control socket (src/vmm/vm_api.h), or NULL */
+    const char *restore_path;      /* --restore: a snapshot to continue (vm_state.h), or NULL */
 };
 
 enum vm_stop_reason {

@@ -8,6 +8,7 @@
 #include "host/clock.h"
 #include "vcpu_pause.h"
 #include "vm_internal.h"
+#include "vm_state.h"
 
 struct vm_api {
     struct vm *vm;
@@ -78,6 +79,32 @@ static int screenshot(void *ctx, const char *path, struct api_failure *f)
     return rc;
 }
 
+static int snapshot(void *ctx, const char *path, bool resume, struct api_snapshot_result *out,
+                    struct api_failure *f)
+{
+    struct vm_api *api = ctx;
+    struct wisp_error err = { 0 };
+    if (vm_stopping(api->vm))
+        return api_fail(f, API_ERROR_WRONG_STATE, "the VM is stopping");
+    int rc = vm_snapshot_save(api->vm, path, &out->bytes, &out->paused_ms, &err);
+    if (rc < 0 && err.status == WISP_EXIT_USAGE) {
+        /* a machine wisp cannot save yet: nothing was paused */
+        return api_fail(f, API_ERROR_UNAVAILABLE, "%s", err.message);
+    }
+    /* vm_snapshot_save left the world paused (once more). */
+    if (rc == 0 && !resume && !api->paused) {
+        api->paused = true; /* that pause is the pause command's now */
+    } else {
+        vm_resume(api->vm);
+    }
+    out->paused = api->paused;
+    if (rc < 0)
+        return api_fail(f, API_ERROR_FAILED, "%s", err.message);
+    fprintf(stderr, "wisp: snapshot %s: %llu bytes, the guest stood still %.1f ms\n", path,
+            (unsigned long long)out->bytes, out->paused_ms);
+    return 0;
+}
+
 static void quit(void *ctx)
 {
     struct vm_api *api = ctx;
@@ -93,6 +120,7 @@ static const struct api_machine_ops ops = {
     .resume = resume_vm,
     .screenshot = screenshot,
     .quit = quit,
+    .snapshot = snapshot,
 };
 
 int vm_api_create(struct vm *vm, struct wisp_error *err)

@@ -154,3 +154,8 @@ void vm_devices_destroy(struct vm *vm)
     free(d);
     vm->devices = NULL;
 }
+
+struct pci_host *vm_devices_pci_host(struct vm *vm)
+{
+    return &vm->devices->pci;
+}

@@ -22,6 +22,7 @@
 #include "core/error.h"
 
 struct vm;
+struct pci_host;
 
 /* Opens --disk images and --net backends; nothing is written. */
 int vm_devices_open(struct vm *vm, struct wisp_error *err);
@@ -32,6 +33,9 @@ int vm_devices_setup(struct vm *vm, struct wisp_error *err);
 /* Stops the workers, closes images and backends (before the accelerator
  * goes away). */
 void vm_devices_destroy(struct vm *vm);
+
+/* The PCI host bridge (snapshots save its address latch and config). */
+struct pci_host *vm_devices_pci_host(struct vm *vm);
 
 /* Host input for the virtio console (--console virtio): what fits the
  * guest's buffers; takes the device lock. */

@@ -154,6 +154,7 @@ struct vm {
     struct sandbox_options thread_sandbox; /* what vCPU threads confine themselves with */
     struct gdb_stub *gdb;         /* --gdb (gdb_stub.h), or NULL */
     struct vm_api *api;           /* --api-socket (vm_api.h), or NULL; main thread only */
+    struct vm_restore *restore;   /* --restore while vm_create runs (vm_restore.c), or NULL */
 };
 
 static inline bool vm_is_linux(const struct vm *vm)

@@ -255,7 +255,7 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
     /* Privileges go before any thread is confined; the vCPU threads confine
      * themselves (vm_thread_started), the main thread once they run. */
     struct sandbox_options opts = vm->cfg.sandbox;
-    opts.files = vm->fb_size != 0 || vm->vga_enabled; /* screenshots */
+    opts.files = vm->fb_size != 0 || vm->vga_enabled || vm->api; /* screenshots, snapshots */
     struct sandbox_options thread_opts = opts;
     thread_opts.files = false;
     if (sandbox_drop_privileges(&opts, err) < 0) {

@@ -80,8 +80,24 @@ static void m_quit(void *ctx)
     m->actions++;
 }
 
+/* A snapshot: never when shut down; resume=false pauses a running machine. */
+static int m_snapshot(void *ctx, const char *path, bool resume, struct api_snapshot_result *out,
+                      struct api_failure *f)
+{
+    struct machine *m = ctx;
+    fuzz_check(path && path[0] != '\0', "a snapshot path");
+    fuzz_check(m->state != API_STATE_SHUTDOWN, "no snapshot after shutdown");
+    m->actions++;
+    if (!m->screen)
+        return api_fail(f, API_ERROR_UNAVAILABLE, "snapshot: a device without saved state");
+    if (!resume)
+        m->state = API_STATE_PAUSED;
+    *out = (struct api_snapshot_result){ 4096, 1.0, m->state == API_STATE_PAUSED };
+    return 0;
+}
+
 static const struct api_machine_ops ops = {
-    m_state, m_cpus, m_uptime, m_pause, m_resume, m_screenshot, m_quit,
+    m_state, m_cpus, m_uptime, m_pause, m_resume, m_screenshot, m_quit, m_snapshot,
 };
 
 static bool known_class(const char *name)

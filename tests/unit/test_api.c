@@ -28,7 +28,8 @@
 
 struct fake {
     enum api_run_state state;
-    unsigned pauses, resumes, quits, screenshots;
+    unsigned pauses, resumes, quits, screenshots, snapshots;
+    bool last_resume;
     char last_path[256];
     bool screen;       /* has something to take a picture of */
 };
@@ -85,8 +86,24 @@ static void fake_quit(void *ctx)
     ((struct fake *)ctx)->quits++;
 }
 
+static int fake_snapshot(void *ctx, const char *path, bool resume,
+                         struct api_snapshot_result *out, struct api_failure *f)
+{
+    struct fake *m = ctx;
+    m->snapshots++;
+    m->last_resume = resume;
+    snprintf(m->last_path, sizeof m->last_path, "%s", path);
+    if (!m->screen) /* stands for a machine with an unsaved device */
+        return api_fail(f, API_ERROR_UNAVAILABLE, "snapshot: virtio-blk has no saved state yet");
+    if (!resume)
+        m->state = API_STATE_PAUSED;
+    *out = (struct api_snapshot_result){ 8192, 1.5, m->state == API_STATE_PAUSED };
+    return 0;
+}
+
 static const struct api_machine_ops fake_ops = {
     fake_state, fake_cpus, fake_uptime, fake_pause, fake_resume, fake_screenshot, fake_quit,
+    fake_snapshot,
 };
 
 /* Runs one line; returns the parsed answer (json_object_put it). */
@@ -270,11 +287,45 @@ static void test_screenshot_arguments(void **state)
                  "Unavailable");
 }
 
+static void test_snapshot_arguments_and_answers(void **state)
+{
+    (void)state;
+    struct fake m = { .state = API_STATE_RUNNING, .screen = true };
+    expect_error(&m, "{\"command\": \"snapshot\"}", "InvalidArguments");
+    expect_error(&m, "{\"command\": \"snapshot\", \"arguments\": {\"path\": \"\"}}",
+                 "InvalidArguments");
+    expect_error(&m, "{\"command\": \"snapshot\", \"arguments\": {\"path\": \"s\", "
+                     "\"resume\": 1}}", "InvalidArguments");
+    expect_error(&m, "{\"command\": \"snapshot\", \"arguments\": {\"path\": \"s\", \"x\": 1}}",
+                 "InvalidArguments");
+    assert_int_equal(m.snapshots, 0);
+    struct json_object *a = expect_return(&m, "{\"command\": \"snapshot\", \"arguments\": "
+                                              "{\"path\": \"/tmp/g.snap\"}}");
+    struct json_object *ret;
+    json_object_object_get_ex(a, "return", &ret);
+    assert_string_equal(api_json_text(ret), "{\"path\":\"/tmp/g.snap\",\"bytes\":8192,"
+                                             "\"paused_ms\":1.5,\"status\":\"running\"}");
+    json_object_put(a);
+    assert_true(m.last_resume);
+    json_object_put(expect_return(&m, "{\"command\": \"snapshot\", \"arguments\": "
+                                      "{\"path\": \"g.snap\", \"resume\": false}}"));
+    assert_false(m.last_resume);
+    assert_int_equal(m.state, API_STATE_PAUSED);
+    m.screen = false;
+    expect_error(&m, "{\"command\": \"snapshot\", \"arguments\": {\"path\": \"g.snap\"}}",
+                 "Unavailable");
+    m.state = API_STATE_SHUTDOWN;
+    unsigned before = m.snapshots;
+    expect_error(&m, "{\"command\": \"snapshot\", \"arguments\": {\"path\": \"g.snap\"}}",
+                 "WrongState");
+    assert_int_equal(m.snapshots, before);
+}
+
 static void test_quit_and_unknown_commands(void **state)
 {
     (void)state;
     struct fake m = { .state = API_STATE_RUNNING };
-    expect_error(&m, "{\"command\": \"snapshot\"}", "CommandNotFound");
+    expect_error(&m, "{\"command\": \"migrate\"}", "CommandNotFound");
     expect_error(&m, "{\"command\": \"QUIT\"}", "CommandNotFound");
     expect_error(&m, "{\"command\": \"\"}", "CommandNotFound");
     assert_int_equal(m.quits, 0);
@@ -285,7 +336,8 @@ static void test_quit_and_unknown_commands(void **state)
     struct json_object *ret;
     json_object_object_get_ex(a, "return", &ret);
     assert_string_equal(api_json_text(ret), "{\"commands\":[\"query-status\",\"query-commands\","
-                                             "\"pause\",\"resume\",\"screenshot\",\"quit\"]}");
+                                             "\"pause\",\"resume\",\"screenshot\",\"snapshot\","
+                                             "\"quit\"]}");
     json_object_put(a);
 }
 
@@ -543,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_query_status),
         cmocka_unit_test(test_pause_and_resume_follow_the_state),
         cmocka_unit_test(test_screenshot_arguments),
+        cmocka_unit_test(test_snapshot_arguments_and_answers),
         cmocka_unit_test(test_quit_and_unknown_commands),
         cmocka_unit_test_setup_teardown(test_server_socket_is_0600_and_answers, server_setup,
                                         server_teardown),
