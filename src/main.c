@@ -575,10 +575,13 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (cfg->restore_path)
-        return check_restore_options(cfg);
-    if (!cfg->kernel_path)
+    if (cfg->restore_path) {
+        int refused = check_restore_options(cfg);
+        if (refused != -1)
+            return refused;
+    } else if (!cfg->kernel_path) {
         return usage_error("%s", "no kernel given");
+    }
     if (cfg->step_history && cfg->gdb_address)
         return usage_error("%s", "--step-history and --gdb both single-step the guest: use one");
     if (cfg->gdb_wait && !cfg->gdb_address)

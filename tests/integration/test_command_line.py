@@ -40,6 +40,9 @@ def test_version():
     (["run", "--framebuffer", "big", "k.elf"], "--framebuffer"),
     (["run", "--no-such-option", "k.elf"], "unknown or incomplete option"),
     (["run", "a.elf", "b.elf"], "unexpected argument"),
+    (["run", "--restore", "g.snap", "-S"], "-S (--gdb-wait) needs --gdb"),
+    (["run", "--restore", "g.snap", "--step-history", "8", "-s"], "use one"),
+    (["run", "--restore", "g.snap", "k.elf"], "a kernel cannot be given with it"),
 ])
 def test_bad_arguments_exit_120_with_one_line(args, words):
     r = run_wisp(*args)
