@@ -15,8 +15,13 @@ void vm_pause(struct vm *vm)
     host_mutex_lock(&vm->run_lock);
     vm->pause_depth++;
     __atomic_store_n(&vm->pause_requested, 1, __ATOMIC_RELEASE);
-    if (self)
+    if (self) {
+        /* Counts as parked: another thread's vm_pause may be waiting for
+         * exactly this vCPU (a GDB attaching while the BSP stops at its
+         * entry waited for good before this broadcast). */
         vm->paused_count++;
+        host_cond_broadcast(&vm->run_cond);
+    }
     host_mutex_unlock(&vm->run_lock);
 
     struct vcpu *me = vcpu_current();
