@@ -11,13 +11,12 @@ import re
 import shutil
 import struct
 import subprocess
-import tempfile
-import threading
 import time
 import zlib
 
 import pytest
 
+from api_wisp import Wisp
 from conftest import WISP, guest, needs_kvm
 
 RUN_TIMEOUT = 40      # the snapshotted wisp's own --timeout
@@ -29,34 +28,12 @@ TIMEOUT_STATUS = 124
 COUNT = re.compile(r"^count (\d+)$")
 
 
-class Counter:
-    """wisp run --api-socket on the counter guest, stdout read by a thread."""
+class Counter(Wisp):
+    """wisp run --api-socket on the counter guest (api_wisp.py), with the
+    snapshot tests' own waits, quit and clean-up."""
 
     def __init__(self, *extra):
-        self.dir = tempfile.mkdtemp(prefix="wisp-snap-")
-        self.sock = os.path.join(self.dir, "api.sock")
-        self.proc = subprocess.Popen(
-            [str(WISP), "run", "--timeout", str(RUN_TIMEOUT), "--api-socket", self.sock, *extra,
-             str(guest("counter"))], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
-        self.lines = []
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while not os.path.exists(self.sock):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.fail("the socket never appeared")
-            time.sleep(0.05)
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def counts(self):
-        with self.lock:
-            return [int(m.group(1)) for m in map(COUNT.match, self.lines) if m]
+        super().__init__(guest("counter"), *extra)
 
     def wait_for_count(self, n):
         deadline = time.monotonic() + RUN_TIMEOUT
@@ -68,12 +45,6 @@ class Counter:
                 self.fail(f"wisp ended before count {n}")
             time.sleep(0.05)
         self.fail(f"no count {n}")
-
-    def ctl(self, command, arguments=None):
-        args = [str(WISP), "ctl", self.sock, command]
-        if arguments is not None:
-            args.append(json.dumps(arguments))
-        return subprocess.run(args, capture_output=True, text=True, timeout=CTL_TIMEOUT)
 
     def ok(self, command, arguments=None):
         r = self.ctl(command, arguments)
