@@ -4,8 +4,8 @@
 # cloud kernel: ACPI only, no MP table parsing), with `apt-get download`, so
 # no root is needed. Each lands in
 #   ${XDG_CACHE_HOME:-~/.cache}/wisp/debian-kernels/<flavour>/vmlinuz
-# next to a file naming the package, with the kernel's virtio, ext4 and
-# failover modules (and what they need) under <flavour>/modules/, laid out
+# next to a file naming the package, with the kernel's virtio, ext4,
+# failover and Hyper-V (drivers/hv: hv_vmbus, hv_utils) modules (and what they need) under <flavour>/modules/, laid out
 # as in the package (kernel/drivers/virtio/virtio_pci.ko, ...), for an
 # initramfs that loads them (scripts/build-virtio-initramfs.sh). A kernel is
 # downloaded again only when apt's candidate package changes.
@@ -40,6 +40,7 @@ for flavour in "${flavours[@]}"; do
         './lib/modules/*/kernel/drivers/char/hw_random/virtio-rng.ko' './lib/modules/*/kernel/fs/ext4/*' \
         './lib/modules/*/kernel/fs/jbd2/*' './lib/modules/*/kernel/fs/mbcache.ko' \
         './lib/modules/*/kernel/lib/crc16.ko' './lib/modules/*/kernel/crypto/crc32c_generic.ko' \
+        './lib/modules/*/kernel/drivers/hv/*' \
         2>/dev/null || true  # a flavour with these built in has fewer files
     mv "$work"/boot/vmlinuz-* "$dir/vmlinuz"
     rm -rf "$dir/modules"

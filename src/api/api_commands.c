@@ -136,6 +136,22 @@ static int snapshot_command(struct call *c)
     return 0;
 }
 
+static int powerdown_command(struct call *c)
+{
+    switch (c->ops->state(c->ctx)) {
+    case API_STATE_PAUSED:
+        return api_fail(c->f, API_ERROR_WRONG_STATE, "the guest is paused: resume it first");
+    case API_STATE_SHUTDOWN:
+        return api_fail(c->f, API_ERROR_WRONG_STATE, "the guest has shut down");
+    default:
+        break;
+    }
+    if (!c->ops->powerdown)
+        return api_fail(c->f, API_ERROR_UNAVAILABLE, "this machine cannot ask its guest to "
+                                                     "power off");
+    return c->ops->powerdown(c->ctx, c->f);
+}
+
 static int quit_command(struct call *c)
 {
     c->ops->quit(c->ctx);
@@ -151,6 +167,7 @@ static const struct command commands[] = {
     { "resume", no_arguments, resume_command },
     { "screenshot", screenshot_arguments, screenshot_command },
     { "snapshot", snapshot_arguments, snapshot_command },
+    { "system-powerdown", no_arguments, powerdown_command },
     { "quit", no_arguments, quit_command },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

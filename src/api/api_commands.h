@@ -45,6 +45,9 @@ struct api_machine_ops {
      * false (or when it was paused before). */
     int (*snapshot)(void *ctx, const char *path, bool resume, struct api_snapshot_result *out,
                     struct api_failure *f);
+    /* Asks the guest to power itself off (system-powerdown); NULL when the
+     * machine has no way to ask. Called only while running. */
+    int (*powerdown)(void *ctx, struct api_failure *f);
 };
 
 /* Handles one request line (without its newline): the answer line,

@@ -1,4 +1,5 @@
 #include "acpi_tables.h"
+#include "acpi_vmbus.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -84,7 +85,7 @@ static size_t aml_integer(uint8_t *out, uint64_t v)
 #define DSDT_AML_MAX 4096
 
 /* Name (_S5, Package (4) { S5, S5, 0, 0 }): SLP_TYPa, SLP_TYPb, reserved. */
-static size_t build_dsdt_aml(uint8_t out[DSDT_AML_MAX])
+static size_t build_dsdt_aml(uint8_t out[DSDT_AML_MAX], const struct acpi_config *cfg)
 {
     static const uint64_t s5[] = { ACPI_PM_SLP_TYP_S5, ACPI_PM_SLP_TYP_S5, 0, 0 };
     const size_t count = sizeof s5 / sizeof s5[0];
@@ -103,7 +104,10 @@ static size_t build_dsdt_aml(uint8_t out[DSDT_AML_MAX])
     memcpy(out + at, elements, n);
     at += n;
     /* The PCI host bridge and its interrupt routing (acpi_pci.h). */
-    return at + acpi_pci_dsdt_aml(out + at, DSDT_AML_MAX - at);
+    at += acpi_pci_dsdt_aml(out + at, DSDT_AML_MAX - at);
+    if (cfg && cfg->vmbus)
+        at += acpi_vmbus_dsdt_aml(out + at, DSDT_AML_MAX - at);
+    return at;
 }
 
 /* ---- tables ---- */
@@ -268,7 +272,7 @@ int acpi_build(struct guest_memory *gm, uint64_t base, uint64_t size,
                          "ACPI tables: area 0x%" PRIx64 "+0x%" PRIx64 " wraps around", base, size);
 
     uint8_t aml[DSDT_AML_MAX];
-    size_t aml_len = build_dsdt_aml(aml);
+    size_t aml_len = build_dsdt_aml(aml, cfg);
     struct layout l;
     uint64_t start = align_up(base, 16);
     if (start < base) /* base within 15 bytes of the top */

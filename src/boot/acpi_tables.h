@@ -78,6 +78,7 @@
 
 struct acpi_config {
     unsigned cpus; /* processors, APIC IDs 0..cpus-1; 0 means 1 */
+    bool vmbus;    /* the VMBus device (acpi_vmbus.h), for --hyperv */
 };
 
 /* Writes the tables; *rsdp_gpa receives the RSDP's guest-physical address. */

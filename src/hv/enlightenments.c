@@ -12,7 +12,9 @@
     (HV_PARTITION_PRIVILEGE_ACCESS_PARTITION_REFERENCE_COUNTER |                \
      HV_PARTITION_PRIVILEGE_ACCESS_HYPERCALL_MSRS | HV_PARTITION_PRIVILEGE_ACCESS_VP_INDEX | \
      HV_PARTITION_PRIVILEGE_ACCESS_PARTITION_REFERENCE_TSC |                    \
-     HV_PARTITION_PRIVILEGE_ACCESS_FREQUENCY_REGS)
+     HV_PARTITION_PRIVILEGE_ACCESS_FREQUENCY_REGS |                             \
+     HV_PARTITION_PRIVILEGE_ACCESS_SYNIC_REGS | HV_PARTITION_PRIVILEGE_POST_MESSAGES | \
+     HV_PARTITION_PRIVILEGE_SIGNAL_EVENTS)
 
 static void put_leaf(struct accel_cpuid *policy, uint32_t leaf, uint32_t eax, uint32_t ebx,
                      uint32_t ecx, uint32_t edx)
@@ -43,9 +45,12 @@ void hv_add_cpuid(struct accel_cpuid *policy)
              (uint32_t)(WISP_HV_PRIVILEGES >> 32), 0,
              HV_CPUID_FEATURES_EDX_TIMER_FREQUENCIES_AVAILABLE);
     /* Relaxed timing: a guest on a slow or emulating host should not trust
-     * its watchdogs. Never notify about long spin waits (0xFFFFFFFF). */
+     * its watchdogs. Never notify about long spin waits (0xFFFFFFFF). No
+     * AutoEOI: SynIC interrupts arrive through a real (in-kernel or wisp's)
+     * LAPIC, which wants the guest's own EOI. */
     put_leaf(policy, HV_CPUID_IMPLEMENTATION_RECOMMENDATIONS,
-             HV_CPUID_RECOMMEND_EAX_USE_RELAXED_TIMING, 0xFFFFFFFFu, 0, 0);
+             HV_CPUID_RECOMMEND_EAX_USE_RELAXED_TIMING | HV_CPUID_RECOMMEND_EAX_DEPRECATE_AUTO_EOI,
+             0xFFFFFFFFu, 0, 0);
     put_leaf(policy, HV_CPUID_IMPLEMENTATION_LIMITS, 1 /* virtual processors */,
              1 /* logical processors */, 0, 0);
     put_leaf(policy, HV_CPUID_HARDWARE_FEATURES, 0, 0, 0, 0);
@@ -53,9 +58,14 @@ void hv_add_cpuid(struct accel_cpuid *policy)
 
 int hv_enlightenments_init(struct hv_enlightenments *hv, struct accel_vm *vm,
                            struct accel_vcpu *vcpu, uint64_t apic_hz,
+                           struct guest_memory *memory, unsigned nvps,
+                           synic_interrupt_fn interrupt, void *opaque,
                            struct wisp_error *err)
 {
     memset(hv, 0, sizeof *hv);
+    hv->memory = memory;
+    synic_init(&hv->synic, memory, nvps, interrupt, opaque);
+    vmbus_host_init(&hv->vmbus, &hv->synic, memory);
     uint32_t khz;
     if (accel_vcpu_tsc_khz(vcpu, &khz) < 0)
         return wisp_fail(err, WISP_EXIT_NO_ACCEL, "--hyperv: cannot learn the guest TSC frequency");
@@ -147,7 +157,8 @@ static void write_msr(struct hv_enlightenments *hv, unsigned vp, struct guest_me
         hv->vp_assist_msr[vp] = v & (~(uint64_t)HV_PAGE_MASK | 1);
         return;
     default:
-        msr->inject_gp = true; /* read-only or not implemented */
+        if (!synic_msr_write(&hv->synic, vp, msr->index, v, &msr->inject_gp))
+            msr->inject_gp = true; /* read-only or not implemented */
         return;
     }
 }
@@ -172,7 +183,8 @@ static void read_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu, unsi
         msr->value = hv_reference_time(hv, tsc);
         return;
     default:
-        msr->inject_gp = true;
+        if (!synic_msr_read(&hv->synic, vp, msr->index, &msr->value, &msr->inject_gp))
+            msr->inject_gp = true;
         return;
     }
 }
@@ -204,13 +216,66 @@ uint16_t hv_hypercall_status(uint64_t input)
     return HV_STATUS_INVALID_HYPERCALL_CODE;
 }
 
+/* HvPostMessage: a 256-byte input block at a GPA (8-byte aligned, so
+ * inside one page). */
+static HV_STATUS post_message(struct hv_enlightenments *hv, uint64_t input, uint64_t gpa)
+{
+    HV_STATUS status = hv_hypercall_input_check(input, 0);
+    if (status != HV_STATUS_SUCCESS || hv_hypercall_input_rep_count(input) != 0)
+        return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    if (input & HV_HYPERCALL_FAST_BIT)
+        return HV_STATUS_INVALID_HYPERCALL_INPUT; /* slow only */
+    if (gpa % 8 != 0)
+        return HV_STATUS_INVALID_ALIGNMENT;
+    HV_INPUT_POST_MESSAGE m;
+    if (!guest_memory_read(hv->memory, gpa, &m, sizeof m))
+        return HV_STATUS_INVALID_PARAMETER;
+    return vmbus_host_post_message(&hv->vmbus, m.ConnectionId.AsUint32 & HV_CONNECTION_ID_MASK,
+                                   m.MessageType, m.Message, m.PayloadSize);
+}
+
+/* HvSignalEvent: fast (RDX holds the block) or slow (RDX its GPA). */
+static HV_STATUS signal_event(struct hv_enlightenments *hv, uint64_t input, uint64_t rdx)
+{
+    HV_STATUS status = hv_hypercall_input_check(input, 0);
+    if (status != HV_STATUS_SUCCESS || hv_hypercall_input_rep_count(input) != 0)
+        return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    uint64_t block = rdx;
+    if (!(input & HV_HYPERCALL_FAST_BIT)) {
+        if (rdx % 8 != 0)
+            return HV_STATUS_INVALID_ALIGNMENT;
+        if (!guest_memory_read(hv->memory, rdx, &block, sizeof block))
+            return HV_STATUS_INVALID_PARAMETER;
+    }
+    if ((block >> 48) != 0)
+        return HV_STATUS_INVALID_HYPERCALL_INPUT; /* RsvdZ */
+    return vmbus_host_signal_event(&hv->vmbus, (uint32_t)block & HV_CONNECTION_ID_MASK,
+                                   (uint16_t)(block >> 32));
+}
+
+uint64_t hv_hypercall(struct hv_enlightenments *hv, uint64_t input, uint64_t rdx)
+{
+    switch (hv_hypercall_input_call_code(input)) {
+    case HvCallPostMessage:
+        return hv_hypercall_result(post_message(hv, input, rdx), 0);
+    case HvCallSignalEvent:
+        return hv_hypercall_result(signal_event(hv, input, rdx), 0);
+    default:
+        /* HvCallNotifyLongSpinWait is a hint: succeeding is doing it. */
+        return hv_hypercall_result(hv_hypercall_status(input), 0);
+    }
+}
+
 int hv_handle_hypercall(struct hv_enlightenments *hv, struct accel_vcpu *vcpu)
 {
-    (void)hv;
     struct accel_regs regs;
     if (accel_vcpu_get_regs(vcpu, &regs) < 0)
         return -1;
-    /* HvCallNotifyLongSpinWait is a hint: succeeding is doing it. */
-    regs.rax = hv_hypercall_result(hv_hypercall_status(regs.rcx), 0);
+    regs.rax = hv_hypercall(hv, regs.rcx, regs.rdx);
     return accel_vcpu_set_regs(vcpu, &regs);
+}
+
+int hv_request_shutdown(struct hv_enlightenments *hv)
+{
+    return vmbus_host_request_shutdown(&hv->vmbus);
 }

@@ -16,6 +16,8 @@
 
 #include "accel/accel.h"
 #include "core/guest_memory.h"
+#include "synic.h"
+#include "vmbus_host.h"
 
 /* Virtual processors: wisp's vCPUs, VP index = vCPU index. */
 #define HV_MAX_VPS 64
@@ -31,15 +33,22 @@ struct hv_enlightenments {
     uint64_t tsc_hz;
     uint64_t apic_hz;
     uint64_t tsc_scale;   /* guest TSC -> 100 ns units, for the counter and the page */
+    struct guest_memory *memory;
+    struct synic synic;   /* synic.h */
+    struct vmbus_host vmbus; /* vmbus_host.h: the control channel and its devices */
 };
 
 /* Replaces the hypervisor leaves of policy (KVM's own) with Hyper-V's. */
 void hv_add_cpuid(struct accel_cpuid *policy);
 
 /* Traps the synthetic MSRs and reads the guest TSC frequency. apic_hz is the
- * frequency of the LAPIC timer the guest has (in-kernel or wisp's own). */
+ * frequency of the LAPIC timer the guest has (in-kernel or wisp's own). The
+ * SynIC raises its interrupts through interrupt(opaque, ...) (called with
+ * the device lock held) for nvps virtual processors (APIC ID = VP index). */
 int hv_enlightenments_init(struct hv_enlightenments *hv, struct accel_vm *vm,
                            struct accel_vcpu *vcpu, uint64_t apic_hz,
+                           struct guest_memory *memory, unsigned nvps,
+                           synic_interrupt_fn interrupt, void *opaque,
                            struct wisp_error *err);
 
 /* Handles an MSR exit of virtual processor vp_index (its vCPU) in the
@@ -49,8 +58,16 @@ bool hv_handle_msr(struct hv_enlightenments *hv, struct accel_vcpu *vcpu, unsign
                    struct guest_memory *memory, struct accel_msr_access *msr);
 
 /* The hypercall page trapped: RCX = input value, RDX/R8 = input/output
- * (GPAs, or data for fast calls); result in RAX. */
+ * (GPAs, or data for fast calls); result in RAX. HvPostMessage and
+ * HvSignalEvent go to the VMBus host: the caller holds the device lock. */
 int hv_handle_hypercall(struct hv_enlightenments *hv, struct accel_vcpu *vcpu);
+
+/* The result (RAX) of hypercall `input` with RDX = rdx (tests, fuzzing). */
+uint64_t hv_hypercall(struct hv_enlightenments *hv, uint64_t input, uint64_t rdx);
+
+/* Asks the guest to power off through its shutdown service (VMBus); -1 if
+ * it has not opened one. Device lock held. */
+int hv_request_shutdown(struct hv_enlightenments *hv);
 
 /* Reference time (100 ns units) for a guest TSC value. */
 uint64_t hv_reference_time(const struct hv_enlightenments *hv, uint64_t guest_tsc);

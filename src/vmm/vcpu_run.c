@@ -540,7 +540,11 @@ static enum step handle_exit(struct vcpu *cpu, struct accel_exit *e)
         if (cpu->index == 0 && vm->cpuid_probe_active && e->u.io.port == CPUID_PROBE_PORT)
             return finish_cpuid_probe(cpu);
         if (vm->cfg.hyperv && e->u.io.port == HV_WISP_HYPERCALL_PORT && e->u.io.is_write) {
-            if (hv_handle_hypercall(&vm->hv, cpu->accel) < 0) {
+            /* HvPostMessage and HvSignalEvent reach the VMBus devices. */
+            host_mutex_lock(&vm->device_lock);
+            int rc = hv_handle_hypercall(&vm->hv, cpu->accel);
+            host_mutex_unlock(&vm->device_lock);
+            if (rc < 0) {
                 wisp_fail_errno(&err, WISP_EXIT_UNHANDLED, "cannot access the vCPU's registers");
                 return failed(cpu, &err);
             }

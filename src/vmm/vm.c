@@ -297,11 +297,18 @@ static int setup_cpuid(struct vm *vm, struct wisp_error *err)
     return rc;
 }
 
+/* The SynIC's interrupts: a fixed, edge MSI to the processor's LAPIC. */
+static void hv_interrupt(void *opaque, unsigned apic_id, uint8_t vector)
+{
+    vm_send_msi(opaque, 0xFEE00000u | (uint64_t)apic_id << 12, vector);
+}
+
 static int setup_enlightenments(struct vm *vm, struct wisp_error *err)
 {
     if (!vm->cfg.hyperv)
         return 0;
-    return hv_enlightenments_init(&vm->hv, vm->accel, vm->cpus[0].accel, lapic_timer_hz(vm), err);
+    return hv_enlightenments_init(&vm->hv, vm->accel, vm->cpus[0].accel, lapic_timer_hz(vm),
+                                  &vm->memory, vm->ncpus, hv_interrupt, vm, err);
 }
 
 static void com1_transmit(void *opaque, uint8_t byte)

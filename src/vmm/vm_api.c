@@ -105,6 +105,24 @@ static int snapshot(void *ctx, const char *path, bool resume, struct api_snapsho
     return 0;
 }
 
+/* A graceful power-off goes through the guest's Hyper-V shutdown service
+ * (hv/vmbus_ic.c); wisp has no ACPI power button. */
+static int powerdown(void *ctx, struct api_failure *f)
+{
+    struct vm_api *api = ctx;
+    if (!api->vm->cfg.hyperv)
+        return api_fail(f, API_ERROR_UNAVAILABLE, "a graceful power-off needs --hyperv (the "
+                                                  "guest's VMBus shutdown service)");
+    host_mutex_lock(&api->vm->device_lock);
+    int rc = hv_request_shutdown(&api->vm->hv);
+    host_mutex_unlock(&api->vm->device_lock);
+    if (rc < 0)
+        return api_fail(f, API_ERROR_WRONG_STATE, "the guest has not opened the Hyper-V "
+                                                  "shutdown service (Linux: hv_utils)");
+    fprintf(stderr, "wisp: asked the guest to power off (system-powerdown)\n");
+    return 0;
+}
+
 static void quit(void *ctx)
 {
     struct vm_api *api = ctx;
@@ -121,6 +139,7 @@ static const struct api_machine_ops ops = {
     .screenshot = screenshot,
     .quit = quit,
     .snapshot = snapshot,
+    .powerdown = powerdown,
 };
 
 int vm_api_create(struct vm *vm, struct wisp_error *err)

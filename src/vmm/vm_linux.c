@@ -103,7 +103,7 @@ int vm_linux_setup_devices(struct vm *vm, struct wisp_error *err)
  * 0xE0000, the MP table at 0xF0000 where Linux scans for it. */
 int vm_linux_build_firmware_tables(struct vm *vm, struct wisp_error *err)
 {
-    struct acpi_config acpi = { .cpus = vm->ncpus };
+    struct acpi_config acpi = { .cpus = vm->ncpus, .vmbus = vm->cfg.hyperv };
     if (acpi_build(&vm->memory, ACPI_BIOS_AREA_BASE, MPTABLE_BIOS_BASE - ACPI_BIOS_AREA_BASE,
                    &acpi, &vm->acpi_rsdp, err) < 0)
         return -1;

@@ -54,7 +54,9 @@ static void features_offer_only_what_wisp_implements(void **state)
     uint64_t privileges = ((uint64_t)f->ebx << 32) | f->eax;
     assert_true(privileges & HV_PARTITION_PRIVILEGE_ACCESS_HYPERCALL_MSRS);
     assert_true(privileges & HV_PARTITION_PRIVILEGE_ACCESS_PARTITION_REFERENCE_TSC);
-    assert_false(privileges & HV_PARTITION_PRIVILEGE_ACCESS_SYNIC_REGS);
+    assert_true(privileges & HV_PARTITION_PRIVILEGE_ACCESS_SYNIC_REGS);
+    assert_true(privileges & HV_PARTITION_PRIVILEGE_POST_MESSAGES);
+    assert_true(privileges & HV_PARTITION_PRIVILEGE_SIGNAL_EVENTS);
     assert_false(privileges & HV_PARTITION_PRIVILEGE_ACCESS_SYNTHETIC_TIMER_REGS);
 }
 
