@@ -63,9 +63,7 @@ int hv_enlightenments_init(struct hv_enlightenments *hv, struct accel_vm *vm,
                            struct wisp_error *err)
 {
     memset(hv, 0, sizeof *hv);
-    hv->memory = memory;
-    synic_init(&hv->synic, memory, nvps, interrupt, opaque);
-    vmbus_host_init(&hv->vmbus, &hv->synic, memory);
+    hv_enlightenments_attach(hv, memory, nvps, interrupt, opaque);
     uint32_t khz;
     if (accel_vcpu_tsc_khz(vcpu, &khz) < 0)
         return wisp_fail(err, WISP_EXIT_NO_ACCEL, "--hyperv: cannot learn the guest TSC frequency");
@@ -76,6 +74,14 @@ int hv_enlightenments_init(struct hv_enlightenments *hv, struct accel_vm *vm,
         return wisp_fail(err, WISP_EXIT_NO_ACCEL, "--hyperv: TSC of %u kHz is too slow for "
                                                   "the reference TSC page", khz);
     return accel_vm_trap_msrs(vm, SYNTHETIC_MSR_FIRST, SYNTHETIC_MSR_COUNT, err);
+}
+
+void hv_enlightenments_attach(struct hv_enlightenments *hv, struct guest_memory *memory,
+                              unsigned nvps, synic_interrupt_fn interrupt, void *opaque)
+{
+    hv->memory = memory;
+    synic_init(&hv->synic, memory, nvps, interrupt, opaque);
+    vmbus_host_init(&hv->vmbus, &hv->synic, memory);
 }
 
 uint64_t hv_reference_time(const struct hv_enlightenments *hv, uint64_t guest_tsc)
@@ -255,6 +261,8 @@ static HV_STATUS signal_event(struct hv_enlightenments *hv, uint64_t input, uint
 
 uint64_t hv_hypercall(struct hv_enlightenments *hv, uint64_t input, uint64_t rdx)
 {
+    if (hv->memory == NULL) /* no SynIC attached: nothing but the hints */
+        return hv_hypercall_result(hv_hypercall_status(input), 0);
     switch (hv_hypercall_input_call_code(input)) {
     case HvCallPostMessage:
         return hv_hypercall_result(post_message(hv, input, rdx), 0);

@@ -51,6 +51,11 @@ int hv_enlightenments_init(struct hv_enlightenments *hv, struct accel_vm *vm,
                            synic_interrupt_fn interrupt, void *opaque,
                            struct wisp_error *err);
 
+/* The SynIC and the VMBus host over guest memory (part of init; tests and
+ * fuzzers call it alone). */
+void hv_enlightenments_attach(struct hv_enlightenments *hv, struct guest_memory *memory,
+                              unsigned nvps, synic_interrupt_fn interrupt, void *opaque);
+
 /* Handles an MSR exit of virtual processor vp_index (its vCPU) in the
  * synthetic range; false if msr is not ours (the caller then refuses it).
  * Sets inject_gp for invalid accesses. */
