@@ -9,8 +9,8 @@
  */
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 
+#include "host/clock.h"
 #include "vmbus_host.h"
 
 #define IC_PREFIX (sizeof(VMPIPE_PROTOCOL_HEADER) + sizeof(HV_IC_MSG_HEADER))
@@ -78,10 +78,7 @@ static void send_shutdown(struct vmbus_host *h, struct vmbus_channel *c)
 /* Windows time: 100 ns units since 1601. */
 static uint64_t host_windows_time(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 10000000u + (uint64_t)ts.tv_nsec / 100u +
-           HV_IC_WINDOWS_TIME_UNIX_EPOCH;
+    return clock_wall_ns() / 100u + HV_IC_WINDOWS_TIME_UNIX_EPOCH;
 }
 
 static void send_time(struct vmbus_host *h, struct vmbus_channel *c)

@@ -142,7 +142,7 @@ int kmain(struct wisp_boot_info *bi)
     check(page1 >= msr0 && msr1 + 10000000ull > page1, "TSC page and counter agree");
 
     gp_faults = 0;
-    (void)rdmsr(HV_X64_MSR_SCONTROL);
+    (void)rdmsr(HV_X64_MSR_STIMER0_CONFIG); /* synthetic timers: not offered */
     check(gp_faults == 1, "an unimplemented synthetic MSR raises #GP");
 
     if (failures) {

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from api_wisp import Wisp
-from conftest import BUILD, KILL_GRACE, ROOT, WISP, guest, needs_kvm
+from conftest import BUILD, KILL_GRACE, ROOT, WISP, guest, needs_kvm, run_wisp
 from linux_boot import BOOT_TIMEOUT, CMDLINE, boot, debian_kernel
 
 pytestmark = [needs_kvm]
@@ -138,3 +138,19 @@ def test_system_powerdown_before_the_guest_opened_the_shutdown_service():
         w.ok("quit")
     finally:
         w.finish()
+
+
+@pytest.mark.parametrize("irqchip", ["kernel", "user"])
+def test_a_native_guest_negotiates_and_opens_the_heartbeat_channel(irqchip):
+    """tests/guests/vmbus.c: a polled client built with include/hyperv."""
+    r = run_wisp("run", "--hyperv", "--irqchip", irqchip, "--timeout", "30", guest("vmbus"))
+    assert "PASS: vmbus" in r.stdout, r.stdout + r.stderr
+    assert "vmbus: 3 offers, heartbeat on relid 1" in r.stdout
+    assert "vmbus: host offers framework 3.0, heartbeat 3.0" in r.stdout
+    assert "vmbus: heartbeat 1" in r.stdout
+    assert r.returncode == 0 and "wisp: vmbus:" not in r.stderr, r.stderr
+
+
+def test_without_hyperv_there_is_no_vmbus():
+    r = run_wisp("run", "--timeout", "30", guest("vmbus"))
+    assert "FAIL: vmbus" in r.stdout and r.returncode != 0, r.stdout + r.stderr
