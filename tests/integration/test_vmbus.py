@@ -154,3 +154,27 @@ def test_a_native_guest_negotiates_and_opens_the_heartbeat_channel(irqchip):
 def test_without_hyperv_there_is_no_vmbus():
     r = run_wisp("run", "--timeout", "30", guest("vmbus"))
     assert "FAIL: vmbus" in r.stdout and r.returncode != 0, r.stdout + r.stderr
+
+
+@pytest.mark.stock_kernel
+def test_the_guest_clock_follows_a_time_sync_message(hv_initramfs):
+    """The guest sets its clock 20 years back, then rebinds hv_utils to the
+    time-sync channel: the channel opens again, and wisp's sync after the
+    negotiation puts the clock back on the host's time."""
+    kernel, initramfs = hv_initramfs
+    drv = "/sys/bus/vmbus/drivers/hv_utils"
+    command = (f"d=$(ls {drv} | grep -- -0003-); date -s @1000000000 >/dev/null; "
+               "echo before=$(date +%s); "
+               f"echo $d > {drv}/unbind; echo $d > {drv}/bind; sleep 1; "
+               "echo after=$(date +%s)\n")
+    r = boot("Debian amd64 with VMBus time sync", kernel, initramfs, "--hyperv", command=command)
+    values = {}
+    for line in r.stdout.splitlines():
+        for key in ("before", "after"):
+            if line.startswith(key + "=") and line[len(key) + 1:].isdigit():
+                values[key] = int(line[len(key) + 1:])
+    assert set(values) == {"before", "after"}, r.stdout[-3000:]
+    assert abs(values["before"] - 1000000000) < 60, values
+    assert abs(values["after"] - time.time()) < 120, (values, time.time())
+    assert r.stdout.count("hv_utils: TimeSync IC version 3.0") == 2, r.stdout[-3000:]
+    assert "wisp: vmbus:" not in r.stderr and r.returncode == 0, r.stderr
