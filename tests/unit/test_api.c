@@ -28,7 +28,8 @@
 
 struct fake {
     enum api_run_state state;
-    unsigned pauses, resumes, quits, screenshots, snapshots;
+    unsigned pauses, resumes, quits, screenshots, snapshots, powerdowns;
+    bool guest_listens; /* the guest has opened its shutdown service */
     bool last_resume;
     char last_path[256];
     bool screen;       /* has something to take a picture of */
@@ -101,9 +102,18 @@ static int fake_snapshot(void *ctx, const char *path, bool resume,
     return 0;
 }
 
+static int fake_powerdown(void *ctx, struct api_failure *f)
+{
+    struct fake *m = ctx;
+    if (!m->guest_listens)
+        return api_fail(f, API_ERROR_WRONG_STATE, "the guest has not opened the shutdown service");
+    m->powerdowns++;
+    return 0;
+}
+
 static const struct api_machine_ops fake_ops = {
     fake_state, fake_cpus, fake_uptime, fake_pause, fake_resume, fake_screenshot, fake_quit,
-    fake_snapshot,
+    fake_snapshot, fake_powerdown,
 };
 
 /* Runs one line; returns the parsed answer (json_object_put it). */
@@ -265,6 +275,24 @@ static void test_pause_and_resume_follow_the_state(void **state)
     assert_int_equal(m.pauses, 1);
 }
 
+static void test_system_powerdown_only_while_running(void **state)
+{
+    (void)state;
+    struct fake m = { .state = API_STATE_RUNNING };
+    expect_error(&m, "{\"command\": \"system-powerdown\"}", "WrongState"); /* not listening */
+    m.guest_listens = true;
+    json_object_put(expect_return(&m, "{\"command\": \"system-powerdown\"}"));
+    assert_int_equal(m.powerdowns, 1);
+    m.state = API_STATE_PAUSED;
+    expect_error(&m, "{\"command\": \"system-powerdown\"}", "WrongState");
+    m.state = API_STATE_SHUTDOWN;
+    expect_error(&m, "{\"command\": \"system-powerdown\"}", "WrongState");
+    m.state = API_STATE_RUNNING;
+    expect_error(&m, "{\"command\": \"system-powerdown\", \"arguments\": {\"force\": 1}}",
+                 "InvalidArguments");
+    assert_int_equal(m.powerdowns, 1);
+}
+
 static void test_screenshot_arguments(void **state)
 {
     (void)state;
@@ -337,7 +365,7 @@ static void test_quit_and_unknown_commands(void **state)
     json_object_object_get_ex(a, "return", &ret);
     assert_string_equal(api_json_text(ret), "{\"commands\":[\"query-status\",\"query-commands\","
                                              "\"pause\",\"resume\",\"screenshot\",\"snapshot\","
-                                             "\"quit\"]}");
+                                             "\"system-powerdown\",\"quit\"]}");
     json_object_put(a);
 }
 
@@ -594,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_ids_come_back),
         cmocka_unit_test(test_query_status),
         cmocka_unit_test(test_pause_and_resume_follow_the_state),
+        cmocka_unit_test(test_system_powerdown_only_while_running),
         cmocka_unit_test(test_screenshot_arguments),
         cmocka_unit_test(test_snapshot_arguments_and_answers),
         cmocka_unit_test(test_quit_and_unknown_commands),
