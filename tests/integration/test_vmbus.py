@@ -25,7 +25,8 @@ TIMESYNC = "9527e630-d0ae-497b-adce-e80ab0175caf"
 
 # One line per device: its class and the driver bound to it.
 LIST_DEVICES = ("for d in /sys/bus/vmbus/devices/*; do "
-                "echo vmbus-dev $(cat $d/class_id) $(basename $(readlink $d/driver)); done\n")
+                "echo vmbus-dev $(cat $d/class_id) $(basename $(readlink $d/driver)); done; "
+                "grep HYP: /proc/interrupts\n")
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +60,15 @@ def bound_devices(stdout):
 
 
 @pytest.mark.stock_kernel
-@pytest.mark.parametrize("irqchip", ["kernel", "user"])
-def test_linux_binds_hv_utils_to_wisps_vmbus_channels(hv_initramfs, irqchip):
+@pytest.mark.parametrize("irqchip,cpus", [("kernel", 1), ("user", 1), ("kernel", 2)])
+def test_linux_binds_hv_utils_to_wisps_vmbus_channels(hv_initramfs, irqchip, cpus):
     kernel, initramfs = hv_initramfs
-    r = boot(f"Debian amd64 with VMBus, --irqchip {irqchip}", kernel, initramfs, "--hyperv",
-             "--irqchip", irqchip, command=LIST_DEVICES)
+    r = boot(f"Debian amd64 with VMBus, --irqchip {irqchip}, {cpus} CPU(s)", kernel, initramfs,
+             "--hyperv", "--irqchip", irqchip, "--cpus", cpus, command=LIST_DEVICES)
     out = r.stdout
+    # The SynIC's interrupts arrived on Linux's Hyper-V callback vector.
+    hyp = [line.split() for line in out.splitlines() if line.startswith("HYP:")]
+    assert hyp and sum(int(n) for n in hyp[0][1:1 + cpus]) > 0, out[-3000:]
     assert "hv_vmbus: Vmbus version:5.3" in out, out[-4000:] + r.stderr
     for service in ("Heartbeat", "Shutdown", "TimeSync"):
         assert f"hv_utils: {service} IC version 3.0" in out, out[-4000:]
