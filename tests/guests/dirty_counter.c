@@ -31,7 +31,7 @@ int kmain(struct wisp_boot_info *bi)
     wisp_puts("dirty: ready\n");
     uint64_t count = 0, due = wisp_time_ns() + PERIOD_NS, gen = 0, page = 0;
     for (;;) {
-        for (int k = 0; k < 64; k++) {
+        for (int k = 0; k < 1024; k++) {
             volatile uint64_t *w = (volatile uint64_t *)(uintptr_t)(AREA + page * 4096);
             /* the first sweep finds zeroed memory */
             if (w[0] != gen || w[300] != ~gen * (gen != 0)) {
