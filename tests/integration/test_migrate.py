@@ -142,12 +142,14 @@ def move(src, uri, **arguments):
 
 
 @needs_kvm
-@pytest.mark.parametrize("kind", ["tcp", "unix"])
-def test_a_migrated_guest_counts_on_at_the_destination(kind):
+@pytest.mark.parametrize("kind,options", [("tcp", []), ("unix", []),
+                                          ("tcp", ["--cpus", "2", "--irqchip", "user"])],
+                         ids=["tcp", "unix", "tcp-cpus2-user-irqchip"])
+def test_a_migrated_guest_counts_on_at_the_destination(kind, options):
     tmp = tempfile.mkdtemp(prefix="wisp-mig-")
     uri = uri_for(kind, tmp)
     dest = Destination(uri)
-    src = Source()
+    src = Source("counter", *options)
     try:
         src.wait_for_count(5)
         err = move(src, uri)
