@@ -162,6 +162,11 @@ static void set_pass(struct vm_migrate_status *s, const void *arg)
     s->expected_downtime_ms = r->expected_ms;
 }
 
+static void set_pass_number(struct vm_migrate_status *s, const void *arg)
+{
+    s->pass = *(const unsigned *)arg; /* the last pass's figures stay until this one's */
+}
+
 static double ms_since(uint64_t t)
 {
     return (double)(clock_monotonic_ns() - t) / 1e6;
@@ -197,7 +202,7 @@ static int precopy(struct vm_migration *m, struct wisp_error *err)
         uint64_t t0 = clock_monotonic_ns();
         m->pass_bytes = 0;
         struct pass_report r = { .pass = pass };
-        update(m, set_pass, &r);
+        update(m, set_pass_number, &pass);
         if (send_marked(m, err) < 0)
             return -1;
         double secs = (double)(clock_monotonic_ns() - t0) / 1e9;
