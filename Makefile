@@ -83,6 +83,12 @@ $(BUILD)/bench/snapshot_restore: bench/snapshot_restore.c $(BUILD)/libwisp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $< $(BUILD)/libwisp.a $(LDLIBS_WISP)
 
+# Live migration on loopback, idle and dirtying guests (bench/migrate.py);
+# without /dev/kvm: make bench-migrate KVM_RUNNER="scripts/nested-kvm.sh --"
+.PHONY: bench-migrate
+bench-migrate: $(BUILD)/wisp guests
+	$(KVM_RUNNER) $(PYTHON) bench/migrate.py $(BUILD)
+
 # Guests are freestanding: their own Makefiles, their own flags.
 guests:
 	$(MAKE) -C tests/guests OUT=$(abspath $(BUILD))/guests

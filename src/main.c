@@ -36,6 +36,7 @@ static void usage(FILE *out)
     fprintf(out,
 "usage: wisp run [options] KERNEL\n"
 "       wisp run --restore SNAPSHOT [output options]\n"
+"       wisp run --incoming tcp:HOST:PORT|unix:PATH [output options]\n"
 "       wisp run --kernel bzImage [--initrd FILE] [--cmdline \"...\"] [-m SIZE]\n"
 "       wisp run [--module FILE[,ARGS]]... [--cmdline \"...\"] MULTIBOOT-OR-LIMINE-KERNEL\n"
 "       wisp hvcalls [CODE|NAME|--csv]   list or look up Hyper-V hypercalls\n"
@@ -107,10 +108,12 @@ static void usage(FILE *out)
 "  -S, --gdb-wait          hold the first vCPU at the kernel's entry until GDB\n"
 "                          attaches and continues (needs --gdb or -s)\n"
 "      --api-socket PATH   a control socket (mode 0600) for wisp ctl: query-status,\n"
-"                          pause, resume, screenshot, snapshot, system-powerdown,\n"
-"                          quit (see the README)\n"
+"                          pause, resume, screenshot, snapshot, migrate,\n"
+"                          system-powerdown, quit (see the README)\n"
 "      --restore FILE      continue a guest saved by the snapshot command, in this\n"
 "                          process (no kernel, no machine options: the file has them)\n"
+"      --incoming URI      wait on tcp:HOST:PORT or unix:PATH for one live migration\n"
+"                          (a source's migrate command) and run the guest it sends\n"
 "      --trace LIST        one line per event on stderr, as QEMU's -d: io, mmio, msr,\n"
 "                          interrupts, exceptions, cpu-reset or all (only what reaches\n"
 "                          wisp: see the README)\n"
@@ -249,7 +252,7 @@ enum option_id {
     OPT_INITRD, OPT_CMDLINE, OPT_MODULE, OPT_DEBUGCON, OPT_ISA_DEBUG_EXIT, OPT_NO_REBOOT,
     OPT_NO_SHUTDOWN, OPT_SERIAL_RAW, OPT_SECCOMP, OPT_USER, OPT_CHROOT, OPT_VGA_TEXT,
     OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_RNG, OPT_GDB, OPT_TRACE, OPT_EXIT_PROFILE, OPT_STEP_HISTORY,
-    OPT_API_SOCKET, OPT_RESTORE,
+    OPT_API_SOCKET, OPT_RESTORE, OPT_INCOMING,
 };
 
 static const struct option run_options[] = {
@@ -290,6 +293,7 @@ static const struct option run_options[] = {
     { "step-history", required_argument, NULL, OPT_STEP_HISTORY },
     { "api-socket", required_argument, NULL, OPT_API_SOCKET },
     { "restore", required_argument, NULL, OPT_RESTORE },
+    { "incoming", required_argument, NULL, OPT_INCOMING },
     { "debug", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -467,6 +471,11 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
                 return usage_error("%s", "--restore: expected a snapshot file");
             cfg->restore_path = optarg;
             break;
+        case OPT_INCOMING:
+            if (!*optarg)
+                return usage_error("%s", "--incoming: expected tcp:HOST:PORT or unix:PATH");
+            cfg->incoming_uri = optarg;
+            break;
         case 's': /* QEMU's shorthand for -gdb tcp::1234 */
             cfg->gdb_address = "tcp::1234";
             break;
@@ -576,7 +585,9 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg, const
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (cfg->restore_path) {
+    if (cfg->restore_path && cfg->incoming_uri)
+        return usage_error("%s", "--restore and --incoming both give the machine: use one");
+    if (cfg->restore_path || cfg->incoming_uri) {
         int refused = check_restore_options(cfg);
         if (refused != -1)
             return refused;
@@ -617,8 +628,10 @@ static int check_restore_options(const struct vm_config *cfg)
         : cfg->isa_debug_exit ? "--isa-debug-exit"
         : NULL;
     if (given)
-        return usage_error("--restore %s: the snapshot describes the machine; %s cannot be "
-                           "given with it", cfg->restore_path, given);
+        return usage_error("%s %s: the %s describes the machine; %s cannot be given with it",
+                           cfg->restore_path ? "--restore" : "--incoming",
+                           cfg->restore_path ? cfg->restore_path : cfg->incoming_uri,
+                           cfg->restore_path ? "snapshot" : "migration stream", given);
     return -1;
 }
 

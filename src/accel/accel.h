@@ -390,6 +390,21 @@ int accel_vm_save_state(struct accel_vm *vm, uint8_t **data, size_t *size,
 int accel_vm_restore_state(struct accel_vm *vm, const uint8_t *data, size_t size,
                            struct wisp_error *err);
 
+/* ---- live migration's dirty log (vmm/vm_migrate.c) ----
+ * Pages the guest (and the accelerator itself: its clock, its LAPIC pages)
+ * writes while the log is on, per memory range mapped with
+ * accel_vm_map_memory. KVM: KVM_MEM_LOG_DIRTY_PAGES on every slot and
+ * KVM_GET_DIRTY_LOG; pages wisp writes from user space are not in it.
+ * WHP: not yet (fails with a clear error). Call from one thread. */
+int accel_vm_dirty_log_start(struct accel_vm *vm, struct wisp_error *err);
+/* ORs into bitmap (bit i = page gpa + i*4096, 64 pages a word) the pages
+ * of the range mapped at gpa written since the last call or since
+ * start, and forgets them. */
+int accel_vm_dirty_log_take(struct accel_vm *vm, uint64_t gpa, uint64_t *bitmap,
+                            struct wisp_error *err);
+/* Back to no log (the migration ended, or failed). */
+void accel_vm_dirty_log_stop(struct accel_vm *vm);
+
 /* ---- the sandbox (host/sandbox.h) ----
  * The ioctl requests the backend makes once the VM runs (on the vCPU and
  * VM file descriptors): the seccomp filter allows these and no others.
@@ -400,5 +415,7 @@ const unsigned long *accel_sandbox_ioctls(size_t *count);
 /* Those a device thread makes to raise an interrupt or attach a queue's
  * notification (on the VM file descriptor). */
 const unsigned long *accel_sandbox_interrupt_ioctls(size_t *count);
+/* Those the migration thread makes (the dirty log's). */
+const unsigned long *accel_sandbox_dirty_log_ioctls(size_t *count);
 
 #endif

@@ -159,8 +159,76 @@ int accel_vm_map_memory(struct accel_vm *vm, uint64_t gpa, uint64_t size, void *
         return wisp_fail_errno(err, WISP_EXIT_NO_ACCEL,
                                "KVM refused guest memory at 0x%llx (%llu MiB)",
                                (unsigned long long)gpa, (unsigned long long)(size >> 20));
+    vm->slots[vm->slots_used].gpa = gpa;
+    vm->slots[vm->slots_used].size = size;
+    vm->slots[vm->slots_used].host = host;
     vm->slots_used++;
     return 0;
+}
+
+/* Live migration's dirty log (accel.h). */
+static int set_slot_flags(struct accel_vm *vm, unsigned slot, uint32_t flags)
+{
+    struct kvm_userspace_memory_region region = {
+        .slot = slot,
+        .flags = flags,
+        .guest_phys_addr = vm->slots[slot].gpa,
+        .memory_size = vm->slots[slot].size,
+        .userspace_addr = (uintptr_t)vm->slots[slot].host,
+    };
+    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+int accel_vm_dirty_log_start(struct accel_vm *vm, struct wisp_error *err)
+{
+    for (unsigned i = 0; i < vm->slots_used; i++)
+        if (set_slot_flags(vm, i, KVM_MEM_LOG_DIRTY_PAGES) < 0) {
+            int e = errno;
+            for (unsigned j = 0; j < i; j++)
+                set_slot_flags(vm, j, 0);
+            errno = e;
+            return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR,
+                                   "KVM refused to log the pages written at 0x%llx",
+                                   (unsigned long long)vm->slots[i].gpa);
+        }
+    vm->dirty_log = true;
+    return 0;
+}
+
+int accel_vm_dirty_log_take(struct accel_vm *vm, uint64_t gpa, uint64_t *bitmap,
+                            struct wisp_error *err)
+{
+    for (unsigned i = 0; i < vm->slots_used; i++) {
+        if (vm->slots[i].gpa != gpa)
+            continue;
+        if (!vm->dirty_log)
+            return wisp_fail(err, WISP_EXIT_HOST_ERROR, "the dirty log is off");
+        uint64_t pages = vm->slots[i].size / 4096, words = (pages + 63) / 64;
+        uint64_t *got = calloc(words ? words : 1, sizeof *got);
+        if (!got)
+            return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+        struct kvm_dirty_log log = { .slot = i, .dirty_bitmap = got };
+        if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0) {
+            free(got);
+            return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR,
+                                   "KVM's dirty log at 0x%llx", (unsigned long long)gpa);
+        }
+        for (uint64_t w = 0; w < words; w++)
+            bitmap[w] |= got[w];
+        free(got);
+        return 0;
+    }
+    return wisp_fail(err, WISP_EXIT_HOST_ERROR, "no guest memory mapped at 0x%llx",
+                     (unsigned long long)gpa);
+}
+
+void accel_vm_dirty_log_stop(struct accel_vm *vm)
+{
+    if (!vm->dirty_log)
+        return;
+    for (unsigned i = 0; i < vm->slots_used; i++)
+        set_slot_flags(vm, i, 0);
+    vm->dirty_log = false;
 }
 
 int accel_vm_supported_cpuid(struct accel_vm *vm, struct accel_cpuid *out,
@@ -1124,6 +1192,14 @@ const unsigned long *accel_sandbox_ioctls(size_t *count)
         KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_DEBUGREGS,
         KVM_GET_MSR_INDEX_LIST, KVM_GET_CLOCK,
     };
+    *count = sizeof requests / sizeof requests[0];
+    return requests;
+}
+
+const unsigned long *accel_sandbox_dirty_log_ioctls(size_t *count)
+{
+    /* The log switched on and off on each slot, and read. */
+    static const unsigned long requests[] = { KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG };
     *count = sizeof requests / sizeof requests[0];
     return requests;
 }

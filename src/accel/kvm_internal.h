@@ -36,6 +36,11 @@ struct accel_vm {
     int vm_fd;
     int run_size;
     unsigned slots_used;
+    struct {                 /* what each slot maps, for the dirty log */
+        uint64_t gpa, size;
+        void *host;
+    } slots[KVM_MAX_MEMORY_SLOTS];
+    bool dirty_log;          /* KVM_MEM_LOG_DIRTY_PAGES on every slot */
     unsigned sync_regs_mask; /* KVM_SYNC_X86_* the kernel will keep in kvm_run */
     bool kernel_irqchip;     /* in-kernel irqchip created */
     struct msi_route msi[KVM_MSI_ROUTES];

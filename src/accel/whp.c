@@ -1125,3 +1125,33 @@ const unsigned long *accel_sandbox_interrupt_ioctls(size_t *count)
     *count = 0;
     return NULL;
 }
+
+/* Live migration: WHP's dirty page tracking (WHvQueryGpaRangeDirtyBitmap)
+ * is not wired up yet. */
+int accel_vm_dirty_log_start(struct accel_vm *vm, struct wisp_error *err)
+{
+    (void)vm;
+    return wisp_fail(err, WISP_EXIT_HOST_ERROR,
+                     "live migration is not supported with WHP yet (no dirty page log)");
+}
+
+int accel_vm_dirty_log_take(struct accel_vm *vm, uint64_t gpa, uint64_t *bitmap,
+                            struct wisp_error *err)
+{
+    (void)vm;
+    (void)gpa;
+    (void)bitmap;
+    return wisp_fail(err, WISP_EXIT_HOST_ERROR,
+                     "live migration is not supported with WHP yet (no dirty page log)");
+}
+
+void accel_vm_dirty_log_stop(struct accel_vm *vm)
+{
+    (void)vm;
+}
+
+const unsigned long *accel_sandbox_dirty_log_ioctls(size_t *count)
+{
+    *count = 0;
+    return NULL;
+}

@@ -152,6 +152,76 @@ static int powerdown_command(struct call *c)
     return c->ops->powerdown(c->ctx, c->f);
 }
 
+/* An optional whole-number argument in [1, max]. */
+static int count_argument(struct call *c, const char *name, unsigned max, unsigned *out)
+{
+    struct json_object *v = NULL;
+    if (!json_object_object_get_ex(c->args, name, &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_int))
+        return api_fail(c->f, API_ERROR_INVALID_ARGUMENTS, "argument \"%s\" is not a whole number",
+                        name);
+    int64_t n = json_object_get_int64(v);
+    if (n < 1 || n > (int64_t)max)
+        return api_fail(c->f, API_ERROR_INVALID_ARGUMENTS, "argument \"%s\" must be 1 to %u",
+                        name, max);
+    *out = (unsigned)n;
+    return 0;
+}
+
+static const char *const migrate_arguments[] = { "uri", "max_downtime_ms", "max_passes", NULL };
+
+static int migrate_command(struct call *c)
+{
+    struct api_migrate_args a = { .max_downtime_ms = 300, .max_passes = 30 };
+    if (string_argument(c, "uri", &a.uri) < 0 ||
+        count_argument(c, "max_downtime_ms", 3600000, &a.max_downtime_ms) < 0 ||
+        count_argument(c, "max_passes", 1000, &a.max_passes) < 0)
+        return -1;
+    if (c->ops->state(c->ctx) == API_STATE_SHUTDOWN)
+        return api_fail(c->f, API_ERROR_WRONG_STATE, "the guest has shut down");
+    if (!c->ops->migrate)
+        return api_fail(c->f, API_ERROR_UNAVAILABLE, "this machine cannot migrate");
+    if (c->ops->migrate(c->ctx, &a, c->f) < 0)
+        return -1;
+    struct json_object *ret = json_object_new_object();
+    if (!ret || add(ret, "uri", json_object_new_string(a.uri)) < 0 ||
+        add(ret, "status", json_object_new_string("active")) < 0) {
+        json_object_put(ret);
+        return api_fail(c->f, API_ERROR_FAILED, "out of memory");
+    }
+    c->ret = ret;
+    return 0;
+}
+
+static int query_migrate_command(struct call *c)
+{
+    struct api_migrate_info i;
+    memset(&i, 0, sizeof i);
+    i.status = "none";
+    if (c->ops->query_migrate)
+        c->ops->query_migrate(c->ctx, &i);
+    struct json_object *ret = json_object_new_object();
+    bool done = strcmp(i.status, "completed") == 0 || strcmp(i.status, "failed") == 0;
+    if (!ret || add(ret, "status", json_object_new_string(i.status)) < 0 ||
+        (strcmp(i.status, "failed") == 0 &&
+         add(ret, "reason", json_object_new_string(i.reason)) < 0) ||
+        add(ret, "pass", json_object_new_int64(i.pass)) < 0 ||
+        add(ret, "bytes", json_object_new_int64((int64_t)i.bytes)) < 0 ||
+        add(ret, "dirty_pages", json_object_new_int64((int64_t)i.dirty_pages)) < 0 ||
+        add(ret, "dirty_pages_per_s", json_object_new_double(i.dirty_pages_per_s)) < 0 ||
+        add(ret, "bandwidth_mib_s", json_object_new_double(i.bandwidth_mib_s)) < 0 ||
+        add(ret, "expected_downtime_ms", json_object_new_double(i.expected_downtime_ms)) < 0 ||
+        (done && add(ret, "pages", json_object_new_int64((int64_t)i.pages)) < 0) ||
+        (done && add(ret, "total_ms", json_object_new_double(i.total_ms)) < 0) ||
+        (done && add(ret, "downtime_ms", json_object_new_double(i.downtime_ms)) < 0)) {
+        json_object_put(ret);
+        return api_fail(c->f, API_ERROR_FAILED, "out of memory");
+    }
+    c->ret = ret;
+    return 0;
+}
+
 static int quit_command(struct call *c)
 {
     c->ops->quit(c->ctx);
@@ -168,6 +238,8 @@ static const struct command commands[] = {
     { "screenshot", screenshot_arguments, screenshot_command },
     { "snapshot", snapshot_arguments, snapshot_command },
     { "system-powerdown", no_arguments, powerdown_command },
+    { "migrate", migrate_arguments, migrate_command },
+    { "query-migrate", no_arguments, query_migrate_command },
     { "quit", no_arguments, quit_command },
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -30,6 +30,23 @@ struct api_snapshot_result {
     bool paused;        /* the guest is paused now */
 };
 
+/* The migrate command's arguments (defaults filled in). */
+struct api_migrate_args {
+    const char *uri;
+    unsigned max_downtime_ms; /* 300 */
+    unsigned max_passes;      /* 30 */
+};
+
+/* What query-migrate reports. */
+struct api_migrate_info {
+    const char *status;       /* "none", "active", "completed" or "failed" */
+    char reason[320];         /* failed: why */
+    unsigned pass;
+    uint64_t bytes, pages, dirty_pages;
+    double dirty_pages_per_s, bandwidth_mib_s, expected_downtime_ms;
+    double total_ms, downtime_ms; /* at the end */
+};
+
 struct api_machine_ops {
     enum api_run_state (*state)(void *ctx);
     unsigned (*cpu_count)(void *ctx);
@@ -48,6 +65,9 @@ struct api_machine_ops {
     /* Asks the guest to power itself off (system-powerdown); NULL when the
      * machine has no way to ask. Called only while running. */
     int (*powerdown)(void *ctx, struct api_failure *f);
+    /* Starts a live migration and returns at once; query_migrate reports. */
+    int (*migrate)(void *ctx, const struct api_migrate_args *args, struct api_failure *f);
+    void (*query_migrate)(void *ctx, struct api_migrate_info *out);
 };
 
 /* Handles one request line (without its newline): the answer line,

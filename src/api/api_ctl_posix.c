@@ -29,7 +29,8 @@ static void usage(FILE *out)
 "\n"
 "Sends COMMAND to the wisp listening on SOCKET (wisp run --api-socket SOCKET)\n"
 "and prints its answer as JSON. Commands: query-status, query-commands, pause,\n"
-"resume, screenshot '{\"path\": \"FILE.png\"}', quit.\n"
+"resume, screenshot '{\"path\": \"FILE.png\"}', snapshot '{\"path\": \"FILE\"}',\n"
+"migrate '{\"uri\": \"tcp:HOST:PORT\"}', query-migrate, quit.\n"
 "\n"
 "exit status: 0 done, 1 the command failed (the error on stderr), 120 bad\n"
 "arguments, 126 the socket could not be reached or gave no answer.\n");

@@ -24,6 +24,10 @@ struct mem_bank {
     uint64_t gpa;
     uint64_t size;
     uint8_t *host; /* anonymous mapping, zero-filled */
+    /* Live migration: while set (an atomic pointer), guest_memory_write and
+     * _fill mark the pages they write here, one bit a 4 KiB page: the
+     * accelerator's dirty log sees only the guest's own writes. */
+    uint64_t *host_dirty;
 };
 
 #define GUEST_MEMORY_MAX_BANKS 8
@@ -49,6 +53,9 @@ void *guest_memory_ptr(const struct guest_memory *gm, uint64_t gpa, uint64_t len
 /* The bank holding [gpa, gpa+len), or NULL. */
 const struct mem_bank *guest_memory_bank_at(const struct guest_memory *gm,
                                             uint64_t gpa, uint64_t len);
+
+/* Marks [gpa, gpa+len) in its bank's host_dirty bitmap, if it has one. */
+void guest_memory_mark_host_dirty(const struct guest_memory *gm, uint64_t gpa, uint64_t len);
 
 /* Checked copies; return false if the range is not entirely guest memory. */
 bool guest_memory_write(struct guest_memory *gm, uint64_t gpa, const void *src, uint64_t len);

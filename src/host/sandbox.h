@@ -42,6 +42,8 @@ enum sandbox_thread_kind {
     SANDBOX_THREAD_NETWORK = 1 << 3, /* user networking: libslirp's sockets */
     SANDBOX_THREAD_GDB = 1 << 4,     /* the GDB stub (--gdb): its connection's socket */
     SANDBOX_THREAD_API = 1 << 5,     /* the control socket (--api-socket), on the main thread */
+    SANDBOX_THREAD_MIGRATION = 1 << 6, /* live migration's source thread: connects at run
+                                        * time, reads the dirty log, saves vCPU state */
 };
 
 enum sandbox_seccomp {

@@ -118,6 +118,7 @@ static const char *kinds_name(unsigned kinds)
     case SANDBOX_THREAD_VCPU | SANDBOX_THREAD_GDB: return "GDB stub";
     case SANDBOX_THREAD_MAIN | SANDBOX_THREAD_VCPU | SANDBOX_THREAD_API:
         return "main (and vCPU, control socket)";
+    case SANDBOX_THREAD_MIGRATION: return "migration";
     default: return "sandboxed";
     }
 }
@@ -367,6 +368,30 @@ static void allow_api(struct builder *b)
         allow(b, calls[i]);
 }
 
+/* Live migration's source thread (vmm/vm_migrate.c), started during
+ * set-up with --api-socket and idle until a migrate command: it connects
+ * to the destination only then (the URI is not known before), so it may
+ * create a socket and connect; it reads the dirty log (the accelerator's
+ * slot flags and log), saves the paused vCPUs as a snapshot does (the
+ * accelerator's vCPU requests) and writes COM1's queued bytes out. No
+ * files, no listening, no accepting. */
+static void allow_migration(struct builder *b)
+{
+    static const int calls[] = {
+        SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
+        SCMP_SYS(setsockopt), SCMP_SYS(shutdown),
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        allow(b, calls[i]);
+    size_t n = 0;
+    const unsigned long *requests = accel_sandbox_dirty_log_ioctls(&n);
+    for (size_t i = 0; i < n; i++)
+        allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, requests[i]));
+    requests = accel_sandbox_ioctls(&n);
+    for (size_t i = 0; i < n; i++)
+        allow_if(b, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, requests[i]));
+}
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED_BUILD 1
 #elif defined(__has_feature)
@@ -427,6 +452,8 @@ int sandbox_enter(unsigned kinds, const struct sandbox_options *opts, struct wis
         allow_gdb(&b);
     if (kinds & SANDBOX_THREAD_API)
         allow_api(&b);
+    if (kinds & SANDBOX_THREAD_MIGRATION)
+        allow_migration(&b);
 #ifdef SANITIZED_BUILD
     allow_sanitizer_runtime(&b);
 #endif

@@ -73,4 +73,12 @@ int snapshot_writer_finish(struct snapshot_writer *w, const struct snapshot_memo
                            unsigned bank_count, uint64_t *bytes, struct wisp_error *err);
 void snapshot_writer_abort(struct snapshot_writer *w);
 
+/* A writer whose result stays in memory: the migration stream's heads
+ * (migration_stream.h). No file, no pages. */
+int snapshot_writer_create_memory(struct snapshot_writer **out, struct wisp_error *err);
+/* An empty memory index, then the head (header and sections, malloc'd)
+ * into *head. Frees w, also on failure. */
+int snapshot_writer_finish_head(struct snapshot_writer *w, uint8_t **head, size_t *size,
+                                struct wisp_error *err);
+
 #endif

@@ -341,7 +341,8 @@ void snapshot_writer_abort(struct snapshot_writer *w)
         return;
     if (w->fd >= 0) {
         close(w->fd);
-        unlink(w->tmp);
+        if (w->tmp)
+            unlink(w->tmp);
     }
     free(w->tmp);
     free(w->path);
@@ -379,6 +380,55 @@ int snapshot_writer_create(const char *path, struct snapshot_writer **out,
         return -1;
     }
     *out = w;
+    return 0;
+}
+
+int snapshot_writer_create_memory(struct snapshot_writer **out, struct wisp_error *err)
+{
+    struct snapshot_writer *w = calloc(1, sizeof *w);
+    uint8_t header[SNAPSHOT_HEADER_SIZE] = { 0 };
+    if (w)
+        w->fd = -1;
+    if (!w || append(w, header, sizeof header) < 0) {
+        snapshot_writer_abort(w);
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
+    }
+    *out = w;
+    return 0;
+}
+
+/* The header over the first 64 bytes of the head. */
+static void put_header(struct snapshot_writer *w, uint64_t file_size)
+{
+    uint8_t *h = w->head;
+    memcpy(h, SNAPSHOT_MAGIC, 8);
+    put32(h + 8, SNAPSHOT_VERSION);
+    put32(h + 12, SNAPSHOT_HEADER_SIZE);
+    put64(h + 16, w->head_size);
+    put64(h + 24, file_size);
+    put32(h + 32, w->sections);
+    put32(h + 36, 0);
+    put32(h + 40, 0);
+    put32(h + 40, crc(h, SNAPSHOT_HEADER_SIZE));
+}
+
+int snapshot_writer_finish_head(struct snapshot_writer *w, uint8_t **head, size_t *size,
+                                struct wisp_error *err)
+{
+    uint8_t index[16];
+    uint64_t head_size = w->head_size + SNAPSHOT_SECTION_HEADER_SIZE + sizeof index;
+    put32(index, 0);
+    put32(index + 4, 0);
+    put64(index + 8, page_align(head_size));
+    if (snapshot_writer_add(w, SNAPSHOT_SECTION_MEMORY, index, sizeof index, err) < 0) {
+        snapshot_writer_abort(w);
+        return -1;
+    }
+    put_header(w, w->head_size);
+    *head = w->head;
+    *size = w->head_size;
+    w->head = NULL;
+    snapshot_writer_abort(w);
     return 0;
 }
 
@@ -519,16 +569,7 @@ int snapshot_writer_finish(struct snapshot_writer *w, const struct snapshot_memo
     free(index);
     if (added < 0)
         goto out;
-    uint8_t *h = w->head;
-    memcpy(h, SNAPSHOT_MAGIC, 8);
-    put32(h + 8, SNAPSHOT_VERSION);
-    put32(h + 12, SNAPSHOT_HEADER_SIZE);
-    put64(h + 16, w->head_size);
-    put64(h + 24, file_size);
-    put32(h + 32, w->sections);
-    put32(h + 36, 0);
-    put32(h + 40, 0);
-    put32(h + 40, crc(h, SNAPSHOT_HEADER_SIZE));
+    put_header(w, file_size);
     if (write_all(w->fd, w->head, w->head_size, 0) < 0)
         goto io_error;
     for (uint32_t i = 0; i < l.count; i++) {

@@ -87,3 +87,18 @@ void snapshot_writer_abort(struct snapshot_writer *w)
 {
     (void)w;
 }
+
+int snapshot_writer_create_memory(struct snapshot_writer **out, struct wisp_error *err)
+{
+    *out = NULL;
+    return unsupported(err);
+}
+
+int snapshot_writer_finish_head(struct snapshot_writer *w, uint8_t **head, size_t *size,
+                                struct wisp_error *err)
+{
+    (void)w;
+    (void)head;
+    (void)size;
+    return unsupported(err);
+}

@@ -458,8 +458,9 @@ static int create_restored(struct vm *vm, struct wisp_error *err)
                      vm_restore_state(vm, err) < 0 ||
                      (cfg->gdb_address && gdb_stub_create(vm, &vm->gdb, err) < 0)
                  ? -1 : 0;
+    vm_restore_answer(vm, rc, err); /* --incoming: the source learns how it went */
     vm_restore_close(vm);
-    if (rc == 0)
+    if (rc == 0 && cfg->restore_path)
         fprintf(stderr, "wisp: %s: restored in %.1f ms (%llu MiB of guest memory, %u vCPU%s)\n",
                 cfg->restore_path, (double)(clock_monotonic_ns() - start) / 1e6,
                 (unsigned long long)(cfg->memory_size >> 20), vm->ncpus, vm->ncpus > 1 ? "s" : "");
@@ -495,7 +496,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg, struct wisp_error *e
                         cfg->console_is_terminal);
     /* The kernel goes into plain host memory before the accelerator is
      * opened, so a bad kernel is reported as such on any host. */
-    if (cfg->restore_path) {
+    if (cfg->restore_path || cfg->incoming_uri) {
         if (create_restored(vm, err) < 0) {
             vm_destroy(vm);
             return -1;

@@ -122,6 +122,7 @@ struct vm_config {
     uint64_t started_ns;           /* clock_monotonic_ns() when wisp started (the profile) */
     const char *api_socket_path;   /* --api-socket: the control socket (src/vmm/vm_api.h), or NULL */
     const char *restore_path;      /* --restore: a snapshot to continue (vm_state.h), or NULL */
+    const char *incoming_uri;      /* --incoming: receive a live migration (vm_migrate.h), or NULL */
 };
 
 enum vm_stop_reason {
@@ -134,6 +135,7 @@ enum vm_stop_reason {
     VM_STOP_POWER_OFF,    /* ACPI S5 or a shutdown system event */
     VM_STOP_REBOOT,       /* reset request (8042, 0xCF9, a Linux triple fault) */
     VM_STOP_DEBUG_EXIT,   /* a write to --isa-debug-exit's port */
+    VM_STOP_MIGRATED,     /* the guest runs on at a migration's destination */
 };
 
 struct vm_result {

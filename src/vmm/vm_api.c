@@ -8,11 +8,13 @@
 #include "host/clock.h"
 #include "vcpu_pause.h"
 #include "vm_internal.h"
+#include "vm_migrate.h"
 #include "vm_state.h"
 
 struct vm_api {
     struct vm *vm;
     struct api_server *server;
+    struct vm_migration *migration; /* the migrate command's thread (vm_migrate.h) */
     bool paused;          /* main thread only: the pause command holds a vm_pause() */
     uint64_t created_ns;
 };
@@ -123,6 +125,41 @@ static int powerdown(void *ctx, struct api_failure *f)
     return 0;
 }
 
+static int migrate(void *ctx, const struct api_migrate_args *args, struct api_failure *f)
+{
+    struct vm_api *api = ctx;
+    struct wisp_error err = { 0 };
+    if (vm_stopping(api->vm))
+        return api_fail(f, API_ERROR_WRONG_STATE, "the VM is stopping");
+    struct vm_migrate_request req = { args->uri, args->max_downtime_ms, args->max_passes };
+    if (vm_migration_start(api->migration, &req, &err) == 0)
+        return 0;
+    if (err.status == WISP_EXIT_USAGE)
+        return api_fail(f, strncmp(err.message, "migrate: ", 9) == 0 ? API_ERROR_UNAVAILABLE
+                                                                     : API_ERROR_INVALID_ARGUMENTS,
+                        "%s", err.message);
+    return api_fail(f, API_ERROR_WRONG_STATE, "%s", err.message);
+}
+
+static void query_migrate(void *ctx, struct api_migrate_info *out)
+{
+    struct vm_api *api = ctx;
+    struct vm_migrate_status s;
+    vm_migration_query(api->migration, &s);
+    static const char *const names[] = { "none", "active", "completed", "failed" };
+    out->status = names[s.state];
+    memcpy(out->reason, s.reason, sizeof out->reason);
+    out->pass = s.pass;
+    out->bytes = s.bytes;
+    out->pages = s.pages;
+    out->dirty_pages = s.dirty_pages;
+    out->dirty_pages_per_s = s.dirty_pages_per_s;
+    out->bandwidth_mib_s = s.bandwidth_mib_s;
+    out->expected_downtime_ms = s.expected_downtime_ms;
+    out->total_ms = s.total_ms;
+    out->downtime_ms = s.downtime_ms;
+}
+
 static void quit(void *ctx)
 {
     struct vm_api *api = ctx;
@@ -140,6 +177,8 @@ static const struct api_machine_ops ops = {
     .quit = quit,
     .snapshot = snapshot,
     .powerdown = powerdown,
+    .migrate = migrate,
+    .query_migrate = query_migrate,
 };
 
 int vm_api_create(struct vm *vm, struct wisp_error *err)
@@ -150,6 +189,11 @@ int vm_api_create(struct vm *vm, struct wisp_error *err)
     api->vm = vm;
     api->created_ns = clock_monotonic_ns();
     if (api_server_open(vm->cfg.api_socket_path, &ops, api, &api->server, err) < 0) {
+        free(api);
+        return -1;
+    }
+    if (vm_migration_create(vm, &api->migration, err) < 0) {
+        api_server_close(api->server);
         free(api);
         return -1;
     }
@@ -178,6 +222,7 @@ void vm_api_destroy(struct vm *vm)
         return;
     if (api->paused)
         vm_resume(vm); /* the vCPU threads have ended; this only balances the count */
+    vm_migration_destroy(api->migration);
     api_server_close(api->server);
     free(api);
     vm->api = NULL;

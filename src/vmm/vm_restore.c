@@ -15,19 +15,99 @@
 
 #include "cpuid_policy.h"
 #include "host/clock.h"
+#include "host/migration_socket.h"
+#include "state/migration_stream.h"
 #include "state/snapshot_file.h"
 #include "vm_internal.h"
 
 struct vm_restore {
     int fd;
     struct snapshot_contents contents;
+    /* --incoming */
+    int conn;                   /* the source, until it has its answer */
+    struct migration_reader reader;
+    uint64_t first_byte_ns, state_ns;
 };
 
 #define BAD(...) wisp_fail(err, WISP_EXIT_BAD_KERNEL, __VA_ARGS__)
 
+static int vm_restore_check_vcpus(struct vm *vm, struct wisp_error *err);
+static const struct snapshot_section *only(struct vm *vm, uint32_t type, struct wisp_error *err);
+
+/* What restoring the state needs, each section once. */
+static int vm_restore_check_sections(struct vm *vm, struct wisp_error *err)
+{
+    return !only(vm, SNAPSHOT_SECTION_CONFIG, err) || !only(vm, SNAPSHOT_SECTION_CPUID, err) ||
+                   !only(vm, SNAPSHOT_SECTION_ACCEL_VM, err) ||
+                   !only(vm, SNAPSHOT_SECTION_DEVICES, err)
+               ? -1 : 0;
+}
+
 static const char *path_of(const struct vm *vm)
 {
-    return vm->cfg.restore_path;
+    return vm->cfg.restore_path ? vm->cfg.restore_path : vm->cfg.incoming_uri;
+}
+
+static int conn_read(void *ctx, void *buf, size_t len)
+{
+    struct vm_restore *r = ctx;
+    return migration_recv_all(r->conn, buf, len, NULL);
+}
+
+/* --incoming: a source accepted, the stream's MACHINE record in contents. */
+static int open_incoming(struct vm *vm, struct vm_restore *r, struct wisp_error *err)
+{
+    if (migration_accept(vm->cfg.incoming_uri, &r->conn, err) < 0)
+        return -1;
+    r->first_byte_ns = clock_monotonic_ns();
+    r->reader = (struct migration_reader){ .read = conn_read, .ctx = r };
+    struct wisp_error inner = { 0 };
+    if (migration_read_machine(&r->reader, &r->contents, &inner) < 0)
+        return wisp_fail(err, inner.status, "%s: %s", path_of(vm), inner.message);
+    return 0;
+}
+
+/* --incoming: the pages into guest memory, then the state, whose machine
+ * must be the one MACHINE announced (what vm_create has built). */
+static int receive_incoming(struct vm *vm, struct vm_restore *r, struct wisp_error *err)
+{
+    struct snapshot_contents state;
+    struct wisp_error inner = { 0 };
+    if (migration_read_memory(&r->reader, &vm->memory, &state, &inner) < 0)
+        return wisp_fail(err, inner.status, "%s: %s", path_of(vm), inner.message);
+    r->state_ns = clock_monotonic_ns();
+    const struct snapshot_section *was = snapshot_find(&r->contents, SNAPSHOT_SECTION_CONFIG, NULL);
+    const struct snapshot_section *now = snapshot_find(&state, SNAPSHOT_SECTION_CONFIG, NULL);
+    bool same = was && now && was->size == now->size && memcmp(was->data, now->data, was->size) == 0;
+    snapshot_contents_free(&r->contents);
+    free(r->contents.head);
+    r->contents = state;
+    if (!same)
+        return BAD("%s: corrupted: the STATE record describes another machine than MACHINE did",
+                   path_of(vm));
+    return vm_restore_check_sections(vm, err);
+}
+
+void vm_restore_answer(struct vm *vm, int rc, const struct wisp_error *err)
+{
+    struct vm_restore *r = vm->restore;
+    if (!r || r->conn < 0)
+        return;
+    uint8_t answer[MIGRATION_ANSWER_SIZE + MIGRATION_MAX_MESSAGE];
+    size_t n = migration_put_answer(answer, rc == 0 ? NULL : err->message);
+    bool told = migration_send_all(r->conn, answer, n, NULL) == 0;
+    if (rc == 0) {
+        uint64_t now = clock_monotonic_ns();
+        fprintf(stderr, "wisp: %s: migration received in %.1f ms (%llu bytes, %llu pages in %llu "
+                        "records), state to start %.1f ms; the guest runs here%s\n",
+                path_of(vm), (double)(now - r->first_byte_ns) / 1e6,
+                (unsigned long long)r->reader.bytes, (unsigned long long)r->reader.pages,
+                (unsigned long long)r->reader.page_records,
+                (double)(now - r->state_ns) / 1e6,
+                told ? "" : " (the source did not get the acknowledgement)");
+    }
+    migration_close(r->conn);
+    r->conn = -1;
 }
 
 static const struct snapshot_section *only(struct vm *vm, uint32_t type, struct wisp_error *err)
@@ -52,18 +132,27 @@ int vm_restore_open(struct vm *vm, struct wisp_error *err)
     if (!r)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
     r->fd = -1;
+    r->conn = -1;
     vm->restore = r;
-    if (snapshot_read(path_of(vm), &r->fd, &r->contents, err) < 0)
+    if (vm->cfg.incoming_uri ? open_incoming(vm, r, err) < 0
+                             : snapshot_read(path_of(vm), &r->fd, &r->contents, err) < 0)
         return -1;
     const struct snapshot_section *s = only(vm, SNAPSHOT_SECTION_CONFIG, err);
-    if (!s || !only(vm, SNAPSHOT_SECTION_CPUID, err) || !only(vm, SNAPSHOT_SECTION_ACCEL_VM, err) ||
-        !only(vm, SNAPSHOT_SECTION_DEVICES, err))
+    if (!s || (!vm->cfg.incoming_uri && vm_restore_check_sections(vm, err) < 0))
         return -1;
     struct state_io io;
     state_io_load_begin(&io, s->data, s->size, clock_monotonic_ns());
     vm_state_config(&io, vm);
     if (state_io_failed(&io))
         return BAD("%s: machine configuration: %s", path_of(vm), io.why);
+    if (vm->cfg.incoming_uri)
+        return 0; /* the vCPUs come with the state */
+    return vm_restore_check_vcpus(vm, err);
+}
+
+static int vm_restore_check_vcpus(struct vm *vm, struct wisp_error *err)
+{
+    const struct vm_restore *r = vm->restore;
     unsigned vcpus = 0;
     for (unsigned i = 0; i < r->contents.section_count; i++)
         vcpus += r->contents.sections[i].type == SNAPSHOT_SECTION_VCPU;
@@ -75,7 +164,9 @@ int vm_restore_open(struct vm *vm, struct wisp_error *err)
 
 int vm_restore_memory(struct vm *vm, struct wisp_error *err)
 {
-    const struct vm_restore *r = vm->restore;
+    struct vm_restore *r = vm->restore;
+    if (vm->cfg.incoming_uri)
+        return receive_incoming(vm, r, err) < 0 ? -1 : vm_restore_check_vcpus(vm, err);
     for (uint32_t i = 0; i < r->contents.run_count; i++) {
         const struct snapshot_run *run = &r->contents.runs[i];
         uint64_t len = run->pages * SNAPSHOT_PAGE_SIZE;
@@ -246,6 +337,7 @@ void vm_restore_close(struct vm *vm)
         return;
     if (r->fd >= 0)
         close(r->fd); /* the mapped pages keep the file open */
+    migration_close(r->conn);
     snapshot_contents_free(&r->contents);
     free(r->contents.head);
     free(r);

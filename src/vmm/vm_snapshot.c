@@ -73,11 +73,8 @@ static int add_vcpu(struct snapshot_writer *w, struct vcpu *cpu, struct wisp_err
     return rc;
 }
 
-static int write_file(struct vm *vm, const char *path, uint64_t *bytes, struct wisp_error *err)
+int vm_snapshot_sections(struct vm *vm, struct snapshot_writer *w, struct wisp_error *err)
 {
-    struct snapshot_writer *w = NULL;
-    if (snapshot_writer_create(path, &w, err) < 0)
-        return -1;
     uint8_t *accel_vm = NULL;
     size_t accel_vm_size = 0;
     int rc = add_walk(w, SNAPSHOT_SECTION_CONFIG, vm, vm_state_config, err);
@@ -92,7 +89,20 @@ static int write_file(struct vm *vm, const char *path, uint64_t *bytes, struct w
         rc = add_vcpu(w, &vm->cpus[i], err);
     if (rc == 0)
         rc = add_walk(w, SNAPSHOT_SECTION_DEVICES, vm, vm_state_devices, err);
-    if (rc < 0) {
+    return rc;
+}
+
+int vm_snapshot_config(struct vm *vm, struct snapshot_writer *w, struct wisp_error *err)
+{
+    return add_walk(w, SNAPSHOT_SECTION_CONFIG, vm, vm_state_config, err);
+}
+
+static int write_file(struct vm *vm, const char *path, uint64_t *bytes, struct wisp_error *err)
+{
+    struct snapshot_writer *w = NULL;
+    if (snapshot_writer_create(path, &w, err) < 0)
+        return -1;
+    if (vm_snapshot_sections(vm, w, err) < 0) {
         snapshot_writer_abort(w);
         return -1;
     }

@@ -23,15 +23,29 @@ struct vm;
 int vm_snapshot_save(struct vm *vm, const char *path, uint64_t *bytes, double *ms,
                      struct wisp_error *err);
 
-/* vm_create()'s steps for --restore (cfg.restore_path): */
-/* the file read and checked, the machine's configuration into vm->cfg */
+/* Every section but the memory index into w, as a snapshot has them
+ * (world paused, device_lock held); the configuration alone (any time).
+ * Live migration's heads (vm_migrate.c). */
+struct snapshot_writer;
+int vm_snapshot_sections(struct vm *vm, struct snapshot_writer *w, struct wisp_error *err);
+int vm_snapshot_config(struct vm *vm, struct snapshot_writer *w, struct wisp_error *err);
+
+/* vm_create()'s steps for --restore (cfg.restore_path) and --incoming
+ * (cfg.incoming_uri: the same steps over a migration stream,
+ * state/migration_stream.h): */
+/* the file read and checked (--incoming: a source accepted, its MACHINE
+ * record read), the machine's configuration into vm->cfg */
 int vm_restore_open(struct vm *vm, struct wisp_error *err);
-/* the pages mapped over the fresh guest memory (after it exists) */
+/* the pages mapped over the fresh guest memory (after it exists);
+ * --incoming: the pages and the final state received */
 int vm_restore_memory(struct vm *vm, struct wisp_error *err);
 /* the saved CPUID checked against this host and given to every vCPU */
 int vm_restore_cpuid(struct vm *vm, struct wisp_error *err);
 /* the accelerator's, the vCPUs' and the devices' state (devices set up) */
 int vm_restore_state(struct vm *vm, struct wisp_error *err);
+/* --incoming: acknowledges (rc 0) or refuses (err) the migration, and
+ * prints the destination's report; nothing for --restore */
+void vm_restore_answer(struct vm *vm, int rc, const struct wisp_error *err);
 /* the file released (the mapped pages stay) */
 void vm_restore_close(struct vm *vm);
 

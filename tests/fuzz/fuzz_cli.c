@@ -48,9 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int status = parse_run_options(argc, argv, &cfg, &serial, &debugcon, &vga_text);
         fuzz_check(status == -1 || status == 0 || status == WISP_EXIT_USAGE, "run status");
         if (status == -1) {
-            /* A kernel, or a snapshot that says what the machine is. */
-            fuzz_check((cfg.kernel_path != NULL) != (cfg.restore_path != NULL),
-                       "a kernel or a snapshot");
+            /* A kernel, or a snapshot or migration stream that says what
+             * the machine is: exactly one. */
+            fuzz_check((cfg.kernel_path != NULL) + (cfg.restore_path != NULL) +
+                               (cfg.incoming_uri != NULL) == 1,
+                       "a kernel, a snapshot or an incoming migration");
             fuzz_check(cfg.memory_size > 0, "memory");
             fuzz_check(cfg.fb_width > 0 && cfg.fb_width <= 16384 && cfg.fb_height > 0 &&
                        cfg.fb_height <= 16384, "framebuffer");

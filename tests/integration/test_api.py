@@ -83,7 +83,7 @@ def test_screenshot_and_bad_requests_leave_the_guest_running(tmp_path):
     assert "unsupported screenshot format" in w.refused("screenshot", {"path": str(tmp_path / "s.jpg")})
     assert "missing argument" in w.refused("screenshot")
     assert "cannot" in w.refused("screenshot", {"path": str(tmp_path / "no/such/dir.png")})
-    assert "unknown command" in w.refused("migrate", {"uri": "tcp:127.0.0.1:1"})
+    assert "unknown command" in w.refused("teleport", {"uri": "tcp:127.0.0.1:1"})
 
     c = w.raw()
     assert answer(c, b"this is not json\n")["error"]["class"] == "InvalidJSON"

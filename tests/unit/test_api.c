@@ -28,8 +28,10 @@
 
 struct fake {
     enum api_run_state state;
-    unsigned pauses, resumes, quits, screenshots, snapshots, powerdowns;
+    unsigned pauses, resumes, quits, screenshots, snapshots, powerdowns, migrations;
     bool guest_listens; /* the guest has opened its shutdown service */
+    struct api_migrate_args last_migrate;
+    char last_uri[64];
     bool last_resume;
     char last_path[256];
     bool screen;       /* has something to take a picture of */
@@ -111,9 +113,30 @@ static int fake_powerdown(void *ctx, struct api_failure *f)
     return 0;
 }
 
+static int fake_migrate(void *ctx, const struct api_migrate_args *args, struct api_failure *f)
+{
+    struct fake *m = ctx;
+    if (m->migrations)
+        return api_fail(f, API_ERROR_WRONG_STATE, "a migration is already active (pass 1)");
+    m->migrations++;
+    m->last_migrate = *args;
+    snprintf(m->last_uri, sizeof m->last_uri, "%s", args->uri); /* the request is freed */
+    return 0;
+}
+
+static void fake_query_migrate(void *ctx, struct api_migrate_info *out)
+{
+    struct fake *m = ctx;
+    if (!m->migrations)
+        return;
+    out->status = "failed";
+    snprintf(out->reason, sizeof out->reason, "tcp:127.0.0.1:1: cannot connect");
+    out->pass = 1;
+}
+
 static const struct api_machine_ops fake_ops = {
     fake_state, fake_cpus, fake_uptime, fake_pause, fake_resume, fake_screenshot, fake_quit,
-    fake_snapshot, fake_powerdown,
+    fake_snapshot, fake_powerdown, fake_migrate, fake_query_migrate,
 };
 
 /* Runs one line; returns the parsed answer (json_object_put it). */
@@ -349,11 +372,55 @@ static void test_snapshot_arguments_and_answers(void **state)
     assert_int_equal(m.snapshots, before);
 }
 
+static void test_migrate_arguments_and_query(void **state)
+{
+    (void)state;
+    struct fake m = { .state = API_STATE_RUNNING };
+    struct json_object *a = expect_return(&m, "{\"command\": \"query-migrate\"}");
+    struct json_object *ret;
+    json_object_object_get_ex(a, "return", &ret);
+    assert_string_equal(api_json_text(ret),
+                        "{\"status\":\"none\",\"pass\":0,\"bytes\":0,\"dirty_pages\":0,"
+                        "\"dirty_pages_per_s\":0.0,\"bandwidth_mib_s\":0.0,"
+                        "\"expected_downtime_ms\":0.0}");
+    json_object_put(a);
+    expect_error(&m, "{\"command\": \"migrate\"}", "InvalidArguments");
+    expect_error(&m, "{\"command\": \"migrate\", \"arguments\": {\"uri\": 5}}",
+                 "InvalidArguments");
+    expect_error(&m, "{\"command\": \"migrate\", \"arguments\": {\"uri\": \"unix:/s\", "
+                     "\"max_downtime_ms\": 0}}", "InvalidArguments");
+    expect_error(&m, "{\"command\": \"migrate\", \"arguments\": {\"uri\": \"unix:/s\", "
+                     "\"max_passes\": \"3\"}}", "InvalidArguments");
+    expect_error(&m, "{\"command\": \"migrate\", \"arguments\": {\"uri\": \"unix:/s\", "
+                     "\"speed\": 3}}", "InvalidArguments");
+    assert_int_equal(m.migrations, 0);
+    json_object_put(expect_return(&m, "{\"command\": \"migrate\", \"arguments\": "
+                                      "{\"uri\": \"unix:/s\"}}"));
+    assert_string_equal(m.last_uri, "unix:/s");
+    assert_int_equal(m.last_migrate.max_downtime_ms, 300);
+    assert_int_equal(m.last_migrate.max_passes, 30);
+    expect_error(&m, "{\"command\": \"migrate\", \"arguments\": {\"uri\": \"unix:/s\"}}",
+                 "WrongState");
+    a = expect_return(&m, "{\"command\": \"query-migrate\"}");
+    json_object_object_get_ex(a, "return", &ret);
+    struct json_object *v;
+    assert_true(json_object_object_get_ex(ret, "status", &v));
+    assert_string_equal(json_object_get_string(v), "failed");
+    assert_true(json_object_object_get_ex(ret, "reason", &v));
+    assert_string_equal(json_object_get_string(v), "tcp:127.0.0.1:1: cannot connect");
+    assert_true(json_object_object_get_ex(ret, "total_ms", &v));
+    json_object_put(a);
+    m.migrations = 0;
+    m.state = API_STATE_SHUTDOWN;
+    expect_error(&m, "{\"command\": \"migrate\", \"arguments\": {\"uri\": \"unix:/s\", "
+                     "\"max_downtime_ms\": 50, \"max_passes\": 3}}", "WrongState");
+}
+
 static void test_quit_and_unknown_commands(void **state)
 {
     (void)state;
     struct fake m = { .state = API_STATE_RUNNING };
-    expect_error(&m, "{\"command\": \"migrate\"}", "CommandNotFound");
+    expect_error(&m, "{\"command\": \"migrate!\"}", "CommandNotFound");
     expect_error(&m, "{\"command\": \"QUIT\"}", "CommandNotFound");
     expect_error(&m, "{\"command\": \"\"}", "CommandNotFound");
     assert_int_equal(m.quits, 0);
@@ -365,7 +432,7 @@ static void test_quit_and_unknown_commands(void **state)
     json_object_object_get_ex(a, "return", &ret);
     assert_string_equal(api_json_text(ret), "{\"commands\":[\"query-status\",\"query-commands\","
                                              "\"pause\",\"resume\",\"screenshot\",\"snapshot\","
-                                             "\"system-powerdown\",\"quit\"]}");
+                                             "\"system-powerdown\",\"migrate\",\"query-migrate\",\"quit\"]}");
     json_object_put(a);
 }
 
@@ -625,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_system_powerdown_only_while_running),
         cmocka_unit_test(test_screenshot_arguments),
         cmocka_unit_test(test_snapshot_arguments_and_answers),
+        cmocka_unit_test(test_migrate_arguments_and_query),
         cmocka_unit_test(test_quit_and_unknown_commands),
         cmocka_unit_test_setup_teardown(test_server_socket_is_0600_and_answers, server_setup,
                                         server_teardown),
