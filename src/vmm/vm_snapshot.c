@@ -92,6 +92,8 @@ static int write_file(struct vm *vm, const char *path, uint64_t *bytes, struct w
         rc = add_vcpu(w, &vm->cpus[i], err);
     if (rc == 0)
         rc = add_walk(w, SNAPSHOT_SECTION_DEVICES, vm, vm_state_devices, err);
+    if (rc == 0 && vm->cfg.hyperv)
+        rc = add_walk(w, SNAPSHOT_SECTION_HYPERV, vm, vm_state_hyperv, err);
     if (rc < 0) {
         snapshot_writer_abort(w);
         return -1;

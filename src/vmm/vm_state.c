@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "state/device_state.h"
+#include "state/hv_state.h"
 #include "state/platform_state.h"
 #include "dev/pci/pci_host.h"
 #include "vm_devices.h"
@@ -21,8 +22,6 @@ const char *vm_state_unsupported(const struct vm *vm)
         return "virtio-console has no saved state yet";
     if (c->rng)
         return "virtio-rng has no saved state yet";
-    if (c->hyperv)
-        return "the Hyper-V enlightenments (--hyperv) have no saved state yet";
     if (vm->cpuid_probe_active)
         return "the -v CPUID probe is still running";
     return NULL;
@@ -101,4 +100,11 @@ void vm_state_devices(struct state_io *io, struct vm *vm)
         state_acpi_pm(io, &vm->pm);
         state_reset_port(io, &vm->reset);
     }
+}
+
+/* --hyperv: its own section, present only with it (so a file without one
+ * restores without Hyper-V, as every file did before). */
+void vm_state_hyperv(struct state_io *io, struct vm *vm)
+{
+    state_hyperv(io, &vm->hv, vm->ncpus);
 }

@@ -9,7 +9,8 @@
  * configuration section gives, and when it names a Linux, Multiboot or
  * Limine boot the CMOS RTC, ACPI PM and 8042): a load either fails with a
  * reason or leaves every field that indexes an array or picks a mode in
- * range, and the loaded platform devices answer the guest's reads.
+ * range, and the loaded platform devices answer the guest's reads. A
+ * Hyper-V section is loaded too: refused or every MSR as wisp keeps it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 
 #include "dev/irqchip_user.h"
 #include "state/device_state.h"
+#include "state/hv_state.h"
 #include "state/platform_state.h"
 #include "state/snapshot_file.h"
 
@@ -140,6 +142,22 @@ static void check_devices(const uint8_t *data, size_t size, bool platform, unsig
         read_platform(&rtc, &pm, &rp);
 }
 
+static void check_hyperv(const uint8_t *data, size_t size, unsigned cpus)
+{
+    static struct hv_enlightenments hv;
+    memset(&hv, 0, sizeof hv);
+    struct state_io io;
+    state_io_load_begin(&io, data, size, 0);
+    state_hyperv(&io, &hv, cpus);
+    if (state_io_failed(&io)) {
+        if (!io.why || !*io.why)
+            abort();
+        return;
+    }
+    if (hv.tsc_scale == 0 || (hv.reference_tsc_msr & 0xFFE))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct snapshot_contents c;
@@ -162,6 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         at = s->data + s->size;
         if (s->type == SNAPSHOT_SECTION_DEVICES)
             check_devices(s->data, s->size, platform, cpus);
+        if (s->type == SNAPSHOT_SECTION_HYPERV)
+            check_hyperv(s->data, s->size, cpus);
     }
     uint64_t next = 0, end = 0;
     for (uint32_t i = 0; i < c.run_count; i++) {

@@ -21,7 +21,7 @@ import zlib
 import pytest
 
 from conftest import GUESTS, WISP, needs_kvm
-from linux_boot import build_initramfs, small_linux_dir
+from linux_boot import build_initramfs, debian_kernel, small_linux_dir
 
 CMDLINE = "console=ttyS0 reboot=k panic=-1"
 BOOT_WAIT = 150      # the first count, booting in the nested VM
@@ -155,10 +155,11 @@ def save_counting_linux(small, initramfs, path, options, memory="128M", kernel="
         shutil.rmtree(d, ignore_errors=True)
 
 
-def restore_and_type(path, last, checksum):
+def restore_and_type(path, last, checksum, command=None, expect=None):
     """Restores with no other flag, checks the count goes on from last + 1,
-    types commands (one checks the file saved in the guest's RAM), then
-    poweroff; returns the console's lines."""
+    types commands (one checks the file saved in the guest's RAM; command,
+    when given, must print the line expect), then poweroff; returns the
+    console's lines."""
     w = Console(["run", "--timeout", str(RESTORE_TIMEOUT), "--restore", str(path)])
     try:
         w.wait_for_count(last + 5, 60)
@@ -167,6 +168,9 @@ def restore_and_type(path, last, checksum):
         w.type("md5sum /tmp/blob\n")
         w.wait(lambda: w.checksums(), 60, "the checksum of the guest's file")
         assert w.checksums() == [checksum], "the guest's file changed across the restore"
+        if command:
+            w.type(command + "\n")
+            w.wait(lambda: w.has_line(expect), 60, f"'{expect}' after restore")
         n = w.counts()[-1]
         w.wait_for_count(n + 3, 30)
         w.type("poweroff -f\n")
@@ -218,6 +222,21 @@ def with_section_changed(data, kind, edit):
 
 
 CONFIG, DEVICES = 1, 5
+
+
+@needs_kvm
+@needs_kvm
+@pytest.mark.stock_kernel
+def test_restored_linux_with_hyperv_keeps_its_reference_tsc_clock(small, initramfs, tmp_path):
+    """Debian's stock kernel with --hyperv and two CPUs (each its VP assist
+    page) runs on the reference TSC page (test_stock_kernels.py): restored
+    without --hyperv on the command line, it counts on with that clocksource."""
+    path = tmp_path / "hyperv.snap"
+    last, checksum = save_counting_linux(small, initramfs, path, ["--hyperv", "--cpus", "2"],
+                                         "256M", debian_kernel("amd64"))
+    clocksource = "/sys/devices/system/clocksource/clocksource0/current_clocksource"
+    restore_and_type(path, last, checksum, f"echo clocksource=$(cat {clocksource})",
+                     "clocksource=hyperv_clocksource_tsc_page")
 
 
 @needs_kvm
