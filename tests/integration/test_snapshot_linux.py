@@ -191,11 +191,9 @@ def restore_and_type(path, last, checksum, command=None, expect=None):
 @pytest.mark.parametrize("kernel,options,memory", [
     ("bzImage", [], "128M"),
     ("bzImage", ["--irqchip", "user"], "128M"),
-    ("bzImage", ["--cpus", "2"], "128M"),
-    ("bzImage", ["--irqchip", "user", "--cpus", "2"], "128M"),
     # PVH entry, and RAM above the PCI hole (3 GiB below it, 2 GiB from 4 GiB)
     ("vmlinux", [], "5G"),
-], ids=["kernel-irqchip", "user-irqchip", "cpus2", "user-irqchip-cpus2", "pvh-5g"])
+], ids=["kernel-irqchip", "user-irqchip", "pvh-5g"])
 def test_restored_linux_counts_on_and_runs_a_typed_command(small, initramfs, kernel, options,
                                                            memory, tmp_path):
     path = tmp_path / "linux.snap"
@@ -228,15 +226,42 @@ CONFIG, DEVICES = 1, 5
 @needs_kvm
 @pytest.mark.stock_kernel
 def test_restored_linux_with_hyperv_keeps_its_reference_tsc_clock(small, initramfs, tmp_path):
-    """Debian's stock kernel with --hyperv and two CPUs (each its VP assist
-    page) runs on the reference TSC page (test_stock_kernels.py): restored
-    without --hyperv on the command line, it counts on with that clocksource."""
+    """Debian's stock kernel with --hyperv runs on the reference TSC page
+    (test_stock_kernels.py): restored without --hyperv on the command line,
+    it counts on with that clocksource."""
     path = tmp_path / "hyperv.snap"
-    last, checksum = save_counting_linux(small, initramfs, path, ["--hyperv", "--cpus", "2"],
-                                         "256M", debian_kernel("amd64"))
+    last, checksum = save_counting_linux(small, initramfs, path, ["--hyperv"], "256M",
+                                         debian_kernel("amd64"))
     clocksource = "/sys/devices/system/clocksource/clocksource0/current_clocksource"
     restore_and_type(path, last, checksum, f"echo clocksource=$(cat {clocksource})",
                      "clocksource=hyperv_clocksource_tsc_page")
+
+
+@needs_kvm
+def test_snapshot_refuses_linux_with_two_cpus_and_the_guest_runs_on(small, initramfs,
+                                                                   tmp_path):
+    """Not saved yet: restored, it crashed now and then (README)."""
+    path = tmp_path / "smp.snap"
+    d = tempfile.mkdtemp(prefix="wisp-sns-")
+    sock = os.path.join(d, "api.sock")
+    w = Console(["run", "--timeout", str(RUN_TIMEOUT), "--api-socket", sock, "-m", "128M",
+                 "--cpus", "2", "--kernel", str(small / "bzImage"), "--initrd", str(initramfs),
+                 "--cmdline", CMDLINE], typed=COUNTER)
+    try:
+        w.wait_for_count(3, BOOT_WAIT)
+        r = subprocess.run([str(WISP), "ctl", sock, "snapshot", json.dumps({"path": str(path)})],
+                           capture_output=True, text=True, timeout=CTL_TIMEOUT)
+        assert r.returncode == 1 and r.stdout == "", r
+        assert "with more than one CPU cannot be saved yet" in r.stderr, r.stderr
+        n = w.counts()[-1]
+        w.wait_for_count(n + 3, 30)
+        ctl(sock, "quit")
+        status, err = w.end(CTL_TIMEOUT)
+        assert status == 0, err
+    finally:
+        w.kill()
+        shutil.rmtree(d, ignore_errors=True)
+    assert not path.exists()
 
 
 @needs_kvm
