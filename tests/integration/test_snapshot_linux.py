@@ -31,7 +31,9 @@ CTL_TIMEOUT = 30
 COUNT = re.compile(r"^count (\d+)$")
 # A file of random bytes in the guest's tmpfs (its RAM) and its checksum,
 # the loop in the background, then every line typed runs in this shell.
-COUNTER = ('head -c 4000000 /dev/urandom >/tmp/blob; md5sum /tmp/blob; '
+# No echo: a typed command echoed into the middle of a count line would
+# hide that line from the check.
+COUNTER = ('stty -echo; head -c 4000000 /dev/urandom >/tmp/blob; md5sum /tmp/blob; '
            'i=0; while :; do i=$((i+1)); echo count $i; sleep 0.1; done & '
            'while read -r l; do eval "$l"; done\n')
 MD5 = re.compile(r"^([0-9a-f]{32})  /tmp/blob$")
