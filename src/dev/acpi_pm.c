@@ -37,7 +37,18 @@ static uint64_t ticks_to_ns_ceil(uint64_t ticks)
 
 static uint64_t elapsed_ticks(const struct acpi_pm *pm, uint64_t now_ns)
 {
-    return now_ns > pm->start_ns ? ns_to_ticks(now_ns - pm->start_ns) : 0;
+    return pm->base_ticks + (now_ns > pm->start_ns ? ns_to_ticks(now_ns - pm->start_ns) : 0);
+}
+
+uint64_t acpi_pm_ticks(const struct acpi_pm *pm, uint64_t now_ns)
+{
+    return elapsed_ticks(pm, now_ns);
+}
+
+void acpi_pm_set_ticks(struct acpi_pm *pm, uint64_t ticks, uint64_t now_ns)
+{
+    pm->base_ticks = ticks;
+    pm->start_ns = now_ns;
 }
 
 static void update_sci(struct acpi_pm *pm)
@@ -79,7 +90,8 @@ uint64_t acpi_pm_update(struct acpi_pm *pm, uint64_t now_ns)
     update_sci(pm);
     if (!(pm->en & ACPI_PM1_TMR_EN))
         return UINT64_MAX;
-    uint64_t next = ticks_to_ns_ceil((epoch + 1) << TMR_MSB_SHIFT);
+    /* epoch counts from 0, the ticks since start_ns from base_ticks. */
+    uint64_t next = ticks_to_ns_ceil(((epoch + 1) << TMR_MSB_SHIFT) - pm->base_ticks);
     return next > UINT64_MAX - pm->start_ns ? UINT64_MAX : pm->start_ns + next;
 }
 

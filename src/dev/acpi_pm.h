@@ -99,7 +99,8 @@ struct acpi_pm_ops {
 struct acpi_pm {
     struct acpi_pm_ops ops;
     void *opaque;
-    uint64_t start_ns;   /* the timer read 0 then */
+    uint64_t start_ns;   /* the timer read base_ticks then */
+    uint64_t base_ticks; /* 0 at power-on; a restored timer's count (snapshots) */
     uint64_t tmr_epoch;  /* timer ticks >> 31 when TMR_STS was last updated */
     uint16_t sts;
     uint16_t en;
@@ -115,6 +116,13 @@ void acpi_pm_io(void *opaque, uint64_t offset, uint8_t *data, unsigned size, boo
 
 /* PM_TMR's value at now_ns. */
 uint32_t acpi_pm_timer(const struct acpi_pm *pm, uint64_t now_ns);
+
+/* The timer's whole count at now_ns (PM_TMR is its low 32 bits). */
+uint64_t acpi_pm_ticks(const struct acpi_pm *pm, uint64_t now_ns);
+
+/* A restored timer goes on from ticks at now_ns (snapshots): the guest
+ * sees it continue from where it was saved, whatever this host's clock. */
+void acpi_pm_set_ticks(struct acpi_pm *pm, uint64_t ticks, uint64_t now_ns);
 
 /* Advances to now_ns (sets TMR_STS if bit 31 of the timer changed, which
  * may raise the SCI) and returns when it next changes, in absolute ns,

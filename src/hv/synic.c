@@ -225,3 +225,13 @@ bool synic_msr_write(struct synic *s, unsigned vp, uint32_t index, uint64_t valu
     flush_queue(s, vp);
     return true;
 }
+
+bool synic_in_use(const struct synic *s)
+{
+    for (unsigned i = 0; i < s->nvps && i < SYNIC_MAX_VPS; i++) {
+        const struct synic_vp *v = &s->vp[i];
+        if ((v->scontrol & HV_X64_MSR_SCONTROL_ENABLE) || page_on(v->simp) || page_on(v->siefp))
+            return true;
+    }
+    return false;
+}

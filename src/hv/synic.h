@@ -76,4 +76,8 @@ bool synic_signal_event(struct synic *s, unsigned vp, unsigned sint, unsigned fl
 /* Drops everything (a reset of the VM's enlightenments). */
 void synic_reset(struct synic *s);
 
+/* Whether the guest has switched any part of the SynIC on (its state is not
+ * saved in snapshots yet). */
+bool synic_in_use(const struct synic *s);
+
 #endif

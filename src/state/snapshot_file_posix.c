@@ -25,6 +25,7 @@ const char *snapshot_section_name(uint32_t type)
     case SNAPSHOT_SECTION_VCPU: return "vCPU";
     case SNAPSHOT_SECTION_DEVICES: return "devices";
     case SNAPSHOT_SECTION_MEMORY: return "memory index";
+    case SNAPSHOT_SECTION_HYPERV: return "Hyper-V enlightenments";
     default: return "unknown";
     }
 }
@@ -192,7 +193,7 @@ int snapshot_parse(const uint8_t *head, size_t head_len, uint64_t file_size,
             return BAD("section %u (%s) is cut short: %llu bytes, %llu left", i + 1,
                        snapshot_section_name(type), (unsigned long long)len,
                        (unsigned long long)(head_size - at));
-        if (type < SNAPSHOT_SECTION_CONFIG || type > SNAPSHOT_SECTION_MEMORY)
+        if (type < SNAPSHOT_SECTION_CONFIG || type > SNAPSHOT_SECTION_LAST)
             return BAD("section %u has an unknown type %u", i + 1, type);
         if (section_crc(head + at - SNAPSHOT_SECTION_HEADER_SIZE, head + at, (size_t)len) != sum)
             return BAD("corrupted: section %u (%s) fails its checksum", i + 1,

@@ -22,6 +22,12 @@
  *   multiple of SNAPSHOT_PAGE_SIZE, so that restore maps them straight from
  *   the file (private, copy-on-write) and never reads them.
  *
+ * Sections (SNAPSHOT_SECTION_*): the machine configuration, CPUID, the
+ * accelerator's VM state, one per vCPU, wisp's devices (for Linux,
+ * Multiboot and Limine boots the PC platform devices at its end), the
+ * Hyper-V enlightenments only with --hyperv (a file without that section
+ * restores without them), then the memory index.
+ *
  * The memory section comes last. Its payload is an index: u32 run count,
  * u32 zero, u64 offset of the first page, then per run u64 guest-physical
  * address, u64 page count, u64 file offset. Runs are in rising address
@@ -52,7 +58,9 @@ enum snapshot_section_type {
     SNAPSHOT_SECTION_VCPU = 4,      /* one per vCPU, in order */
     SNAPSHOT_SECTION_DEVICES = 5,   /* wisp's device models */
     SNAPSHOT_SECTION_MEMORY = 6,    /* the page index; always last */
+    SNAPSHOT_SECTION_HYPERV = 7,    /* --hyperv's MSRs (hv_state.h); only with --hyperv */
 };
+#define SNAPSHOT_SECTION_LAST SNAPSHOT_SECTION_HYPERV
 
 const char *snapshot_section_name(uint32_t type);
 

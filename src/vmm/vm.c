@@ -454,7 +454,8 @@ static int create_restored(struct vm *vm, struct wisp_error *err)
     vm->ncpus = vm->cfg.cpus;
     int rc = vm_devices_open(vm, err) < 0 || setup_memory(vm, err) < 0 ||
                      vm_restore_memory(vm, err) < 0 || setup_accelerator(vm, err) < 0 ||
-                     vm_restore_cpuid(vm, err) < 0 || setup_devices(vm, err) < 0 ||
+                     vm_restore_cpuid(vm, err) < 0 || setup_enlightenments(vm, err) < 0 ||
+                     setup_devices(vm, err) < 0 ||
                      vm_restore_state(vm, err) < 0 ||
                      (cfg->gdb_address && gdb_stub_create(vm, &vm->gdb, err) < 0)
                  ? -1 : 0;

@@ -153,9 +153,20 @@ int vm_restore_open(struct vm *vm, struct wisp_error *err)
 static int vm_restore_check_vcpus(struct vm *vm, struct wisp_error *err)
 {
     const struct vm_restore *r = vm->restore;
-    unsigned vcpus = 0;
-    for (unsigned i = 0; i < r->contents.section_count; i++)
+    unsigned vcpus = 0, hyperv = 0;
+    for (unsigned i = 0; i < r->contents.section_count; i++) {
         vcpus += r->contents.sections[i].type == SNAPSHOT_SECTION_VCPU;
+        hyperv += r->contents.sections[i].type == SNAPSHOT_SECTION_HYPERV;
+    }
+    if (hyperv > 1)
+        return BAD("%s: the %s section appears twice", path_of(vm),
+                   snapshot_section_name(SNAPSHOT_SECTION_HYPERV));
+    /* A stream's machine is built before its sections arrive, so it cannot
+     * learn about Hyper-V from them; the source refuses such guests. */
+    if (vm->cfg.incoming_uri && hyperv)
+        return BAD("%s: the source sent a --hyperv guest, which cannot be migrated yet",
+                   path_of(vm));
+    vm->cfg.hyperv = hyperv == 1; /* saved with --hyperv */
     if (vcpus != vm->cfg.cpus)
         return BAD("%s: %u vCPU sections for a machine of %u CPUs: the sizes don't add up",
                    path_of(vm), vcpus, vm->cfg.cpus);
@@ -327,6 +338,13 @@ int vm_restore_state(struct vm *vm, struct wisp_error *err)
     vm_state_devices(&io, vm);
     if (state_io_failed(&io))
         return BAD("%s: devices: %s", path_of(vm), io.why);
+    if (vm->cfg.hyperv) {
+        s = only(vm, SNAPSHOT_SECTION_HYPERV, err);
+        state_io_load_begin(&io, s->data, s->size, clock_monotonic_ns());
+        vm_state_hyperv(&io, vm);
+        if (state_io_failed(&io))
+            return BAD("%s: Hyper-V enlightenments: %s", path_of(vm), io.why);
+    }
     return 0;
 }
 

@@ -89,6 +89,8 @@ int vm_snapshot_sections(struct vm *vm, struct snapshot_writer *w, struct wisp_e
         rc = add_vcpu(w, &vm->cpus[i], err);
     if (rc == 0)
         rc = add_walk(w, SNAPSHOT_SECTION_DEVICES, vm, vm_state_devices, err);
+    if (rc == 0 && vm->cfg.hyperv)
+        rc = add_walk(w, SNAPSHOT_SECTION_HYPERV, vm, vm_state_hyperv, err);
     return rc;
 }
 

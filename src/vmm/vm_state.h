@@ -52,6 +52,7 @@ void vm_restore_close(struct vm *vm);
 /* The two-way walks (vm_state.c). */
 void vm_state_config(struct state_io *io, struct vm *vm);
 void vm_state_devices(struct state_io *io, struct vm *vm);
+void vm_state_hyperv(struct state_io *io, struct vm *vm);
 /* Why this VM cannot be saved yet (a device without saved state), or NULL. */
 const char *vm_state_unsupported(const struct vm *vm);
 

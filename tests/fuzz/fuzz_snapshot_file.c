@@ -5,9 +5,12 @@
  * head in file order, the memory index last, runs in rising order, page
  * aligned, back to back inside the file and ending exactly at its end.
  * Each device section is then loaded, as restore would, into fresh device
- * models (UART, PCI host latch, VGA, wisp's irqchip for 2 CPUs): a load
- * either fails with a reason or leaves every field that indexes an array
- * or picks a mode in range.
+ * models (UART, PCI host latch, VGA, wisp's irqchip for the CPUs the
+ * configuration section gives, and when it names a Linux, Multiboot or
+ * Limine boot the CMOS RTC, ACPI PM and 8042): a load either fails with a
+ * reason or leaves every field that indexes an array or picks a mode in
+ * range, and the loaded platform devices answer the guest's reads. A
+ * Hyper-V section is loaded too: refused or every MSR as wisp keeps it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +19,8 @@
 
 #include "dev/irqchip_user.h"
 #include "state/device_state.h"
+#include "state/hv_state.h"
+#include "state/platform_state.h"
 #include "state/snapshot_file.h"
 
 static uint64_t fake_clock(void *opaque)
@@ -24,7 +29,59 @@ static uint64_t fake_clock(void *opaque)
     return 1000000000ull;
 }
 
-static void check_devices(const uint8_t *data, size_t size)
+static int64_t fake_time(void *opaque)
+{
+    (void)opaque;
+    return 1700000000;
+}
+
+/* The platform devices once loaded: every register the guest can read. */
+static void read_platform(struct cmos_rtc *rtc, struct acpi_pm *pm, struct reset_port *rp)
+{
+    if ((rtc->ram[RTC_REG_B] & RTC_B_SET) &&
+        (rtc->frozen.month < 1 || rtc->frozen.month > 12 || rtc->frozen.day < 1 ||
+         rtc->frozen.day > 31 || rtc->frozen.year < 0 || rtc->frozen.year > 9999))
+        abort();
+    if (!(pm->cnt & ACPI_PM1_SCI_EN) || !(rp->output_port & I8042_OUTPUT_RESET))
+        abort();
+    for (uint8_t i = 0; i < CMOS_RTC_SIZE; i++) {
+        uint8_t v = i;
+        cmos_rtc_io(rtc, 0, &v, 1, true);
+        cmos_rtc_io(rtc, 1, &v, 1, false);
+    }
+    uint8_t regs[ACPI_PM_NR_PORTS];
+    acpi_pm_io(pm, 0, regs, sizeof regs, false);
+    acpi_pm_update(pm, fake_clock(NULL) + 1000000000000ull);
+    uint8_t v;
+    reset_port_i8042_command_io(rp, 0, &v, 1, false);
+    reset_port_i8042_data_io(rp, 0, &v, 1, false);
+    v = 0xFF; /* whatever command waits takes a byte */
+    reset_port_i8042_data_io(rp, 0, &v, 1, true);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* From the configuration section (vm_state_config: the accelerator's name
+ * in 16 bytes, the boot kind, the memory size, the CPU count): whether the
+ * boot has the PC platform, and the CPUs (2 when it says none that fits). */
+static bool platform_boot(const struct snapshot_contents *c, unsigned *cpus)
+{
+    unsigned at = 0;
+    const struct snapshot_section *s = snapshot_find(c, SNAPSHOT_SECTION_CONFIG, &at);
+    *cpus = 2;
+    if (!s || s->size < 32)
+        return false;
+    uint32_t n = le32(s->data + 28);
+    if (n >= 1 && n <= IRQCHIP_USER_MAX_CPUS)
+        *cpus = n;
+    uint32_t boot = le32(s->data + 16);
+    return boot >= 2 && boot <= 6; /* PVH, bzImage, Multiboot 1/2, Limine (vmm/vm.h) */
+}
+
+static void check_devices(const uint8_t *data, size_t size, bool platform, unsigned cpus)
 {
     static struct irqchip_user chip;
     static struct uart16550 uart;
@@ -35,7 +92,7 @@ static void check_devices(const uint8_t *data, size_t size)
     struct wisp_error err = { 0 };
     memset(&chip, 0, sizeof chip);
     memset(&uart, 0, sizeof uart);
-    if (irqchip_user_init(&chip, &ports, &mmio, 2, fake_clock, NULL, &err) < 0)
+    if (irqchip_user_init(&chip, &ports, &mmio, cpus, fake_clock, NULL, &err) < 0)
         abort();
     vga_init(&vga);
     struct state_io io;
@@ -54,6 +111,18 @@ static void check_devices(const uint8_t *data, size_t size)
     state_bool(&io, &user);
     if (user)
         state_irqchip_user(&io, &chip);
+    static struct cmos_rtc rtc;
+    static struct acpi_pm pm;
+    static struct reset_port rp;
+    static const struct acpi_pm_ops pm_ops = { NULL, NULL, fake_clock };
+    cmos_rtc_init(&rtc, fake_time, NULL);
+    acpi_pm_init(&pm, &pm_ops, NULL);
+    reset_port_init(&rp, NULL, NULL);
+    if (platform && !io.failed) {
+        state_cmos_rtc(&io, &rtc);
+        state_acpi_pm(&io, &pm);
+        state_reset_port(&io, &rp);
+    }
     if (state_io_failed(&io)) {
         if (!io.why || !*io.why)
             abort();
@@ -69,6 +138,24 @@ static void check_devices(const uint8_t *data, size_t size)
         if (chip.pit.ch[i].mode > 5 || chip.pit.ch[i].reload == 0 ||
             chip.pit.ch[i].reload > 65536)
             abort();
+    if (platform)
+        read_platform(&rtc, &pm, &rp);
+}
+
+static void check_hyperv(const uint8_t *data, size_t size, unsigned cpus)
+{
+    static struct hv_enlightenments hv;
+    memset(&hv, 0, sizeof hv);
+    struct state_io io;
+    state_io_load_begin(&io, data, size, 0);
+    state_hyperv(&io, &hv, cpus);
+    if (state_io_failed(&io)) {
+        if (!io.why || !*io.why)
+            abort();
+        return;
+    }
+    if (hv.tsc_scale == 0 || (hv.reference_tsc_msr & 0xFFE))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -83,6 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (c.section_count == 0 || c.head_size > size ||
         c.sections[c.section_count - 1].type != SNAPSHOT_SECTION_MEMORY)
         abort();
+    unsigned cpus;
+    bool platform = platform_boot(&c, &cpus);
     const uint8_t *at = data + SNAPSHOT_HEADER_SIZE;
     for (unsigned i = 0; i < c.section_count; i++) {
         const struct snapshot_section *s = &c.sections[i];
@@ -90,7 +179,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         at = s->data + s->size;
         if (s->type == SNAPSHOT_SECTION_DEVICES)
-            check_devices(s->data, s->size);
+            check_devices(s->data, s->size, platform, cpus);
+        if (s->type == SNAPSHOT_SECTION_HYPERV)
+            check_hyperv(s->data, s->size, cpus);
     }
     uint64_t next = 0, end = 0;
     for (uint32_t i = 0; i < c.run_count; i++) {

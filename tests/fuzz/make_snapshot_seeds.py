@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Seeds for fuzz_snapshot_file: real snapshots (taken with the counter
-guest, `wisp ctl SOCK snapshot`) cut down to their sections plus one page,
+guest, and of Linux guests as tests/integration/test_snapshot_linux.py takes
+them, `wisp ctl SOCK snapshot`) cut down to their sections plus one page,
 and a few damaged variants. Usage: make_snapshot_seeds.py OUTDIR SNAPSHOT...
 (without snapshots: a synthetic file only)."""
 import hashlib

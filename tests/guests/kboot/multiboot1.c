@@ -8,7 +8,11 @@
  * through isa-debug-exit. With action=1 on the command line it
  * powers off through ACPI (SLP_TYP 5 into PM1a_CNT at 0x604, as the FADT
  * and \_S5 say) instead, with action=2 it resets through 0xCF9: the
- * tests of --no-shutdown and --no-reboot.
+ * tests of --no-shutdown and --no-reboot. With action=3 it counts for
+ * ever instead, `count N` every 100 ms of the ACPI PM timer, checking at
+ * each step that the timer never went back and that a byte it left in
+ * CMOS RAM and one in the 8042's RAM are still there: the test of
+ * snapshots of a Multiboot guest (the platform devices' saved state).
  */
 #include "kb_lib.h"
 
@@ -121,6 +125,57 @@ static void check_acpi(void)
     KB_CHECK(0, "no RSDP in the BIOS area 0xE0000-0xFFFFF");
 }
 
+static uint32_t pm_timer(void)
+{
+    uint32_t v;
+    __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)0x608));
+    return v;
+}
+
+static uint8_t cmos_read(uint8_t index)
+{
+    kb_outb(0x70, index);
+    return kb_inb(0x71);
+}
+
+/* The 8042 answers at once (IBF never set): a command, then its byte. */
+static uint8_t kbc_read_ram(uint8_t index)
+{
+    kb_outb(0x64, (uint8_t)(0x20 + index));
+    return kb_inb(0x60);
+}
+
+#define PM_TIMER_100MS 357954u /* 3.579545 MHz */
+
+static void __attribute__((noreturn)) count_for_ever(void)
+{
+    kb_outb(0x70, 0x40);
+    kb_outb(0x71, 0x5A);
+    kb_outb(0x64, 0x60 + 5);
+    kb_outb(0x60, 0x77);
+    uint32_t last = pm_timer(), start = last;
+    for (uint32_t n = 1;; n++) {
+        for (;;) {
+            uint32_t now = pm_timer();
+            /* 32-bit wrap-around is fine; a step back shows as a huge one. */
+            if (now - last > 0x80000000u) {
+                KB_CHECK(0, "the PM timer went back from 0x%x to 0x%x", last, now);
+                kb_finish("multiboot1");
+            }
+            last = now;
+            if (now - start >= PM_TIMER_100MS)
+                break;
+            __asm__ __volatile__("pause");
+        }
+        start += PM_TIMER_100MS;
+        KB_CHECK(cmos_read(0x40) == 0x5A, "CMOS RAM byte 0x40 kept");
+        KB_CHECK(kbc_read_ram(5) == 0x77, "8042 RAM byte 5 kept");
+        if (kb_failures)
+            kb_finish("multiboot1");
+        kb_printf("count %u\n", n);
+    }
+}
+
 void kmain(uint32_t magic, const struct mb_info *mb, uint32_t eflags)
 {
     kb_printf("multiboot1: magic 0x%x info 0x%x flags 0x%x\n", magic, (uint32_t)(uintptr_t)mb,
@@ -145,6 +200,8 @@ void kmain(uint32_t magic, const struct mb_info *mb, uint32_t eflags)
     } else if (action == 2) {
         kb_printf("rebooting\n");
         kb_outb(0xCF9, 0x06);
+    } else if (action == 3 && !kb_failures) {
+        count_for_ever();
     }
     kb_finish("multiboot1");
 }
