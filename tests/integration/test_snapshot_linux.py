@@ -163,6 +163,15 @@ def restore_and_type(path, last, checksum, command=None, expect=None):
     when given, must print the line expect), then poweroff; returns the
     console's lines."""
     w = Console(["run", "--timeout", str(RESTORE_TIMEOUT), "--restore", str(path)])
+    lines, err = type_after_the_move(w, last, checksum, command, expect)
+    assert f"wisp: {path}: restored in " in err, err
+    return lines
+
+
+def type_after_the_move(w, last, checksum, command=None, expect=None):
+    """The moved guest's console w: the count goes on from last + 1, a typed
+    command runs, the file in its RAM is intact, poweroff ends it with 0.
+    Returns its console lines and stderr."""
     try:
         w.wait_for_count(last + 5, 60)
         w.type("echo marker-$((6*7))\n")
@@ -181,12 +190,11 @@ def restore_and_type(path, last, checksum, command=None, expect=None):
         w.kill()
     assert status == 0, err
     assert "guest powered off" in err, err
-    assert f"wisp: {path}: restored in " in err, err
     counts = w.counts()
     assert counts[:1] == [last + 1], f"saved at {last}, went on with {counts[:3]}"
     assert counts == list(range(last + 1, last + 1 + len(counts))), counts
     assert "WISP-INIT-READY" not in w.lines, "the guest booted again"
-    return w.lines
+    return w.lines, err
 
 
 @needs_kvm
@@ -201,6 +209,37 @@ def test_restored_linux_counts_on_and_runs_a_typed_command(small, initramfs, ker
     path = tmp_path / "linux.snap"
     last, checksum = save_counting_linux(small, initramfs, path, options, memory, kernel)
     restore_and_type(path, last, checksum)
+
+
+@needs_kvm
+def test_linux_moves_live_and_runs_a_typed_command(small, initramfs):
+    """Live migration (README "Live migration") of the counting shell over a
+    unix socket: the source ends with 0 once the destination has the guest,
+    which counts on from the source's last number and runs what is typed."""
+    d = tempfile.mkdtemp(prefix="wisp-lmig-")  # short: sun_path is 108 bytes
+    sock, uri = os.path.join(d, "api.sock"), f"unix:{d}/m.sock"
+    dest = Console(["run", "--timeout", str(RUN_TIMEOUT), "--incoming", uri])
+    src = None
+    try:
+        def listening():
+            with dest.lock:
+                return any("waiting for a migration" in l for l in dest.err)
+        dest.wait(listening, 30, "the destination listening")
+        src = Console(["run", "--timeout", str(RUN_TIMEOUT), "--api-socket", sock, "-m", "128M",
+                       "--kernel", str(small / "bzImage"), "--initrd", str(initramfs),
+                       "--cmdline", CMDLINE], typed=COUNTER)
+        src.wait_for_count(5, BOOT_WAIT)
+        assert len(src.checksums()) == 1, src.lines[-30:]
+        assert ctl(sock, "migrate", {"uri": uri})["status"] == "active"
+        status, err = src.end(120)
+        assert status == 0 and "wisp: migrated to " + uri in err, err
+        _, derr = type_after_the_move(dest, src.counts()[-1], src.checksums()[0])
+        assert "migration received in" in derr, derr
+    finally:
+        if src:
+            src.kill()
+        dest.kill()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def with_section_changed(data, kind, edit):
