@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/little_endian.h"
 #include "core/os.h"
 
 const char *snapshot_section_name(uint32_t type)
@@ -28,28 +29,6 @@ const char *snapshot_section_name(uint32_t type)
     case SNAPSHOT_SECTION_HYPERV: return "Hyper-V enlightenments";
     default: return "unknown";
     }
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
 }
 
 static uint32_t crc_more(uLong c, const uint8_t *p, size_t n)
