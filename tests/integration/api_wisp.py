@@ -97,6 +97,13 @@ class Wisp:
         shutil.rmtree(self.dir, ignore_errors=True)
         return self.proc.returncode, err
 
+    def cleanup(self):
+        """Kills wisp if it still runs and removes its socket's directory."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def fail(self, why):
         if self.proc.poll() is None:
             self.proc.kill()

@@ -67,12 +67,6 @@ class Source(Wisp):
             time.sleep(0.1)
         self.fail(f"migration still {last} after {MIGRATE_WAIT} s")
 
-    def cleanup(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 class Destination:
     """wisp run --incoming URI; stdout and stderr collected by threads."""

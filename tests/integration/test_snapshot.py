@@ -8,7 +8,6 @@ default), its own --timeout and a subprocess timeout."""
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import time
@@ -68,12 +67,6 @@ class Counter(Wisp):
             self.proc.wait()
         out = "\n".join(self.lines[-20:])
         pytest.fail(f"{why}\nstdout (end): {out}\nstderr: {self.proc.stderr.read()}")
-
-    def cleanup(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def restore(path, *extra):
