@@ -65,26 +65,32 @@ void *guest_memory_ptr(const struct guest_memory *gm, uint64_t gpa, uint64_t len
     return b ? b->host + (gpa - b->gpa) : NULL;
 }
 
-void guest_memory_mark_host_dirty(const struct guest_memory *gm, uint64_t gpa, uint64_t len)
+/* Pages of bank b that wisp wrote, for a running migration's next pass
+ * (host_dirty is set only while one runs). */
+static void mark_bank_dirty(const struct mem_bank *b, uint64_t gpa, uint64_t len)
 {
-    const struct mem_bank *b = guest_memory_bank_at(gm, gpa, len);
-    if (!b || len == 0)
-        return;
     uint64_t *bits = __atomic_load_n(&b->host_dirty, __ATOMIC_ACQUIRE);
-    if (!bits)
+    if (!bits || len == 0)
         return;
     uint64_t first = (gpa - b->gpa) / 4096, last = (gpa - b->gpa + len - 1) / 4096;
     for (uint64_t p = first; p <= last; p++)
         __atomic_fetch_or(&bits[p / 64], 1ull << (p % 64), __ATOMIC_RELEASE);
 }
 
+void guest_memory_mark_host_dirty(const struct guest_memory *gm, uint64_t gpa, uint64_t len)
+{
+    const struct mem_bank *b = guest_memory_bank_at(gm, gpa, len);
+    if (b)
+        mark_bank_dirty(b, gpa, len);
+}
+
 bool guest_memory_write(struct guest_memory *gm, uint64_t gpa, const void *src, uint64_t len)
 {
-    void *dst = guest_memory_ptr(gm, gpa, len);
-    if (!dst)
+    const struct mem_bank *b = guest_memory_bank_at(gm, gpa, len);
+    if (!b)
         return false;
-    memcpy(dst, src, len);
-    guest_memory_mark_host_dirty(gm, gpa, len);
+    memcpy(b->host + (gpa - b->gpa), src, len);
+    mark_bank_dirty(b, gpa, len);
     return true;
 }
 
@@ -99,11 +105,11 @@ bool guest_memory_read(const struct guest_memory *gm, uint64_t gpa, void *dst, u
 
 bool guest_memory_fill(struct guest_memory *gm, uint64_t gpa, uint8_t byte, uint64_t len)
 {
-    void *dst = guest_memory_ptr(gm, gpa, len);
-    if (!dst)
+    const struct mem_bank *b = guest_memory_bank_at(gm, gpa, len);
+    if (!b)
         return false;
-    memset(dst, byte, len);
-    guest_memory_mark_host_dirty(gm, gpa, len);
+    memset(b->host + (gpa - b->gpa), byte, len);
+    mark_bank_dirty(b, gpa, len);
     return true;
 }
 
