@@ -7,7 +7,9 @@
  * "return" (an object) or "error" (a known class and a non-empty one-line
  * description); a request's id comes back unchanged; the machine is only
  * paused while running, resumed while paused, and handed screenshot paths
- * that are non-empty C strings; an error answer changes no state.
+ * that are non-empty C strings; a migration gets a URI and counts inside
+ * their documented ranges; a power-off is only asked of a running machine;
+ * an error answer changes no state.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +26,7 @@ struct machine {
     enum api_run_state state;
     bool screen;
     unsigned quits, actions;
+    bool migrating;
 };
 
 static enum api_run_state m_state(void *ctx)
@@ -96,8 +99,45 @@ static int m_snapshot(void *ctx, const char *path, bool resume, struct api_snaps
     return 0;
 }
 
+/* A graceful power-off: only asked of a running machine. */
+static int m_powerdown(void *ctx, struct api_failure *f)
+{
+    struct machine *m = ctx;
+    fuzz_check(m->state == API_STATE_RUNNING, "power-off only asked while running");
+    m->actions++;
+    if (!m->screen)
+        return api_fail(f, API_ERROR_WRONG_STATE, "the guest does not listen");
+    return 0;
+}
+
+/* A migration: arguments inside their documented ranges, one at a time. */
+static int m_migrate(void *ctx, const struct api_migrate_args *a, struct api_failure *f)
+{
+    struct machine *m = ctx;
+    fuzz_check(a->uri && a->uri[0] != '\0', "a migration URI");
+    fuzz_check(a->max_downtime_ms >= 1 && a->max_downtime_ms <= 3600000, "downtime in range");
+    fuzz_check(a->max_passes >= 1 && a->max_passes <= 1000, "passes in range");
+    fuzz_check(m->state != API_STATE_SHUTDOWN, "no migration after shutdown");
+    m->actions++;
+    if (m->migrating)
+        return api_fail(f, API_ERROR_WRONG_STATE, "a migration is already active");
+    m->migrating = true;
+    return 0;
+}
+
+static void m_query_migrate(void *ctx, struct api_migrate_info *out)
+{
+    struct machine *m = ctx;
+    if (!m->migrating)
+        return;
+    out->status = "failed";
+    strcpy(out->reason, "unix:x: cannot connect");
+    out->pass = 1;
+}
+
 static const struct api_machine_ops ops = {
     m_state, m_cpus, m_uptime, m_pause, m_resume, m_screenshot, m_quit, m_snapshot,
+    m_powerdown, m_migrate, m_query_migrate,
 };
 
 static bool known_class(const char *name)
