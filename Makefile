@@ -98,6 +98,8 @@ demo:
 unit: $(UNIT_TESTS) $(if $(SANITIZE),,$(BUILD)/wisp)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; WISP_SOURCE_DIR=$(CURDIR) $$t; done
 	@$(if $(SANITIZE),echo "(hardening flags are checked on the release build)",tests/check-hardening.sh $(BUILD)/wisp)
+	@# The test tooling's own tests (Python, no guest): once, with the release build.
+	@$(if $(SANITIZE),,$(PYTHON) -m pytest -q -p no:cacheprovider tests/tools)
 
 # KVM_RUNNER runs the guest-booting tests somewhere /dev/kvm works; on a host
 # without it scripts/test.sh sets it to scripts/nested-kvm.sh (a TCG VM with
@@ -117,15 +119,21 @@ ifneq ($(NESTED_CRASH_RERUNS),0)
 PYTEST_RERUN = --reruns $(NESTED_CRASH_RERUNS) --only-rerun "guest crashed: triple fault" \
 	--only-rerun "after KVM's reset" --only-rerun "rebooted \(by a triple fault"
 endif
+# Each test command records its tests' outcomes in a file as they end
+# (tests/integration/resume_after_stall.py), so when the nested VM stalls,
+# the retry in a fresh VM runs only the tests that had not ended; the file
+# is emptied before the command starts.
+TEST_PROGRESS = $(abspath $(BUILD))/test-progress
+resume_file = rm -f $(TEST_PROGRESS).$(1) && WISP_TEST_PROGRESS=$(TEST_PROGRESS).$(1)
 PYTEST = WISP_BUILD=$(abspath $(BUILD)) PYTHONUNBUFFERED=1 $(KVM_RUNNER) $(PYTHON) -m pytest \
 	    -q -raR --timeout=$(TEST_TIMEOUT) $(PYTEST_RERUN)
 integration: all
-	$(PYTEST) -m "not stock_kernel" tests/integration
+	$(call resume_file,integration) $(PYTEST) -m "not stock_kernel" tests/integration
 
 # Debian's stock kernels (scripts/fetch-debian-kernels.sh): bigger and slower
 # to boot than the small test Linux, so a target of their own.
 check-stock-kernels: all
-	$(PYTEST) -m stock_kernel tests/integration
+	$(call resume_file,stock-kernels) $(PYTEST) -m stock_kernel tests/integration
 
 # How often the nested test VM stalls (scripts/nested-stress.sh): boots the
 # test guests STRESS_RUNS times in a row, a fresh VM after each stall.
@@ -147,7 +155,7 @@ sanitize:
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" KVM_RUNNER="$(KVM_RUNNER)" unit integration-sanitized
 
 integration-sanitized: all
-	$(PYTEST) -m "not stock_kernel" $(SANITIZE_SKIP) tests/integration
+	$(call resume_file,sanitized) $(PYTEST) -m "not stock_kernel" $(SANITIZE_SKIP) tests/integration
 
 # ThreadSanitizer over what runs on several threads: the stop-the-world and
 # the multi-CPU interrupt controller unit tests, then a handful of the
@@ -169,7 +177,7 @@ tsan:
 	    $(TSAN_BUILD)/tests/test_vcpu_pause $(TSAN_BUILD)/tests/test_irqchip_smp
 	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_vcpu_pause
 	$(TSAN_OPTIONS_RUN) $(TSAN_BUILD)/tests/test_irqchip_smp
-	$(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -raR $(PYTEST_RERUN) \
+	$(call resume_file,tsan) $(TSAN_OPTIONS_RUN) WISP_BUILD=$(abspath $(TSAN_BUILD)) $(KVM_RUNNER) $(PYTHON) -m pytest -q -raR $(PYTEST_RERUN) \
 	    $(TSAN_TESTS)
 
 # ---- libFuzzer targets (tests/fuzz/README.md) ----

@@ -35,8 +35,9 @@ if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
         local n c
         n=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'stall.*' | wc -l)
         c=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'crash.*' | wc -l)
-        echo "wisp: nested VM stalls in this run: $n, VM crashes: $c (each one stopped and its" \
-            "command rerun; evidence in $NESTED_KVM_STALL_LOG)"
+        echo "wisp: nested VM stalls in this run: $n, VM crashes: $c (each one stopped, and its" \
+            "command run again from the first test that had not ended; evidence in" \
+            "$NESTED_KVM_STALL_LOG)"
     }
     trap report_stalls EXIT
 fi

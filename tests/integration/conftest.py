@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import resume_after_stall
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("WISP_BUILD", ROOT / "build"))
 WISP = BUILD / "wisp"
@@ -26,6 +28,8 @@ BOOT_TIMES = []
 
 
 def pytest_configure(config):
+    # A retry after a nested-VM stall runs only the tests that had not ended.
+    config.pluginmanager.register(resume_after_stall, "resume_after_stall")
     config.addinivalue_line("markers", "stock_kernel: boots one of Debian's stock kernels "
                             "(make check-stock-kernels)")
 
