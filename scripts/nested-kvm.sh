@@ -398,7 +398,7 @@ qemu_pid=$!
 # What a stalled VM was doing, recorded before it is stopped: CPU time of
 # each QEMU thread over two seconds (spinning or asleep), where each vCPU
 # is (RIP, halted or not, interrupts on or off), named from System.map,
-# and the VM kernel's own backtraces: sysrq l and w through the emulated
+# and the VM kernel's own backtraces: sysrq l, w and t through the emulated
 # keyboard (needs interrupts on), then an NMI, which unknown_nmi_panic turns
 # into a panic with the interrupted CPU's stack (works with interrupts off).
 
@@ -442,6 +442,10 @@ diagnose_stall() {
     python3 "$here/nested-kvm/monitor.py" "$run/monitor" \
         "sendkey alt-sysrq-7" "sendkey alt-sysrq-l" "sendkey alt-sysrq-w" 2>&1
     sleep 8
+    # Every task, not only the blocked ones: a stall with both vCPUs idle
+    # had pytest in vfork waiting on a child that sysrq w does not list.
+    python3 "$here/nested-kvm/monitor.py" "$run/monitor" "sendkey alt-sysrq-t" 2>&1
+    sleep 20
     python3 "$here/nested-kvm/monitor.py" "$run/monitor" "nmi" 2>&1
     sleep 8
 }
