@@ -253,7 +253,7 @@ def test_linux_moves_live_and_runs_a_typed_command(small, initramfs):
         status, err = src.end(120)
         assert status == 0 and "wisp: migrated to " + uri in err, err
         _, derr = type_after_the_move(dest, src.finished_counts()[-1], src.checksums()[0],
-                                      src.unfinished)
+                                      unfinished=src.unfinished)
         assert "migration received in" in derr, derr
     finally:
         if src:
