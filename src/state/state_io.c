@@ -149,5 +149,8 @@ void state_time(struct state_io *io, uint64_t *ns)
         state_check(io, rel < (int64_t)(86400ull * 1000000000ull), "a timer set days ahead");
         x = rel < 0 && (uint64_t)-rel > io->now_ns ? 0 : io->now_ns + (uint64_t)rel;
     }
-    *ns = x;
+    /* Saving leaves the running device's instant alone: a guest resumed
+     * after its snapshot keeps its timers. */
+    if (io->loading)
+        *ns = x;
 }

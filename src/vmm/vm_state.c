@@ -22,11 +22,6 @@ const char *vm_state_unsupported(const struct vm *vm)
         return "virtio-console has no saved state yet";
     if (c->rng)
         return "virtio-rng has no saved state yet";
-    /* Restored with two CPUs, the small Linux crashed (triple fault) or hung
-     * in about one restore in six on either irqchip, soon after it went on;
-     * native kernels with several CPUs restore reliably. */
-    if ((vm_is_linux(vm) || vm_is_kboot(vm)) && vm->ncpus > 1)
-        return "Linux, Multiboot and Limine guests with more than one CPU cannot be saved yet";
     if (c->hyperv && synic_in_use(&vm->hv.synic))
         return "the guest uses the Hyper-V SynIC (VMBus), which has no saved state yet";
     if (vm->cpuid_probe_active)

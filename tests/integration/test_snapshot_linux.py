@@ -39,6 +39,10 @@ COUNTER = ('stty -echo; head -c 4000000 /dev/urandom >/tmp/blob; md5sum /tmp/blo
            'i=0; while :; do i=$((i+1)); echo count $i; sleep 0.1; done & '
            'while read -r l; do eval "$l"; done\n')
 MD5 = re.compile(r"^([0-9a-f]{32})  /tmp/blob$")
+# After a move with two CPUs, a process runs on each: field 39 of
+# /proc/self/stat is the CPU it last ran on, pinned with taskset.
+ON_BOTH_CPUS = ("echo cpus=$(taskset -c 0 cut -d' ' -f39 /proc/self/stat)"
+                "$(taskset -c 1 cut -d' ' -f39 /proc/self/stat)")
 
 
 class Console:
@@ -231,7 +235,8 @@ def test_restored_linux_counts_on_and_runs_a_typed_command(small, initramfs, ker
 
 
 @needs_kvm
-def test_linux_moves_live_and_runs_a_typed_command(small, initramfs):
+@pytest.mark.parametrize("cpus", [1, 2], ids=["one-cpu", "two-cpus"])
+def test_linux_moves_live_and_runs_a_typed_command(small, initramfs, cpus):
     """Live migration (README "Live migration") of the counting shell over a
     unix socket: the source ends with 0 once the destination has the guest,
     which counts on from the source's last number and runs what is typed."""
@@ -245,15 +250,16 @@ def test_linux_moves_live_and_runs_a_typed_command(small, initramfs):
                 return any("waiting for a migration" in l for l in dest.err)
         dest.wait(listening, 30, "the destination listening")
         src = Console(["run", "--timeout", str(RUN_TIMEOUT), "--api-socket", sock, "-m", "128M",
-                       "--kernel", str(small / "bzImage"), "--initrd", str(initramfs),
-                       "--cmdline", CMDLINE], typed=COUNTER)
+                       "--cpus", str(cpus), "--kernel", str(small / "bzImage"),
+                       "--initrd", str(initramfs), "--cmdline", CMDLINE], typed=COUNTER)
         src.wait_for_count(5, BOOT_WAIT)
         assert len(src.checksums()) == 1, src.lines[-30:]
         assert ctl(sock, "migrate", {"uri": uri})["status"] == "active"
         status, err = src.end(120)
         assert status == 0 and "wisp: migrated to " + uri in err, err
+        both = (ON_BOTH_CPUS, "cpus=01") if cpus == 2 else (None, None)
         _, derr = type_after_the_move(dest, src.finished_counts()[-1], src.checksums()[0],
-                                      src.unfinished)
+                                      *both, unfinished=src.unfinished)
         assert "migration received in" in derr, derr
     finally:
         if src:
@@ -298,30 +304,18 @@ def test_restored_linux_with_hyperv_keeps_its_reference_tsc_clock(small, initram
 
 
 @needs_kvm
-def test_snapshot_refuses_linux_with_two_cpus_and_the_guest_runs_on(small, initramfs,
-                                                                   tmp_path):
-    """Not saved yet: restored, it crashed now and then (README)."""
+@pytest.mark.parametrize("options", [[], ["--irqchip", "user"]],
+                         ids=["kernel-irqchip", "user-irqchip"])
+def test_restored_two_cpu_linux_counts_on_and_runs_on_both_cpus(small, initramfs, options,
+                                                                tmp_path):
+    """--cpus 2: one snapshot restored three times, each in a fresh wisp,
+    counts on from N+1 and runs a process on each CPU (restores of the
+    small Linux with two CPUs once crashed or hung now and then)."""
     path = tmp_path / "smp.snap"
-    d = tempfile.mkdtemp(prefix="wisp-sns-")
-    sock = os.path.join(d, "api.sock")
-    w = Console(["run", "--timeout", str(RUN_TIMEOUT), "--api-socket", sock, "-m", "128M",
-                 "--cpus", "2", "--kernel", str(small / "bzImage"), "--initrd", str(initramfs),
-                 "--cmdline", CMDLINE], typed=COUNTER)
-    try:
-        w.wait_for_count(3, BOOT_WAIT)
-        r = subprocess.run([str(WISP), "ctl", sock, "snapshot", json.dumps({"path": str(path)})],
-                           capture_output=True, text=True, timeout=CTL_TIMEOUT)
-        assert r.returncode == 1 and r.stdout == "", r
-        assert "with more than one CPU cannot be saved yet" in r.stderr, r.stderr
-        n = w.counts()[-1]
-        w.wait_for_count(n + 3, 30)
-        ctl(sock, "quit")
-        status, err = w.end(CTL_TIMEOUT)
-        assert status == 0, err
-    finally:
-        w.kill()
-        shutil.rmtree(d, ignore_errors=True)
-    assert not path.exists()
+    last, checksum, unfinished = save_counting_linux(small, initramfs, path,
+                                                     ["--cpus", "2", *options])
+    for _ in range(3):
+        restore_and_type(path, last, checksum, ON_BOTH_CPUS, "cpus=01", unfinished)
 
 
 @needs_kvm
