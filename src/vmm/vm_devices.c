@@ -301,6 +301,10 @@ void vm_devices_state(struct state_io *io, struct vm *vm)
         state_virtio_pci(io, &d->rng->vp);
     if (!io->loading || io->failed)
         return;
+    /* A BAR loaded over another function's not yet loaded one decodes now. */
+    for (unsigned s = 0; s < PCI_HOST_SLOTS; s++)
+        if (d->pci.slots[s])
+            pci_device_update_bars(d->pci.slots[s]);
     /* Requests the guest queued before the save are looked at now (their
      * notification went to the other process, or came while frozen). */
     for (unsigned i = 0; i < d->disk_count; i++)

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "dev/irqchip_user.h"
+#include "dev/pci/pci_host.h"
 #include "state/device_state.h"
 #include "state/hv_state.h"
 #include "state/platform_state.h"
