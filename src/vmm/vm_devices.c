@@ -82,6 +82,7 @@ static int restoring_open(struct vm *vm, struct virtio_blk *blk,
                  : virtio_blk_open(blk, disk->path, disk->read_only, serial, err);
     if (rc < 0) {
         struct wisp_error inner = *err;
+        err->status = 0; /* the first failure is kept: say it again, prefixed */
         return wisp_fail(err, inner.status == WISP_EXIT_USAGE ? WISP_EXIT_BAD_KERNEL : inner.status,
                          "%s: wrong machine: %s", from, inner.message);
     }

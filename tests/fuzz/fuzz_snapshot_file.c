@@ -11,8 +11,9 @@
  * reason or leaves every field that indexes an array or picks a mode in
  * range, and the loaded platform devices answer the guest's reads. What
  * follows (the virtio functions, vm_devices_state) is loaded into up to
- * four virtio PCI functions of one queue of at most 256 entries (the shape
- * of virtio-blk and virtio-rng) over 256 MiB of guest RAM: refused with a
+ * four virtio PCI functions shaped as a writable virtio-blk, virtio-rng,
+ * a read-only virtio-blk and virtio-rng again (IDs, capabilities, offered
+ * features and queue sizes as theirs) over 256 MiB of guest RAM: refused with a
  * reason, or every vector in the MSI-X table, every enabled queue's size a
  * power of two with its rings mapped, and a request taken from each such
  * queue by the checked walker. A Hyper-V section is loaded too: refused or
@@ -29,6 +30,8 @@
 #include "state/hv_state.h"
 #include "state/platform_state.h"
 #include "state/snapshot_file.h"
+#include "dev/virtio/virtio_blk.h"
+#include "dev/virtio/virtio_rng.h"
 #include "state/virtio_state.h"
 
 static uint64_t fake_clock(void *opaque)
@@ -109,10 +112,17 @@ static void no_msi(void *opaque, uint64_t address, uint32_t data)
 }
 static void no_gsi(void *opaque, unsigned gsi, bool level) { (void)opaque, (void)gsi, (void)level; }
 
-static const struct virtio_device_ops one_queue = {
-    .name = "virtio-fuzz", .device_id = 2, .class_code = 0x018000, .num_queues = 1,
-    .queue_max_size = 256, .config_size = 60, .config_read = no_config,
+static const struct virtio_device_ops blk_shape = {
+    .name = "virtio-blk", .device_id = VIRTIO_ID_BLOCK, .class_code = 0x018000,
+    .num_queues = 1, .queue_max_size = VIRTIO_BLK_QUEUE_SIZE,
+    .config_size = VIRTIO_BLK_CONFIG_SIZE, .config_read = no_config,
 };
+static const struct virtio_device_ops rng_shape = {
+    .name = "virtio-rng", .device_id = VIRTIO_ID_RNG, .class_code = 0x00FF00,
+    .num_queues = 1, .queue_max_size = VIRTIO_RNG_QUEUE_SIZE, .config_read = no_config,
+};
+#define BLK_FEATURES ((1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) | \
+                      (1ull << VIRTIO_BLK_F_FLUSH))
 
 static void setup_virtio(void)
 {
@@ -127,8 +137,12 @@ static void setup_virtio(void)
     virtio_platform = (struct virtio_platform){ &virtio_ram, NULL, NULL };
     if (pci_host_init(&virtio_host, &virtio_ports, &virtio_mmio, &host_ops, NULL, &err) < 0)
         abort();
+    static const uint64_t blk_rw = BLK_FEATURES | (1ull << VIRTIO_BLK_F_DISCARD) |
+                                   (1ull << VIRTIO_BLK_F_WRITE_ZEROES);
+    static const uint64_t blk_ro = BLK_FEATURES | (1ull << VIRTIO_BLK_F_RO);
     for (int i = 0; i < VIRTIO_FUNCTIONS; i++) {
-        virtio_pci_init(&virtio_fn[i], &one_queue, NULL, 0, &virtio_platform);
+        virtio_pci_init(&virtio_fn[i], i % 2 ? &rng_shape : &blk_shape, NULL,
+                        i % 2 ? 0 : i == 0 ? blk_rw : blk_ro, &virtio_platform);
         if (pci_host_add_device(&virtio_host, &virtio_fn[i].pci, &err) < 0)
             abort();
     }
@@ -146,7 +160,8 @@ static void check_virtio(const struct virtio_pci *vp)
         abort();
     if (!vq->enabled)
         return;
-    if (!vq->desc || vq->size == 0 || vq->size > 256 || (vq->size & (vq->size - 1)))
+    if (!vq->desc || vq->size == 0 || vq->size > vp->ops->queue_max_size ||
+        (vq->size & (vq->size - 1)))
         abort();
     static struct vq_chain chain;
     char reason[VQ_REASON_MAX];
