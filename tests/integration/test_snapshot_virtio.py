@@ -10,7 +10,10 @@ from the disk again: its md5sum is the same; a new file written, synced
 and read back from the disk has the checksum it had when written; the
 entropy source still answers; the host reads the new file out of the image
 (debugfs); `poweroff -f` ends the moved wisp with 0. Both wisps have their
-own --timeout and a subprocess timeout."""
+own --timeout and a subprocess timeout. The restored guest also has a
+virtio network card on the user network (address by DHCP before the save)
+and fetches a page from the host through it after the restore (libslirp's
+state is not saved: a fresh user network, the guest's lease kept)."""
 import os
 import re
 import shutil
@@ -22,7 +25,7 @@ import pytest
 from conftest import needs_kvm, WISP
 from linux_boot import small_linux_dir
 from test_snapshot_linux import COUNT, Console, ctl
-from virtio_guest import build_rootfs, copy_of, ensure_loopback, free_port
+from virtio_guest import HostServer, build_rootfs, copy_of, ensure_loopback, free_port
 
 BOOT_WAIT = 150       # the first count, booting in the nested VM
 RUN_TIMEOUT = 240     # the first wisp's own --timeout
@@ -32,7 +35,7 @@ CTL_TIMEOUT = 30
 ROOT = "reboot=k panic=-1 root=/dev/vda rw init=/init loglevel=1"
 # The shell: no echo, the file on the disk, its checksum, the count in the
 # background, then every line typed runs here.
-SHELL = ('stty -echo; dd if=/dev/urandom of=/before bs=64k count=32 2>/dev/null; sync; '
+SHELL = ('stty -echo; NET; dd if=/dev/urandom of=/before bs=64k count=32 2>/dev/null; sync; '
          'md5sum /before; i=0; while :; do i=$((i+1)); echo count $i; sleep 0.1; done & '
          'while read -r l; do eval "$l"; done\n')
 MD5 = re.compile(r"^([0-9a-f]{32})  (/\w+)$")
@@ -49,11 +52,15 @@ def checksums(w):
         return [(m.group(2), m.group(1)) for m in map(MD5.match, w.lines) if m]
 
 
-def start(disk, sock, *options, cmdline):
+def start(disk, sock, *options, cmdline, net=False):
+    """With net: --net user, the guest takes its address by DHCP first."""
     small = small_linux_dir()
+    setup = "udhcpc -i eth0 -q -n -t 5 >/dev/null 2>&1" if net else ":"
     return Console(["run", "--timeout", str(RUN_TIMEOUT), "--api-socket", sock, "-m", "256M",
                     "--kernel", str(small / "bzImage"), "--cmdline", cmdline,
-                    "--disk", f"{disk},serial=moved-root", "--rng", *options], typed=SHELL)
+                    "--disk", f"{disk},serial=moved-root", "--rng",
+                    *(["--net", "user"] if net else []), *options],
+                   typed=SHELL.replace("NET", setup))
 
 
 def before_the_move(w):
@@ -63,12 +70,17 @@ def before_the_move(w):
     return sums[0][1]
 
 
-def after_the_move(w, before, disk):
+def after_the_move(w, before, disk, web_port=None):
     """The moved guest w: the file intact, a new one written and read back,
+    (with web_port: a page fetched from the host through the user network),
     then poweroff with 0."""
     try:
         n = (w.counts() or [0])[-1]
         w.wait(lambda: (w.counts() or [0])[-1] >= n + 3, 60, "the count going on")
+        if web_port:
+            w.type(f"echo web=$(wget -q -O - http://10.0.2.2:{web_port}/page)\n")
+            w.wait(lambda: w.has_line("web=page-after-the-move"), 60,
+                   "the page fetched through virtio-net after the move")
         w.type(AFTER)
         w.wait(lambda: w.has_line("after-42"), 90, "the commands typed after the move")
         sums = checksums(w)
@@ -122,7 +134,7 @@ def test_linux_on_a_virtio_disk_is_restored_with_its_file_intact(tmp_path):
     path = tmp_path / "virtio.snap"
     d = tempfile.mkdtemp(prefix="wisp-snv-")  # short: sun_path is 108 bytes
     sock = os.path.join(d, "api.sock")
-    w = start(disk, sock, cmdline="console=ttyS0 " + ROOT)
+    w = start(disk, sock, cmdline="console=ttyS0 " + ROOT, net=True)
     try:
         before = before_the_move(w)
         r = ctl(sock, "snapshot", {"path": str(path), "resume": False})
@@ -136,8 +148,12 @@ def test_linux_on_a_virtio_disk_is_restored_with_its_file_intact(tmp_path):
     refuses_another_disk(path, disk)
     # No other flag: the disk, its serial and the entropy source come from
     # the snapshot.
-    moved = Console(["run", "--timeout", str(MOVED_TIMEOUT), "--restore", str(path)])
-    err = after_the_move(moved, before, disk)
+    server = HostServer("page-after-the-move")
+    try:
+        moved = Console(["run", "--timeout", str(MOVED_TIMEOUT), "--restore", str(path)])
+        err = after_the_move(moved, before, disk, server.port)
+    finally:
+        server.close()
     assert f"wisp: {path}: restored in " in err, err
     assert "needs a reset" not in err, err  # no virtio device failed
 
