@@ -47,4 +47,9 @@ int os_sync_file(FILE *file);
 /* The process id, for unique temporary file names. */
 long os_process_id(void);
 
+/* path made absolute (realpath, _fullpath), malloc'd; NULL on failure. A
+ * snapshot names its disk images so that restore finds them from any
+ * directory. */
+char *os_absolute_path(const char *path);
+
 #endif

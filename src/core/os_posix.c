@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -39,4 +40,9 @@ int os_sync_file(FILE *file)
 long os_process_id(void)
 {
     return (long)getpid();
+}
+
+char *os_absolute_path(const char *path)
+{
+    return realpath(path, NULL);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <io.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <windows.h>
 
 /* errno for the Win32 error of the call that just failed, so messages read
@@ -83,4 +84,9 @@ int os_sync_file(FILE *file)
 long os_process_id(void)
 {
     return (long)GetCurrentProcessId();
+}
+
+char *os_absolute_path(const char *path)
+{
+    return _fullpath(NULL, path, 0);
 }

@@ -36,6 +36,11 @@ struct disk_image {
  * nothing. */
 int disk_image_open(struct disk_image *img, const char *path, bool read_only,
                     struct wisp_error *err);
+/* The same without the lock: the destination of a live migration on one
+ * host opens the image the source still holds (the source writes nothing
+ * once the guest stopped there, and exits when the destination runs). */
+int disk_image_open_shared(struct disk_image *img, const char *path, bool read_only,
+                           struct wisp_error *err);
 void disk_image_close(struct disk_image *img);
 
 /* Transfers at offset; 0, or a negative errno (a short transfer at the end

@@ -12,8 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-int disk_image_open(struct disk_image *img, const char *path, bool read_only,
-                    struct wisp_error *err)
+static int open_image(struct disk_image *img, const char *path, bool read_only, bool lock,
+                      struct wisp_error *err)
 {
     memset(img, 0, sizeof *img);
     img->fd = -1;
@@ -54,7 +54,7 @@ int disk_image_open(struct disk_image *img, const char *path, bool read_only,
                          "of 512 bytes", path, (unsigned long long)size);
     }
     /* Two VMs writing one image corrupt it: take the file, as QEMU does. */
-    if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+    if (lock && flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
         int e = errno;
         close(fd);
         if (e == EWOULDBLOCK)
@@ -66,6 +66,18 @@ int disk_image_open(struct disk_image *img, const char *path, bool read_only,
     img->fd = fd;
     img->size = size;
     return 0;
+}
+
+int disk_image_open(struct disk_image *img, const char *path, bool read_only,
+                    struct wisp_error *err)
+{
+    return open_image(img, path, read_only, true, err);
+}
+
+int disk_image_open_shared(struct disk_image *img, const char *path, bool read_only,
+                           struct wisp_error *err)
+{
+    return open_image(img, path, read_only, false, err);
 }
 
 void disk_image_close(struct disk_image *img)

@@ -14,6 +14,12 @@ int disk_image_open(struct disk_image *img, const char *path, bool read_only,
                      "Windows yet", path);
 }
 
+int disk_image_open_shared(struct disk_image *img, const char *path, bool read_only,
+                           struct wisp_error *err)
+{
+    return disk_image_open(img, path, read_only, err);
+}
+
 void disk_image_close(struct disk_image *img)
 {
     img->fd = -1;

@@ -59,6 +59,7 @@ struct vm_disk_config {
     const char *path;
     bool read_only;
     const char *serial;            /* NULL: "wisp-disk<N>" */
+    uint64_t size;                 /* restore: the size the snapshot saw (else 0) */
 };
 
 /* Where the host console's input goes (--console). */

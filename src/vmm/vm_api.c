@@ -7,6 +7,7 @@
 #include "api/api_server.h"
 #include "host/clock.h"
 #include "vcpu_pause.h"
+#include "vm_devices.h"
 #include "vm_internal.h"
 #include "vm_migrate.h"
 #include "vm_state.h"
@@ -54,6 +55,7 @@ static int resume_vm(void *ctx, struct api_failure *f)
     struct vm_api *api = ctx;
     (void)f;
     api->paused = false;
+    vm_devices_thaw(api->vm); /* after a snapshot that stayed paused */
     vm_resume(api->vm);
     return 0;
 }
@@ -97,6 +99,7 @@ static int snapshot(void *ctx, const char *path, bool resume, struct api_snapsho
     if (rc == 0 && !resume && !api->paused) {
         api->paused = true; /* that pause is the pause command's now */
     } else {
+        vm_devices_thaw(api->vm);
         vm_resume(api->vm);
     }
     out->paused = api->paused;

@@ -41,4 +41,20 @@ struct pci_host *vm_devices_pci_host(struct vm *vm);
  * guest's buffers; takes the device lock. */
 size_t vm_devices_console_input(void *opaque, const uint8_t *bytes, size_t len);
 
+/* Snapshots and migration (state_io.h walks, both ways). The devices the
+ * command line asked for, into the configuration section: disks (absolute
+ * path, size, read-only, serial), network cards (backend, TAP name, MAC,
+ * hostfwd rules), the virtio console, the entropy source; loading fills
+ * vm->cfg (an older file without them: none). */
+struct state_io;
+void vm_devices_state_config(struct state_io *io, struct vm *vm);
+/* Every virtio function's state (state/virtio_state.h), in slot order,
+ * into the device section; after a load the workers look at their queues. */
+void vm_devices_state(struct state_io *io, struct vm *vm);
+/* Device lock held, vCPUs paused: no disk request in flight, the disk and
+ * network workers take nothing more from the rings until thaw (which takes
+ * the lock). Before the last dirty-page collection and the state. */
+void vm_devices_quiesce(struct vm *vm);
+void vm_devices_thaw(struct vm *vm);
+
 #endif

@@ -13,6 +13,7 @@
 #include "state/migration_stream.h"
 #include "uart_write_queue.h"
 #include "vcpu_pause.h"
+#include "vm_devices.h"
 #include "vm_internal.h"
 #include "vm_state.h"
 
@@ -232,6 +233,7 @@ static int stop_and_copy(struct vm_migration *m, struct wisp_error *err)
     size_t size = 0;
     uart_write_queue_take(vm); /* no byte the guest wrote is left behind */
     host_mutex_lock(&vm->device_lock);
+    vm_devices_quiesce(vm); /* before the last collection: no device writes after it */
     int rc = collect(m, err) < 0 ? -1 : snapshot_writer_create_memory(&w, err);
     if (rc == 0 && vm_snapshot_sections(vm, w, err) < 0) {
         snapshot_writer_abort(w);
@@ -314,6 +316,7 @@ static void run_job(struct vm_migration *m)
     } else {
         fprintf(stderr, "wisp: migration to %s failed: %s; the guest runs on here\n", m->uri,
                 err.message);
+        vm_devices_thaw(vm);
         update(m, set_outcome, &o);
     }
     if (paused)

@@ -13,6 +13,7 @@
 #include "state/snapshot_file.h"
 #include "uart_write_queue.h"
 #include "vcpu_pause.h"
+#include "vm_devices.h"
 #include "vm_internal.h"
 
 static int add_walk(struct snapshot_writer *w, uint32_t type, struct vm *vm,
@@ -126,6 +127,7 @@ int vm_snapshot_save(struct vm *vm, const char *path, uint64_t *bytes, double *m
     vm_pause(vm);
     uart_write_queue_take(vm); /* no byte the guest wrote is left behind */
     host_mutex_lock(&vm->device_lock);
+    vm_devices_quiesce(vm); /* no disk request in flight: the rings match the image */
     int rc = write_file(vm, path, bytes, err);
     host_mutex_unlock(&vm->device_lock);
     *ms = (double)(clock_monotonic_ns() - start) / 1e6;

@@ -14,14 +14,6 @@
 const char *vm_state_unsupported(const struct vm *vm)
 {
     const struct vm_config *c = &vm->cfg;
-    if (c->disk_count)
-        return "virtio-blk has no saved state yet";
-    if (c->net_count)
-        return "virtio-net has no saved state yet";
-    if (c->console == VM_CONSOLE_VIRTIO)
-        return "virtio-console has no saved state yet";
-    if (c->rng)
-        return "virtio-rng has no saved state yet";
     if (c->hyperv && synic_in_use(&vm->hv.synic))
         return "the guest uses the Hyper-V SynIC (VMBus), which has no saved state yet";
     if (vm->cpuid_probe_active)
@@ -71,6 +63,7 @@ void vm_state_config(struct state_io *io, struct vm *vm)
     if (io->loading && debugcon && !c->debugcon_output && !c->debugcon_shares_console)
         c->debugcon_shares_console = true; /* no --debugcon now: with COM1's output */
     state_unsigned(io, &c->idle_exit);
+    vm_devices_state_config(io, vm); /* the virtio devices, last */
 }
 
 static void pci_host_state(struct state_io *io, struct pci_host *host)
@@ -102,6 +95,8 @@ void vm_state_devices(struct state_io *io, struct vm *vm)
         state_acpi_pm(io, &vm->pm);
         state_reset_port(io, &vm->reset);
     }
+    if (!io->failed)
+        vm_devices_state(io, vm); /* the virtio functions, last */
 }
 
 /* --hyperv: its own section, present only with it (so a file without one

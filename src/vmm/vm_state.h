@@ -16,8 +16,9 @@
 struct vm;
 
 /* Saves the VM into path (a fresh file, then renamed over it). Pauses every
- * vCPU for the time it takes and leaves them paused: the caller resumes
- * (vm_resume) or not. Refuses, before pausing, machines with devices whose
+ * vCPU for the time it takes and leaves them paused, and the disk and
+ * network workers quiesced: the caller resumes (vm_devices_thaw, then
+ * vm_resume) or not. Refuses, before pausing, machines with devices whose
  * state is not saved yet, naming the device. *bytes, *ms: the file's size
  * and how long the guest stood still. Main thread, device_lock not held. */
 int vm_snapshot_save(struct vm *vm, const char *path, uint64_t *bytes, double *ms,

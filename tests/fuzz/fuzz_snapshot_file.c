@@ -9,8 +9,15 @@
  * configuration section gives, and when it names a Linux, Multiboot or
  * Limine boot the CMOS RTC, ACPI PM and 8042): a load either fails with a
  * reason or leaves every field that indexes an array or picks a mode in
- * range, and the loaded platform devices answer the guest's reads. A
- * Hyper-V section is loaded too: refused or every MSR as wisp keeps it.
+ * range, and the loaded platform devices answer the guest's reads. What
+ * follows (the virtio functions, vm_devices_state) is loaded into up to
+ * four virtio PCI functions shaped as a writable virtio-blk, virtio-rng,
+ * a read-only virtio-blk and virtio-rng again (IDs, capabilities, offered
+ * features and queue sizes as theirs) over 256 MiB of guest RAM: refused with a
+ * reason, or every vector in the MSI-X table, every enabled queue's size a
+ * power of two with its rings mapped, and a request taken from each such
+ * queue by the checked walker. A Hyper-V section is loaded too: refused or
+ * every MSR as wisp keeps it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,10 +25,14 @@
 #include <string.h>
 
 #include "dev/irqchip_user.h"
+#include "dev/pci/pci_host.h"
 #include "state/device_state.h"
 #include "state/hv_state.h"
 #include "state/platform_state.h"
 #include "state/snapshot_file.h"
+#include "dev/virtio/virtio_blk.h"
+#include "dev/virtio/virtio_rng.h"
+#include "state/virtio_state.h"
 
 static uint64_t fake_clock(void *opaque)
 {
@@ -81,6 +92,83 @@ static bool platform_boot(const struct snapshot_contents *c, unsigned *cpus)
     return boot >= 2 && boot <= 6; /* PVH, bzImage, Multiboot 1/2, Limine (vmm/vm.h) */
 }
 
+/* ---- virtio functions ---- */
+
+#define VIRTIO_FUNCTIONS 4
+static struct guest_memory virtio_ram;
+static struct bus virtio_ports, virtio_mmio;
+static struct pci_host virtio_host;
+static struct virtio_pci virtio_fn[VIRTIO_FUNCTIONS];
+static struct virtio_platform virtio_platform;
+
+static void no_config(void *dev, uint32_t offset, uint8_t *data, unsigned size)
+{
+    (void)dev, (void)offset;
+    memset(data, 0, size);
+}
+static void no_msi(void *opaque, uint64_t address, uint32_t data)
+{
+    (void)opaque, (void)address, (void)data;
+}
+static void no_gsi(void *opaque, unsigned gsi, bool level) { (void)opaque, (void)gsi, (void)level; }
+
+static const struct virtio_device_ops blk_shape = {
+    .name = "virtio-blk", .device_id = VIRTIO_ID_BLOCK, .class_code = 0x018000,
+    .num_queues = 1, .queue_max_size = VIRTIO_BLK_QUEUE_SIZE,
+    .config_size = VIRTIO_BLK_CONFIG_SIZE, .config_read = no_config,
+};
+static const struct virtio_device_ops rng_shape = {
+    .name = "virtio-rng", .device_id = VIRTIO_ID_RNG, .class_code = 0x00FF00,
+    .num_queues = 1, .queue_max_size = VIRTIO_RNG_QUEUE_SIZE, .config_read = no_config,
+};
+#define BLK_FEATURES ((1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) | \
+                      (1ull << VIRTIO_BLK_F_FLUSH))
+
+static void setup_virtio(void)
+{
+    static const struct pci_host_ops host_ops = { no_msi, no_gsi };
+    struct wisp_error err = { 0 };
+    if (!virtio_ram.count &&
+        guest_memory_add_bank(&virtio_ram, "RAM", MEM_BANK_RAM, 0, 256u << 20, &err) < 0)
+        abort();
+    memset(&virtio_ports, 0, sizeof virtio_ports);
+    memset(&virtio_mmio, 0, sizeof virtio_mmio);
+    virtio_ports.name = "port", virtio_mmio.name = "mmio";
+    virtio_platform = (struct virtio_platform){ &virtio_ram, NULL, NULL };
+    if (pci_host_init(&virtio_host, &virtio_ports, &virtio_mmio, &host_ops, NULL, &err) < 0)
+        abort();
+    static const uint64_t blk_rw = BLK_FEATURES | (1ull << VIRTIO_BLK_F_DISCARD) |
+                                   (1ull << VIRTIO_BLK_F_WRITE_ZEROES);
+    static const uint64_t blk_ro = BLK_FEATURES | (1ull << VIRTIO_BLK_F_RO);
+    for (int i = 0; i < VIRTIO_FUNCTIONS; i++) {
+        virtio_pci_init(&virtio_fn[i], i % 2 ? &rng_shape : &blk_shape, NULL,
+                        i % 2 ? 0 : i == 0 ? blk_rw : blk_ro, &virtio_platform);
+        if (pci_host_add_device(&virtio_host, &virtio_fn[i].pci, &err) < 0)
+            abort();
+    }
+}
+
+static void check_virtio(const struct virtio_pci *vp)
+{
+    const struct pci_device *pci = &vp->pci;
+    if (vp->msix_config != VIRTIO_MSI_NO_VECTOR && vp->msix_config >= pci->msix.vectors)
+        abort();
+    if ((vp->driver_features & ~vp->device_features) || (pci->msix.pending >> pci->msix.vectors))
+        abort();
+    struct virtqueue *vq = (struct virtqueue *)&vp->vq[0];
+    if (vq->msix_vector != VIRTIO_MSI_NO_VECTOR && vq->msix_vector >= pci->msix.vectors)
+        abort();
+    if (!vq->enabled)
+        return;
+    if (!vq->desc || vq->size == 0 || vq->size > vp->ops->queue_max_size ||
+        (vq->size & (vq->size - 1)))
+        abort();
+    static struct vq_chain chain;
+    char reason[VQ_REASON_MAX];
+    if (vq_pop(vq, &chain, reason, sizeof reason) == VQ_OK)
+        vq_push(vq, chain.head, 0);
+}
+
 static void check_devices(const uint8_t *data, size_t size, bool platform, unsigned cpus)
 {
     static struct irqchip_user chip;
@@ -123,6 +211,12 @@ static void check_devices(const uint8_t *data, size_t size, bool platform, unsig
         state_acpi_pm(&io, &pm);
         state_reset_port(&io, &rp);
     }
+    unsigned functions = 0;
+    if (!io.failed && io.at < io.size) {
+        setup_virtio();
+        while (functions < VIRTIO_FUNCTIONS && !io.failed && io.at < io.size)
+            state_virtio_pci(&io, &virtio_fn[functions++]);
+    }
     if (state_io_failed(&io)) {
         if (!io.why || !*io.why)
             abort();
@@ -140,6 +234,8 @@ static void check_devices(const uint8_t *data, size_t size, bool platform, unsig
             abort();
     if (platform)
         read_platform(&rtc, &pm, &rp);
+    for (unsigned i = 0; i < functions; i++)
+        check_virtio(&virtio_fn[i]);
 }
 
 static void check_hyperv(const uint8_t *data, size_t size, unsigned cpus)

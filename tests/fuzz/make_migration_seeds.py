@@ -2,13 +2,15 @@
 """Seeds for fuzz_migration_stream: small live migration streams
 (src/state/migration_stream.h) whose heads are built as
 make_snapshot_seeds.py builds snapshot heads: a whole stream, and damaged
-variants (cut short, a page outside memory, records out of order).
-Usage: make_migration_seeds.py OUTDIR"""
+variants (cut short, a page outside memory, records out of order); with
+snapshot files, streams carrying their real sections (a Linux guest with
+virtio devices: the configuration listing them, the device section with
+their functions). Usage: make_migration_seeds.py OUTDIR [SNAPSHOT...]"""
 import os
 import struct
 import sys
 
-from make_snapshot_seeds import PAGE, build, write
+from make_snapshot_seeds import PAGE, build, sections_of, write
 
 MACHINE, PAGES, STATE = 1, 2, 3
 
@@ -46,6 +48,12 @@ def main():
         start + state,                                        # no MACHINE
         b"WISPMIGR" + struct.pack("<II", 2, 0) + machine,       # a future version
     ]
+    for path in sys.argv[2:]:
+        with open(path, "rb") as f:
+            secs = sections_of(f.read())
+        config = [s for s in secs if s[0] == 1]
+        real = start + head(MACHINE, config) + pages(0, page) + head(STATE, secs)
+        seeds += [real, real[: len(real) - 100]]
     for s in seeds:
         write(outdir, s)
 

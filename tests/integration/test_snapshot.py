@@ -137,20 +137,33 @@ def test_snapshot_resumes_the_guest_by_default(tmp_path):
 
 
 @needs_kvm
-def test_snapshot_refuses_a_device_without_saved_state_and_the_guest_runs_on(tmp_path):
+def test_a_guest_with_virtio_devices_is_restored_with_them(tmp_path):
+    """The snapshot names the disk image (absolute path, size) and the
+    entropy source; restore opens the same image, and refuses one that is
+    missing or resized with 121 before anything runs."""
     path = tmp_path / "counter.snap"
-    w = Counter("--rng")
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(bytes(1 << 20))
+    w = Counter("--rng", "--disk", str(disk))
     try:
-        w.wait_for_count(2)
-        r = w.ctl("snapshot", {"path": str(path)})
-        assert r.returncode == 1 and r.stdout == ""
-        assert "virtio-rng has no saved state yet" in r.stderr
-        n = w.counts()[-1]
-        w.wait_for_count(n + 2)
+        last = take_paused_snapshot(w, path)
         w.quit()
     finally:
         w.cleanup()
-    assert not path.exists()
+    r = restore(path)
+    assert r.returncode == TIMEOUT_STATUS, r.stderr
+    counts = counts_of(r.stdout)
+    assert counts[:1] == [last + 1], f"saved at {last}, went on with {counts[:3]}"
+    assert counts == list(range(last + 1, last + 1 + len(counts))), counts
+    os.truncate(disk, 1 << 21)
+    r = restore(path)
+    assert r.returncode == 121 and r.stdout == "", r.stderr
+    assert r.stderr == (f"wisp: {path}: wrong machine: the disk image {disk} is 2097152 bytes, "
+                        "the guest's was 1048576\n"), r.stderr
+    os.unlink(disk)
+    r = restore(path)
+    assert r.returncode == 121 and r.stdout == "", r.stderr
+    assert r.stderr.startswith(f"wisp: {path}: wrong machine: --disk {disk}: "), r.stderr
 
 
 @pytest.fixture(scope="module")

@@ -259,6 +259,8 @@ void virtio_blk_complete(struct virtio_blk *blk, struct blk_request *reqs, unsig
     struct virtqueue *vq = &blk->vp.vq[0];
     for (unsigned i = 0; i < n; i++) {
         *reqs[i].status_byte = reqs[i].status;
+        /* Every writable byte may have changed (a read that failed half way). */
+        vq_mark_written(vq, &reqs[i].chain, reqs[i].chain.writable_bytes);
         vq_push(vq, reqs[i].chain.head, reqs[i].used_len);
     }
     if (n)
@@ -315,6 +317,20 @@ static void reset(void *dev)
         host_cond_wait(&blk->idle, blk->lock);
 }
 
+void virtio_blk_quiesce(struct virtio_blk *blk)
+{
+    blk->frozen = true;
+    while (blk->busy)
+        host_cond_wait(&blk->idle, blk->lock);
+}
+
+void virtio_blk_thaw(struct virtio_blk *blk)
+{
+    blk->frozen = false;
+    if (blk->worker)
+        virtio_blk_worker_kick(blk);
+}
+
 static const struct virtio_device_ops blk_ops = {
     .name = "virtio-blk",
     .device_id = VIRTIO_ID_BLOCK,
@@ -329,8 +345,8 @@ static const struct virtio_device_ops blk_ops = {
     .reset = reset,
 };
 
-int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only,
-                    const char *serial, struct wisp_error *err)
+static int open_blk(struct virtio_blk *blk, const char *path, bool read_only,
+                    const char *serial, bool shared, struct wisp_error *err)
 {
     memset(blk, 0, sizeof *blk);
     blk->image.fd = -1;
@@ -339,7 +355,20 @@ int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only,
                          path, serial, VIRTIO_BLK_ID_BYTES);
     if (serial)
         memcpy(blk->serial, serial, strlen(serial) + 1);
-    return disk_image_open(&blk->image, path, read_only, err);
+    return shared ? disk_image_open_shared(&blk->image, path, read_only, err)
+                  : disk_image_open(&blk->image, path, read_only, err);
+}
+
+int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only,
+                    const char *serial, struct wisp_error *err)
+{
+    return open_blk(blk, path, read_only, serial, false, err);
+}
+
+int virtio_blk_open_shared(struct virtio_blk *blk, const char *path, bool read_only,
+                           const char *serial, struct wisp_error *err)
+{
+    return open_blk(blk, path, read_only, serial, true, err);
 }
 
 int virtio_blk_init(struct virtio_blk *blk, const struct virtio_platform *platform,

@@ -107,6 +107,7 @@ struct virtio_blk {
     struct host_cond idle;         /* signalled when the worker publishes */
     bool idle_ready;               /* idle is initialised */
     bool busy;                     /* requests taken and not completed */
+    bool frozen;                   /* a snapshot or migration: take nothing more */
     uint64_t generation;           /* bumped by reset: in-flight results are dropped */
     struct virtio_blk_worker *worker; /* NULL: requests run inline */
     struct blk_request *requests;  /* VIRTIO_BLK_BATCH of them */
@@ -116,6 +117,11 @@ struct virtio_blk {
  * exists, so that a bad --disk stops wisp before anything runs. */
 int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only,
                     const char *serial, struct wisp_error *err);
+
+/* The same for a live migration's destination: the image is not locked
+ * (disk_image_open_shared). */
+int virtio_blk_open_shared(struct virtio_blk *blk, const char *path, bool read_only,
+                           const char *serial, struct wisp_error *err);
 
 /* Builds the PCI function; lock is the VM's device lock. Add blk->vp.pci
  * to the host bridge afterwards, then start the worker. */
@@ -130,6 +136,13 @@ void virtio_blk_destroy(struct virtio_blk *blk);
 unsigned virtio_blk_take(struct virtio_blk *blk, struct blk_request *reqs, unsigned max);
 void virtio_blk_execute(struct virtio_blk *blk, struct blk_request *req);
 void virtio_blk_complete(struct virtio_blk *blk, struct blk_request *reqs, unsigned n);
+
+/* Snapshots and migration, device lock held, vCPUs paused: quiesce waits
+ * until no request is in flight (the used ring then matches the image) and
+ * keeps the worker from taking more; thaw lets it go on (and looks at the
+ * queue again). */
+void virtio_blk_quiesce(struct virtio_blk *blk);
+void virtio_blk_thaw(struct virtio_blk *blk);
 
 /* One request's parsing, for tests: fills req from its chain. */
 void virtio_blk_parse(struct virtio_blk *blk, struct blk_request *req);

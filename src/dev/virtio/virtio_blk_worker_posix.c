@@ -27,6 +27,8 @@ static void drain(struct virtio_blk *blk)
 {
     struct virtqueue *vq = &blk->vp.vq[0];
     for (;;) {
+        if (blk->frozen)
+            return; /* a snapshot is being taken; thawing kicks us again */
         vq_set_notification(vq, false);
         uint64_t generation = blk->generation;
         unsigned n = virtio_blk_take(blk, blk->requests, VIRTIO_BLK_BATCH);

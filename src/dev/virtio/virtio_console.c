@@ -43,7 +43,7 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *bytes, 
             break;
         }
         size_t n = vq_chain_write(&con->chain, 0, bytes + done, len - done);
-        vq_push(vq, con->chain.head, (uint32_t)n);
+        vq_push_written(vq, &con->chain, (uint32_t)n);
         done += n;
     }
     if (done)

@@ -59,7 +59,7 @@ int virtio_net_put_rx(struct virtio_net *net, const uint8_t *frame, size_t len)
     hdr[10] = 1;
     vq_chain_write(&net->chain, 0, hdr, sizeof hdr);
     vq_chain_write(&net->chain, sizeof hdr, frame, len);
-    vq_push(vq, net->chain.head, (uint32_t)(VIRTIO_NET_HDR_SIZE + len));
+    vq_push_written(vq, &net->chain, (uint32_t)(VIRTIO_NET_HDR_SIZE + len));
     net->rx_frames++;
     return 1;
 }

@@ -54,6 +54,7 @@ struct virtio_net {
     struct vq_chain chain;          /* scratch for one chain, under the lock */
     uint64_t tx_frames, rx_frames, rx_dropped;
     bool debug;
+    bool frozen;                    /* a snapshot or migration: rings stand still */
 };
 
 /* Opens the backend (one-line errors for a missing TAP device, a hostfwd

@@ -74,6 +74,10 @@ static void deliver(struct virtio_net *net)
     struct virtqueue *vq = &net->vp.vq[VIRTIO_NET_RX];
     host_mutex_lock(net->lock);
     bool delivered = false;
+    if (net->frozen) { /* frames wait; thawing kicks us again */
+        host_mutex_unlock(net->lock);
+        return;
+    }
     for (;;) {
         while (w->rx_count) {
             struct waiting_frame *f = &w->rx[w->rx_head];
@@ -103,7 +107,7 @@ static void transmit(struct virtio_net *net)
     struct virtqueue *vq = &net->vp.vq[VIRTIO_NET_TX];
     host_mutex_lock(net->lock);
     for (;;) {
-        if (!virtio_pci_running(&net->vp))
+        if (!virtio_pci_running(&net->vp) || net->frozen)
             break;
         vq_set_notification(vq, false);
         unsigned n = 0, taken = 0;

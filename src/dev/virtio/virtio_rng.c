@@ -34,7 +34,7 @@ void virtio_rng_process(struct virtio_rng *rng)
                 break;
         }
         rng->bytes_given += filled;
-        vq_push(vq, rng->chain.head, filled);
+        vq_push_written(vq, &rng->chain, filled);
         pushed = true;
         if (filled == 0)
             break; /* the host has nothing right now */

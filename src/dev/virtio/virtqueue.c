@@ -48,8 +48,8 @@ void vq_reset(struct virtqueue *vq, struct guest_memory *memory, uint16_t max_si
     vq->msix_vector = VIRTIO_MSI_NO_VECTOR;
 }
 
-bool vq_start(struct virtqueue *vq, uint16_t max_size, bool event_idx, char *reason,
-              size_t reason_len)
+/* Checks size and the three rings and points the device's views at them. */
+static bool map_rings(struct virtqueue *vq, uint16_t max_size, char *reason, size_t reason_len)
 {
     uint16_t n = vq->size;
     if (n == 0 || n > max_size || (n & (n - 1))) {
@@ -79,12 +79,34 @@ bool vq_start(struct virtqueue *vq, uint16_t max_size, bool event_idx, char *rea
     vq->desc = host[0];
     vq->avail = host[1];
     vq->used = host[2];
+    return true;
+}
+
+bool vq_start(struct virtqueue *vq, uint16_t max_size, bool event_idx, char *reason,
+              size_t reason_len)
+{
+    if (!map_rings(vq, max_size, reason, reason_len))
+        return false;
     vq->last_avail = 0;
     vq->used_idx = 0;
     vq->signalled_used_valid = false;
     vq->event_idx = event_idx;
     vq->broken = false;
     vq->enabled = true;
+    return true;
+}
+
+bool vq_resume(struct virtqueue *vq, uint16_t max_size, char *reason, size_t reason_len)
+{
+    bool broken = vq->broken;
+    vq->desc = vq->avail = vq->used = NULL;
+    if (!vq->enabled)
+        return true;
+    if (!map_rings(vq, max_size, reason, reason_len)) {
+        vq->enabled = false;
+        return false;
+    }
+    vq->broken = broken;
     return true;
 }
 
@@ -214,13 +236,33 @@ void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
     if (!usable(vq))
         return;
-    uint8_t *elem = USED_RING(vq, vq->used_idx % vq->size);
+    uint16_t slot = (uint16_t)(vq->used_idx % vq->size);
+    uint8_t *elem = USED_RING(vq, slot);
     struct virtq_used_elem e = { head, len };
     memcpy(elem, &e, sizeof e);
+    guest_memory_mark_host_dirty(vq->memory, vq->used_addr + 4 + 8 * (uint64_t)slot, 8);
+    guest_memory_mark_host_dirty(vq->memory, vq->used_addr + 2, 2);
     vq->used_idx++;
     /* The element is visible before the index that publishes it. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     store16(USED_IDX(vq), vq->used_idx);
+}
+
+void vq_mark_written(struct virtqueue *vq, const struct vq_chain *chain, uint32_t len)
+{
+    uint32_t left = len;
+    for (unsigned i = chain->readable; i < chain->readable + chain->writable && left; i++) {
+        const struct vq_buffer *b = &chain->buf[i];
+        uint32_t n = b->len < left ? b->len : left;
+        guest_memory_mark_host_dirty(vq->memory, b->gpa, n);
+        left -= n;
+    }
+}
+
+void vq_push_written(struct virtqueue *vq, const struct vq_chain *chain, uint32_t len)
+{
+    vq_mark_written(vq, chain, len);
+    vq_push(vq, chain->head, len);
 }
 
 bool vq_should_interrupt(struct virtqueue *vq)
@@ -244,10 +286,13 @@ void vq_set_notification(struct virtqueue *vq, bool enable)
         return;
     if (vq->event_idx) {
         /* "Off" has no encoding: vq_pop keeps asking for the next one. */
-        if (enable)
+        if (enable) {
             store16(AVAIL_EVENT(vq), vq->last_avail);
+            guest_memory_mark_host_dirty(vq->memory, vq->used_addr + 4 + 8 * (uint64_t)vq->size, 2);
+        }
     } else {
         store16(USED_FLAGS(vq), enable ? 0 : VIRTQ_USED_F_NO_NOTIFY);
+        guest_memory_mark_host_dirty(vq->memory, vq->used_addr, 2);
     }
     /* Published before the caller looks at the available index again. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

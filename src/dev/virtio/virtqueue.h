@@ -84,6 +84,12 @@ void vq_reset(struct virtqueue *vq, struct guest_memory *memory, uint16_t max_si
 bool vq_start(struct virtqueue *vq, uint16_t max_size, bool event_idx, char *reason,
               size_t reason_len);
 
+/* A queue whose fields (driver's and device's) were just loaded from a
+ * snapshot: an enabled one gets its rings checked as vq_start checks them
+ * and keeps its indices; a disabled one gets no ring views. Returns false
+ * with a reason (the queue then disabled) when the rings are bad. */
+bool vq_resume(struct virtqueue *vq, uint16_t max_size, char *reason, size_t reason_len);
+
 /* Takes the next available chain. VQ_EMPTY when there is none (or the
  * queue is off or broken); VQ_ERROR with reason filled when it is
  * malformed (the queue is then broken). */
@@ -93,6 +99,14 @@ enum vq_result vq_pop(struct virtqueue *vq, struct vq_chain *chain, char *reason
 /* Returns chain head to the driver with len bytes written into its
  * device-writable buffers. */
 void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
+
+/* vq_push for a chain the device wrote len bytes into: those bytes (from
+ * the first writable buffer on) are marked as written by the host, so
+ * that live migration sends their pages again (the accelerator's dirty log
+ * sees only the guest's own writes). vq_push marks the used ring itself. */
+void vq_push_written(struct virtqueue *vq, const struct vq_chain *chain, uint32_t len);
+/* The marking alone. */
+void vq_mark_written(struct virtqueue *vq, const struct vq_chain *chain, uint32_t len);
 
 /* After one or more vq_push: whether the driver wants an interrupt now
  * (VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with event indices). */
