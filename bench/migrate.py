@@ -222,8 +222,10 @@ def wisp_linux(a, case, initrd, tmp):
         if src.p.returncode != 0 or not m:
             raise RuntimeError(f"the wisp source: {src.p.returncode} {src.stderr()}")
         check_alive(dest, case)
+        d = DEST_LINE.search(dest.stderr())
         return {"total_ms": float(m.group(1)), "downtime_ms": float(m.group(2)),
-                "passes": int(m.group(3)), "mib": int(m.group(4)) / 2**20}
+                "passes": int(m.group(3)), "mib": int(m.group(4)) / 2**20,
+                "load_ms": float(d.group(2)) if d else float("nan")}
     finally:
         src.stop()
         dest.stop()
@@ -266,7 +268,7 @@ def qemu_linux(a, case, initrd, tmp):
         ram = st["ram"]
         return {"total_ms": float(st["total-time"]), "downtime_ms": float(st["downtime"]),
                 "passes": int(ram.get("dirty-sync-count", 0)),
-                "mib": int(ram["transferred"]) / 2**20}
+                "mib": int(ram["transferred"]) / 2**20, "load_ms": float("nan")}
     finally:
         for q in qmps:
             q.close()
@@ -301,18 +303,21 @@ def linux_table(a):
           f"wisp beside QEMU -M pc, tcp:127.0.0.1, downtime target {a.downtime_ms} ms, "
           f"median of {a.runs}; QEMU's bandwidth cap lifted (its default: "
           f"{a.qemu_default_bandwidth / 2**20:.0f} MiB/s)")
-    print("| guest | VMM | total ms | downtime ms | passes (QEMU: syncs) | MiB sent |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| guest | VMM | total ms (min-max) | downtime ms (min-max) | of it, destination "
+          "load ms | passes (QEMU: syncs) | MiB sent |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    spread = lambda r, k: f"{median(r, k):.0f} ({min(x[k] for x in r):.0f}-{max(x[k] for x in r):.0f})"
     for case, runs in rows:
         for vmm in ("wisp", "qemu"):
             r = runs[vmm]
+            load = f"{median(r, 'load_ms'):.0f}" if vmm == "wisp" else "not in it"
             print(f"| {case.name} | {'wisp' if vmm == 'wisp' else 'QEMU'} | "
-                  f"{median(r, 'total_ms'):.0f} | {median(r, 'downtime_ms'):.0f} | "
+                  f"{spread(r, 'total_ms')} | {spread(r, 'downtime_ms')} | {load} | "
                   f"{median(r, 'passes'):.0f} | {median(r, 'mib'):.1f} |")
         w, q = runs["wisp"], runs["qemu"]
         ratio = lambda k: median(w, k) / median(q, k) if median(q, k) else float("nan")
         print(f"| {case.name} | **wisp/QEMU** | {ratio('total_ms'):.2f} | "
-              f"{ratio('downtime_ms'):.2f} | | {ratio('mib'):.2f} |", flush=True)
+              f"{ratio('downtime_ms'):.2f} | | | {ratio('mib'):.2f} |", flush=True)
 
 
 # ---- wisp alone: the native test guests -----------------------------------
