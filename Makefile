@@ -83,11 +83,16 @@ $(BUILD)/bench/snapshot_restore: bench/snapshot_restore.c $(BUILD)/libwisp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $< $(BUILD)/libwisp.a $(LDLIBS_WISP)
 
-# Live migration on loopback, idle and dirtying guests (bench/migrate.py);
-# without /dev/kvm: make bench-migrate KVM_RUNNER="scripts/nested-kvm.sh --"
+# Live migration on loopback, idle and dirtying guests, wisp beside QEMU
+# (bench/migrate.py); without /dev/kvm:
+# make bench-migrate KVM_RUNNER="scripts/nested-kvm.sh --"
 .PHONY: bench-migrate
 bench-migrate: $(BUILD)/wisp guests
-	$(KVM_RUNNER) $(PYTHON) bench/migrate.py $(BUILD)
+	$(MAKE) -s -C bench build/dirtier
+	scripts/build-initramfs.sh $(BUILD)/initramfs.cpio.gz
+	small=$$(scripts/build-small-linux.sh) && \
+	$(KVM_RUNNER) $(PYTHON) bench/migrate.py $(BUILD) $(BENCH_RUNS) --small "$$small" \
+	    --initrd $(BUILD)/initramfs.cpio.gz --dirtier bench/build/dirtier
 
 # Guests are freestanding: their own Makefiles, their own flags.
 guests:

@@ -403,9 +403,6 @@ int vm_migration_start(struct vm_migration *m, const struct vm_migrate_request *
     const char *why = vm_state_unsupported(m->vm);
     if (why)
         return wisp_fail(err, WISP_EXIT_USAGE, "migrate: %s", why);
-    /* The destination builds its machine before the Hyper-V section arrives. */
-    if (m->vm->cfg.hyperv)
-        return wisp_fail(err, WISP_EXIT_USAGE, "migrate: --hyperv guests cannot be migrated yet");
     if (migration_uri_check(req->uri, err) < 0)
         return -1;
     if (strlen(req->uri) >= sizeof m->uri)

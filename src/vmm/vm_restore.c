@@ -161,11 +161,15 @@ static int vm_restore_check_vcpus(struct vm *vm, struct wisp_error *err)
     if (hyperv > 1)
         return BAD("%s: the %s section appears twice", path_of(vm),
                    snapshot_section_name(SNAPSHOT_SECTION_HYPERV));
-    /* A stream's machine is built before its sections arrive, so it cannot
-     * learn about Hyper-V from them; the source refuses such guests. */
-    if (vm->cfg.incoming_uri && hyperv)
-        return BAD("%s: the source sent a --hyperv guest, which cannot be migrated yet",
-                   path_of(vm));
+    /* The configuration says --hyperv (vm_state_config); a file saved
+     * before it did has the section alone. A stream's machine is built
+     * from its configuration, so there the two must agree. */
+    if (vm->cfg.hyperv && !hyperv)
+        return BAD("%s: the %s section is missing", path_of(vm),
+                   snapshot_section_name(SNAPSHOT_SECTION_HYPERV));
+    if (vm->cfg.incoming_uri && hyperv && !vm->cfg.hyperv)
+        return BAD("%s: a %s section for a machine without --hyperv", path_of(vm),
+                   snapshot_section_name(SNAPSHOT_SECTION_HYPERV));
     vm->cfg.hyperv = hyperv == 1; /* saved with --hyperv */
     if (vcpus != vm->cfg.cpus)
         return BAD("%s: %u vCPU sections for a machine of %u CPUs: the sizes don't add up",

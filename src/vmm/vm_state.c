@@ -63,7 +63,12 @@ void vm_state_config(struct state_io *io, struct vm *vm)
     if (io->loading && debugcon && !c->debugcon_output && !c->debugcon_shares_console)
         c->debugcon_shares_console = true; /* no --debugcon now: with COM1's output */
     state_unsigned(io, &c->idle_exit);
-    vm_devices_state_config(io, vm); /* the virtio devices, last */
+    vm_devices_state_config(io, vm); /* the virtio devices */
+    /* --hyperv, so that a migration's destination builds the same machine
+     * before the Hyper-V section arrives. A file saved before this field
+     * ends above; its Hyper-V section alone says (vm_restore.c). */
+    if (!io->loading || io->at < io->size)
+        state_bool(io, &c->hyperv);
 }
 
 static void pci_host_state(struct state_io *io, struct pci_host *host)

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zlib
 
 import pytest
 
@@ -31,6 +32,7 @@ BAD_INPUT = 121
 TIMEOUT_STATUS = 124
 COUNT = re.compile(r"^count (\d+)$")
 CLOCK = re.compile(r"^clock (\d+) (\d+)$")
+HVTIME = re.compile(r"^hvtime (\d+) (\d+)$")
 
 
 def free_port():
@@ -116,6 +118,10 @@ def clocks_of(lines):
     return [(int(m.group(1)), int(m.group(2))) for m in map(CLOCK.match, lines) if m]
 
 
+def hvtimes_of(lines):
+    return [(int(m.group(1)), int(m.group(2))) for m in map(HVTIME.match, lines) if m]
+
+
 def uri_for(kind, tmp):
     return f"tcp:127.0.0.1:{free_port()}" if kind == "tcp" else f"unix:{tmp}/m.sock"
 
@@ -191,6 +197,47 @@ def test_a_guest_dirtying_memory_still_moves_intact():
     tscs, times = [c[0] for c in clocks], [c[1] for c in clocks]
     assert tscs == sorted(tscs), "the TSC went back across the move"
     assert times == sorted(times), "get_time went back across the move"
+
+
+@needs_kvm
+def test_a_hyperv_guest_moves_and_its_reference_time_goes_on():
+    """--hyperv without the SynIC (tests/guests/hv_counter.c: a guest OS ID
+    and the reference TSC page): the configuration carries --hyperv, so the
+    destination builds the same machine, and the partition reference
+    counter and the TSC page's time go on from where they were, together,
+    at their rate."""
+    tmp = tempfile.mkdtemp(prefix="wisp-mig-")
+    uri = uri_for("tcp", tmp)
+    dest = Destination(uri)
+    src = Source("hv_counter", "--hyperv")
+    try:
+        src.wait_for_count(5)
+        move(src, uri)
+        before, times_before = src.counts(), hvtimes_of(src.lines)
+        status, out, derr = dest.finish()
+    finally:
+        src.cleanup()
+        dest.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    assert status == TIMEOUT_STATUS, derr
+    assert "hv_counter: ready" not in out and not any("FAIL" in l for l in out), out
+    after, times_after = counts_of(out), hvtimes_of(out)
+    assert after[:1] == [before[-1] + 1], (before[-3:], after[:3])
+    assert after == list(range(after[0], after[0] + len(after))), after
+    assert len(after) >= 15 and len(times_after) >= 15, out
+    times = times_before + times_after
+    msrs, pages = [t[0] for t in times], [t[1] for t in times]
+    assert all(p != 0 for p in pages), "the reference TSC page went invalid"
+    assert msrs == sorted(msrs) and len(set(msrs)) == len(msrs), "the reference counter went back"
+    assert pages == sorted(pages), "the reference TSC page's time went back"
+    # each line reads the counter, then the page: the page a little later
+    assert all(0 <= p - m < 10_000_000 for m, p in times), times
+    # the move took seconds at most, and the counter keeps its rate: lines
+    # come at least 100 ms apart (1,000,000 units of 100 ns)
+    assert times_after[0][0] - times_before[-1][0] < 300_000_000, (times_before[-1], times_after[0])
+    span = times_after[-1][0] - times_after[0][0]
+    assert 0.9 * (len(times_after) - 1) * 1_000_000 <= span < 50 * (len(times_after) - 1) * 1_000_000, \
+        (span, len(times_after))
 
 
 @needs_kvm
@@ -312,6 +359,25 @@ def feed(data, tmp, name):
     return status, out, err, answer, uri
 
 
+def set_config_hyperv(data, head):
+    """data with the snapshot head at offset head: its configuration
+    section's last byte (--hyperv) set, its checksum made right."""
+    b = bytearray(data)
+    assert b[head:head + 8] == b"WISPSNAP"
+    at = head + 64
+    for _ in range(struct.unpack_from("<I", b, head + 32)[0]):
+        kind, _crc, length = struct.unpack_from("<IIQ", b, at)
+        if kind == 1:  # SNAPSHOT_SECTION_CONFIG
+            assert b[at + 16 + length - 1] == 0
+            b[at + 16 + length - 1] = 1
+            payload = bytes(b[at + 16:at + 16 + length])
+            crc = zlib.crc32(payload, zlib.crc32(struct.pack("<IQ", kind, length)))
+            struct.pack_into("<I", b, at + 4, crc)
+            return bytes(b)
+        at += 16 + length
+    pytest.fail("no configuration section")
+
+
 @needs_kvm
 def test_bad_streams_to_incoming_are_refused_with_121():
     tmp = tempfile.mkdtemp(prefix="wisp-mig-")
@@ -333,6 +399,10 @@ def test_bad_streams_to_incoming_are_refused_with_121():
         cut = 16 + 24 + machine_len
         rec = struct.pack("<IIQQ", 2, 0, 0x7FFF0000000, 1) + bytes(4096)
         cases["pages-outside-memory"] = (data[:cut] + rec + data[cut:], "outside the machine's memory")
+        # a machine that claims --hyperv (the configuration's last byte, in
+        # MACHINE and STATE alike) but sends no Hyper-V section
+        hv = set_config_hyperv(set_config_hyperv(data, 16 + 24), state)
+        cases["hyperv-without-its-section"] = (hv, "the Hyper-V enlightenments section is missing")
         for name, (stream, message) in cases.items():
             status, out, err, answer, uri = feed(stream, tmp, name)
             assert status == BAD_INPUT, (name, status, err)
