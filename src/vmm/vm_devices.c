@@ -287,6 +287,19 @@ void vm_devices_state_config(struct state_io *io, struct vm *vm)
     }
 }
 
+/* The disk and network workers take requests again (device_lock held, or
+ * no vCPU running yet). */
+static void thaw_workers(struct vm_devices *d)
+{
+    for (unsigned i = 0; i < d->disk_count; i++)
+        virtio_blk_thaw(d->disks[i]);
+    for (unsigned i = 0; i < d->net_count; i++) {
+        d->nets[i]->frozen = false;
+        virtio_net_worker_kick(d->nets[i], VIRTIO_NET_RX);
+        virtio_net_worker_kick(d->nets[i], VIRTIO_NET_TX);
+    }
+}
+
 void vm_devices_state(struct state_io *io, struct vm *vm)
 {
     struct vm_devices *d = vm->devices;
@@ -308,13 +321,7 @@ void vm_devices_state(struct state_io *io, struct vm *vm)
             pci_device_update_bars(d->pci.slots[s]);
     /* Requests the guest queued before the save are looked at now (their
      * notification went to the other process, or came while frozen). */
-    for (unsigned i = 0; i < d->disk_count; i++)
-        virtio_blk_thaw(d->disks[i]);
-    for (unsigned i = 0; i < d->net_count; i++) {
-        d->nets[i]->frozen = false;
-        virtio_net_worker_kick(d->nets[i], VIRTIO_NET_RX);
-        virtio_net_worker_kick(d->nets[i], VIRTIO_NET_TX);
-    }
+    thaw_workers(d);
     if (d->console && virtio_pci_running(&d->console->vp))
         virtio_console_transmit(d->console);
     if (d->rng && virtio_pci_running(&d->rng->vp))
@@ -338,12 +345,6 @@ void vm_devices_thaw(struct vm *vm)
     if (!d)
         return;
     host_mutex_lock(&vm->device_lock);
-    for (unsigned i = 0; i < d->disk_count; i++)
-        virtio_blk_thaw(d->disks[i]);
-    for (unsigned i = 0; i < d->net_count; i++) {
-        d->nets[i]->frozen = false;
-        virtio_net_worker_kick(d->nets[i], VIRTIO_NET_RX);
-        virtio_net_worker_kick(d->nets[i], VIRTIO_NET_TX);
-    }
+    thaw_workers(d);
     host_mutex_unlock(&vm->device_lock);
 }
