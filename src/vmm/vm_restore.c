@@ -290,6 +290,7 @@ int vm_restore_cpuid(struct vm *vm, struct wisp_error *err)
 static int prefixed(struct vm *vm, const char *what, unsigned index, struct wisp_error *err)
 {
     struct wisp_error inner = *err;
+    err->status = 0; /* wisp_fail keeps the first error: let it write this one */
     if (index == UINT32_MAX)
         return wisp_fail(err, inner.status, "%s: %s: %s", path_of(vm), what, inner.message);
     return wisp_fail(err, inner.status, "%s: %s %u: %s", path_of(vm), what, index, inner.message);

@@ -286,7 +286,7 @@ def with_section_changed(data, kind, edit):
     pytest.fail(f"no section {kind}")
 
 
-CONFIG, DEVICES = 1, 5
+CONFIG, VCPU, DEVICES = 1, 4, 5
 
 
 @needs_kvm
@@ -336,7 +336,11 @@ def test_crafted_linux_device_state_is_refused_with_121(small, initramfs, tmp_pa
         at = len(p) - (1 + 32 + 1 + 1 + 6 + 1) - (8 + 8 + 2 + 2 + 2 + 1)
         p[at + 7] = 0xFF
 
+    def kvm_record(p):  # vCPU 0: index, 3 flags, the blob's size, then KVM's first record
+        struct.pack_into("<I", p, 4 + 3 + 8, 0x7F7F)
+
     for name, kind, edit, message in (
+            ("kvm.snap", VCPU, kvm_record, "vCPU 0: unknown KVM record 32639"),
             ("pending.snap", DEVICES, pending,
              "devices: 8042 waits for data after a command that takes none"),
             ("boot.snap", CONFIG, boot_kind, "machine configuration: unknown boot kind"),
