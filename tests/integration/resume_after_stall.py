@@ -1,8 +1,10 @@
-"""After the nested test VM stalls, run only the tests that had not ended.
+"""After the nested test VM stalls or crashes, run only the tests that had
+not ended.
 
-scripts/nested-kvm.sh stops a VM that stalls and runs the same pytest
-command again in a fresh VM. Without help that reruns every test, so one
-stall late in the suite costs the whole suite's time again. With
+scripts/nested-kvm.sh stops a VM that stalls (or sees one reset itself) and
+runs the same pytest command again in a fresh VM. Without help that reruns
+every test, so one stall late in the suite costs the whole suite's time
+again. With
 WISP_TEST_PROGRESS set to a file in the shared work directory, every test's
 outcome is appended there as it ends; a later run of the same command
 leaves out the tests the file already names, and still fails if any of them
@@ -75,8 +77,8 @@ def pytest_terminal_summary(terminalreporter):
     counts = {}
     for outcome in _earlier.values():
         counts[outcome] = counts.get(outcome, 0) + 1
-    lines = ["wisp: the nested VM stalled during an earlier run of this command; "
-             "tests that had ended there were not run again: "
+    lines = ["wisp: the nested VM stalled or crashed during an earlier run of this "
+             "command; tests that had ended there were not run again: "
              + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))]
     lines += [f"  FAILED before the stall: {nodeid}"
               for nodeid, outcome in sorted(_earlier.items()) if outcome == "failed"]
