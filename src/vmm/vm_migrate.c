@@ -17,10 +17,6 @@
 #include "vm_internal.h"
 #include "vm_state.h"
 
-/* A last step expected to take less than this is short enough: no pass is
- * worth making to shorten it further. */
-#define SHORT_ENOUGH_MS 20.0
-
 struct bank_track {
     uint64_t gpa, pages;
     uint8_t *host;
@@ -205,7 +201,6 @@ static int precopy(struct vm_migration *m, struct wisp_error *err)
     mark_nonzero(m);
     for (unsigned pass = 1;; pass++) {
         uint64_t t0 = clock_monotonic_ns();
-        uint64_t sent_before = m->pages_sent;
         m->pass_bytes = 0;
         struct pass_report r = { .pass = pass };
         update(m, set_pass_number, &pass);
@@ -224,12 +219,7 @@ static int precopy(struct vm_migration *m, struct wisp_error *err)
             r.bandwidth = 1e6; /* an almost empty pass measures nothing; assume 1 MB/s */
         r.expected_ms = (double)dirty * (4096.0 + MIGRATION_RECORD_SIZE) / r.bandwidth * 1e3;
         update(m, set_pass, &r);
-        /* Meeting the target is not yet a reason to stop while a pass still
-         * leaves less than half of what it sent (an idle guest after the
-         * first pass): one more is short and makes the stop shorter still. */
-        uint64_t sent = m->pages_sent - sent_before;
-        bool shrinking = (uint64_t)dirty * 2 <= sent && r.expected_ms > SHORT_ENOUGH_MS;
-        if ((r.expected_ms <= (double)m->max_downtime_ms && !shrinking) || pass >= m->max_passes)
+        if (r.expected_ms <= (double)m->max_downtime_ms || pass >= m->max_passes)
             return 0;
     }
 }
