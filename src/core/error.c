@@ -39,3 +39,19 @@ int wisp_fail_errno(struct wisp_error *err, int status, const char *fmt, ...)
     va_end(ap);
     return -1;
 }
+
+int wisp_fail_prefixed(struct wisp_error *err, int status, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    char context[sizeof err->message], inner[sizeof err->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(context, sizeof context, fmt, ap);
+    va_end(ap);
+    memcpy(inner, err->message, sizeof inner);
+    if (status == 0)
+        status = err->status;
+    err->status = 0; /* wisp_fail keeps the first failure: this replaces it */
+    return wisp_fail(err, status, "%s: %s", context, inner);
+}

@@ -42,4 +42,9 @@ int wisp_fail(struct wisp_error *err, int status, const char *fmt, ...)
 int wisp_fail_errno(struct wisp_error *err, int status, const char *fmt, ...)
     WISP_PRINTF_FORMAT(3, 4);
 
+/* An error already recorded, said again with context in front: "CONTEXT:
+ * MESSAGE", with status (0: the recorded one). Returns -1. */
+int wisp_fail_prefixed(struct wisp_error *err, int status, const char *fmt, ...)
+    WISP_PRINTF_FORMAT(3, 4);
+
 #endif

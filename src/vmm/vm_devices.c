@@ -75,17 +75,14 @@ static int restoring_open(struct vm *vm, struct virtio_blk *blk,
 {
     const struct vm_config *cfg = &vm->cfg;
     const char *from = cfg->restore_path ? cfg->restore_path : cfg->incoming_uri;
-    if (!from)
-        return virtio_blk_open(blk, disk->path, disk->read_only, serial, err);
     int rc = cfg->incoming_uri
                  ? virtio_blk_open_shared(blk, disk->path, disk->read_only, serial, err)
                  : virtio_blk_open(blk, disk->path, disk->read_only, serial, err);
-    if (rc < 0) {
-        struct wisp_error inner = *err;
-        err->status = 0; /* the first failure is kept: say it again, prefixed */
-        return wisp_fail(err, inner.status == WISP_EXIT_USAGE ? WISP_EXIT_BAD_KERNEL : inner.status,
-                         "%s: wrong machine: %s", from, inner.message);
-    }
+    if (!from)
+        return rc;
+    if (rc < 0)
+        return wisp_fail_prefixed(err, err->status == WISP_EXIT_USAGE ? WISP_EXIT_BAD_KERNEL : 0,
+                                  "%s: wrong machine", from);
     if (blk->image.size != disk->size)
         return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "%s: wrong machine: the disk image %s is "
                          "%llu bytes, the guest's was %llu", from, disk->path,

@@ -289,11 +289,9 @@ int vm_restore_cpuid(struct vm *vm, struct wisp_error *err)
 /* wisp's error with the file and what was being restored in front. */
 static int prefixed(struct vm *vm, const char *what, unsigned index, struct wisp_error *err)
 {
-    struct wisp_error inner = *err;
-    err->status = 0; /* wisp_fail keeps the first error: let it write this one */
     if (index == UINT32_MAX)
-        return wisp_fail(err, inner.status, "%s: %s: %s", path_of(vm), what, inner.message);
-    return wisp_fail(err, inner.status, "%s: %s %u: %s", path_of(vm), what, index, inner.message);
+        return wisp_fail_prefixed(err, 0, "%s: %s", path_of(vm), what);
+    return wisp_fail_prefixed(err, 0, "%s: %s %u", path_of(vm), what, index);
 }
 
 static int restore_vcpu(struct vm *vm, unsigned i, const struct snapshot_section *s,

@@ -17,7 +17,11 @@
  * reason, or every vector in the MSI-X table, every enabled queue's size a
  * power of two with its rings mapped, and a request taken from each such
  * queue by the checked walker. A Hyper-V section is loaded too: refused or
- * every MSR as wisp keeps it.
+ * every MSR as wisp keeps it. The configuration section is loaded into a
+ * zeroed machine as restore loads it (vm_state_config: boot kind, sizes,
+ * the disks' paths and serials, the network cards, --hyperv): refused with
+ * a reason, or every count within its array and every loaded string
+ * terminated inside its buffer.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +37,8 @@
 #include "dev/virtio/virtio_blk.h"
 #include "dev/virtio/virtio_rng.h"
 #include "state/virtio_state.h"
+#include "vmm/vm_internal.h"
+#include "vmm/vm_state.h"
 
 static uint64_t fake_clock(void *opaque)
 {
@@ -254,6 +260,30 @@ static void check_hyperv(const uint8_t *data, size_t size, unsigned cpus)
         abort();
 }
 
+/* ---- the machine configuration ---- */
+
+static struct vm config_vm; /* large: static, zeroed for each input */
+
+static void check_config(const uint8_t *data, size_t size)
+{
+    memset(&config_vm, 0, sizeof config_vm);
+    struct state_io io;
+    state_io_load_begin(&io, data, size, 0);
+    vm_state_config(&io, &config_vm);
+    if (io.failed)
+        return;
+    const struct vm_config *c = &config_vm.cfg;
+    if (c->disk_count > VM_MAX_DISKS || c->net_count > VM_MAX_NETS)
+        abort();
+    for (unsigned i = 0; i < c->disk_count; i++)
+        if (!c->disks[i].path || !c->disks[i].path[0] || c->disks[i].size % 512)
+            abort();
+    for (unsigned i = 0; i < c->net_count; i++)
+        if (!memchr(c->nets[i].tap_name, 0, sizeof c->nets[i].tap_name) ||
+            c->nets[i].hostfwd_count > NET_MAX_HOSTFWD)
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct snapshot_contents c;
@@ -274,6 +304,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s->data != at + SNAPSHOT_SECTION_HEADER_SIZE || s->data + s->size > data + c.head_size)
             abort();
         at = s->data + s->size;
+        if (s->type == SNAPSHOT_SECTION_CONFIG)
+            check_config(s->data, s->size);
         if (s->type == SNAPSHOT_SECTION_DEVICES)
             check_devices(s->data, s->size, platform, cpus);
         if (s->type == SNAPSHOT_SECTION_HYPERV)

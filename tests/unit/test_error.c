@@ -34,6 +34,19 @@ static void test_errno_text_is_appended(void **state)
     assert_string_equal(err.message, "cannot open k.elf: No such file or directory");
 }
 
+static void test_a_recorded_failure_gets_its_context_in_front(void **state)
+{
+    (void)state;
+    struct wisp_error err = { 0 };
+    wisp_fail(&err, WISP_EXIT_USAGE, "inner");
+    assert_int_equal(wisp_fail_prefixed(&err, 0, "%s %u", "vCPU", 1), -1);
+    assert_int_equal(err.status, WISP_EXIT_USAGE);
+    assert_string_equal(err.message, "vCPU 1: inner");
+    wisp_fail_prefixed(&err, WISP_EXIT_BAD_KERNEL, "f.snap");
+    assert_int_equal(err.status, WISP_EXIT_BAD_KERNEL);
+    assert_string_equal(err.message, "f.snap: vCPU 1: inner");
+}
+
 static void test_control_characters_never_reach_the_message(void **state)
 {
     (void)state;
@@ -49,6 +62,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_failure_is_kept),
         cmocka_unit_test(test_errno_text_is_appended),
+        cmocka_unit_test(test_a_recorded_failure_gets_its_context_in_front),
         cmocka_unit_test(test_control_characters_never_reach_the_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
