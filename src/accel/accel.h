@@ -186,7 +186,8 @@ void accel_vm_destroy(struct accel_vm *vm);
 int accel_vm_map_memory(struct accel_vm *vm, uint64_t gpa, uint64_t size, void *host,
                         struct wisp_error *err);
 
-/* The CPUID the host can offer a guest (KVM_GET_SUPPORTED_CPUID; on WHP the
+/* The CPUID the host can offer a guest of this VM (KVM_GET_SUPPORTED_CPUID,
+ * plus the TSC-deadline timer when the in-kernel LAPIC has one; on WHP the
  * host's own CPUID). */
 int accel_vm_supported_cpuid(struct accel_vm *vm, struct accel_cpuid *out,
                              struct wisp_error *err);
