@@ -364,6 +364,26 @@ static void test_release_forgets_every_bank(void **state)
     assert_null(guest_memory_ptr(&gm, 0, 1));
 }
 
+/* ---- host memory behind a bank ---- */
+
+/* KVM maps 2 MiB of guest memory at once only where host and guest
+ * addresses are aligned alike: a large bank starts on a 2 MiB boundary. */
+static void test_large_bank_starts_on_a_huge_page_boundary_and_is_all_usable(void **state)
+{
+    (void)state;
+    struct wisp_error err = { 0 };
+    const uint64_t size = 6 * MiB + 64 * KiB;
+    for (int i = 0; i < 3; i++) /* more than one: not aligned by luck */
+        assert_int_equal(guest_memory_add_bank(&gm, "RAM", MEM_BANK_RAM, (uint64_t)i * 16 * MiB,
+                                               size, &err), 0);
+    for (int i = 0; i < 3; i++) {
+        uint8_t *host = gm.banks[i].host;
+        assert_int_equal((uintptr_t)host % (2 * MiB), 0);
+        assert_int_equal(host[0] | host[size / 2] | host[size - 1], 0);
+        host[0] = host[size - 1] = CANARY; /* the whole length is writable */
+    }
+}
+
 #define EMPTY(fn) cmocka_unit_test_setup_teardown(fn, empty_memory, release_memory)
 #define FULL(fn)  cmocka_unit_test_setup_teardown(fn, populated_memory, release_memory)
 
@@ -395,6 +415,7 @@ int main(void)
         FULL(test_ram_size_counts_ram_banks_and_not_the_framebuffer),
         EMPTY(test_ram_size_of_no_banks_is_zero),
         FULL(test_release_forgets_every_bank),
+        EMPTY(test_large_bank_starts_on_a_huge_page_boundary_and_is_all_usable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
