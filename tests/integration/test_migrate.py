@@ -230,8 +230,14 @@ def test_a_hyperv_guest_moves_and_its_reference_time_goes_on():
     assert all(p != 0 for p in pages), "the reference TSC page went invalid"
     assert msrs == sorted(msrs) and len(set(msrs)) == len(msrs), "the reference counter went back"
     assert pages == sorted(pages), "the reference TSC page's time went back"
-    # each line reads the counter, then the page: the page a little later
-    assert all(0 <= p - m < 10_000_000 for m, p in times), times
+    # each line reads the counter, then the page: the page a little later.
+    # Both come from the guest's TSC, the counter from the one KVM reports
+    # at the MSR exit; in the nested test VM the page was once seen 2.8 us
+    # behind it (-28, 0.97 s after a move, 1 of 11 runs), so it may trail by
+    # up to 100 us. A wrong offset or scale is off by far more.
+    odd = [(i - len(times_before), m, p, p - m) for i, (m, p) in enumerate(times)
+           if not -1000 <= p - m < 10_000_000]
+    assert not odd, f"(line after the move, counter, page, page - counter): {odd}"
     # the move took seconds at most, and the counter keeps its rate: lines
     # come at least 100 ms apart (1,000,000 units of 100 ns)
     assert times_after[0][0] - times_before[-1][0] < 300_000_000, (times_before[-1], times_after[0])
