@@ -35,7 +35,7 @@ void *os_alloc_guest_pages(uint64_t size)
     if (tail)
         munmap(aligned + len, tail);
     /* Transparent huge pages even where the host leaves them to madvise
-     * (as Debian and Ubuntu do): a booting Linux touches most of its RAM,
+     * (as Ubuntu does): a booting Linux touches most of its RAM,
      * and each 4 KiB page would be a fault of its own. Only a hint. */
     madvise(aligned, len, MADV_HUGEPAGE);
     return aligned;
