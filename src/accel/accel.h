@@ -273,6 +273,18 @@ int accel_vcpu_get_activity(struct accel_vcpu *vcpu, enum accel_activity *out);
  * (vmm/vcpu_pause.h). */
 int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nmi);
 
+/* The in-kernel LAPIC's state in brief, for reports of a guest that
+ * stopped making progress: the highest vector in service and the highest
+ * requested (-1 for none), its task priority, and whether its timer is
+ * armed. -1 without an in-kernel irqchip. Call between runs, like
+ * accel_vcpu_pending_events. */
+struct accel_apic_summary {
+    int in_service, requested;
+    uint32_t task_priority;
+    bool timer_armed;
+};
+int accel_vcpu_apic_summary(struct accel_vcpu *vcpu, struct accel_apic_summary *out);
+
 /* Whether the in-kernel irqchip has a timer armed that can wake this vCPU
  * from HLT: its LAPIC timer unmasked and counting (one-shot with a current
  * count left, periodic with an initial count, or TSC-deadline with a

@@ -1077,6 +1077,18 @@ int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed)
     return index == 0 ? pit_armed(vcpu, &lapic, armed) : 0;
 }
 
+int accel_vcpu_apic_summary(struct accel_vcpu *vcpu, struct accel_apic_summary *out)
+{
+    struct kvm_lapic_state lapic;
+    if (!vcpu->vm->kernel_irqchip || ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0)
+        return -1;
+    out->in_service = highest_vector(&lapic, 0x100);
+    out->requested = highest_vector(&lapic, 0x200);
+    out->task_priority = lapic_reg(&lapic, 0x80) & 0xFF;
+    out->timer_armed = lapic_timer_armed(vcpu, &lapic);
+    return 0;
+}
+
 int accel_vcpu_peek_control_regs(struct accel_vcpu *vcpu, uint64_t *cr2, uint64_t *cr3)
 {
     if (!vcpu->synced)

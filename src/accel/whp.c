@@ -911,6 +911,13 @@ int accel_vcpu_pending_events(struct accel_vcpu *vcpu, bool *interrupt, bool *nm
     return 0;
 }
 
+int accel_vcpu_apic_summary(struct accel_vcpu *vcpu, struct accel_apic_summary *out)
+{
+    (void)vcpu; /* no WHP APIC emulation: wisp's own irqchip knows */
+    (void)out;
+    return -1;
+}
+
 int accel_vcpu_timer_armed(struct accel_vcpu *vcpu, unsigned index, bool *armed)
 {
     (void)vcpu; /* no WHP APIC emulation: wisp's own irqchip knows */

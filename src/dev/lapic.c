@@ -536,6 +536,11 @@ int lapic_highest_pending(const struct lapic *apic)
     return highest_bit256(apic->irr);
 }
 
+int lapic_highest_in_service(const struct lapic *apic)
+{
+    return highest_bit256(apic->isr);
+}
+
 bool lapic_has_interrupt(const struct lapic *apic)
 {
     if (extint_pending(apic))

@@ -224,6 +224,9 @@ uint64_t lapic_update(struct lapic *apic, uint64_t now_ns);
 /* The highest vector in IRR, deliverable or not; -1 when IRR is empty. */
 int lapic_highest_pending(const struct lapic *apic);
 
+/* The highest vector in ISR (being handled, no EOI yet); -1 when none. */
+int lapic_highest_in_service(const struct lapic *apic);
+
 /* An interrupt the CPU should take now: an ExtINT request on LINT0, or an
  * IRR vector above the processor priority. */
 bool lapic_has_interrupt(const struct lapic *apic);

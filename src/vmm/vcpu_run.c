@@ -333,10 +333,15 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
             trace_event(cpu, "cpu-reset: a triple fault resets the CPU");
             print_registers(cpu, "registers after the triple fault");
         }
-        /* Say how: a reset Linux asked for and one it crashed into look
-         * the same to wisp, but not to whoever reads the log. */
-        return guest_stops(vm, VM_STOP_REBOOT,
-                           "rebooted (by a triple fault: Linux's reboot=t, or a crash)");
+        /* Say how, and on which CPU: a reset Linux asked for and one it
+         * crashed into look the same to wisp, but not to whoever reads
+         * the log. */
+        char on_cpu[24] = "", how[96];
+        if (vm->ncpus > 1)
+            snprintf(on_cpu, sizeof on_cpu, " on CPU %u", cpu->index);
+        snprintf(how, sizeof how, "rebooted (by a triple fault%s: Linux's reboot=t, or a crash)",
+                 on_cpu);
+        return guest_stops(vm, VM_STOP_REBOOT, how);
     }
     /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
      * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */

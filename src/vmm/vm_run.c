@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "cpu_status_report.h"
 #include "crash_report.h"
 #include "debug/exit_profile.h"
 #include "gdb_stub.h"
@@ -276,6 +277,12 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         vm->cfg.test_hook_sandboxed();
     host_loop(vm);
     join_threads(vm);
+    /* Cut short from outside (--timeout, or timeout(1)'s SIGTERM): where
+     * the guest was tells a hang from a slow run. */
+    if (vm->stop.result.reason == VM_STOP_TIMEOUT)
+        cpu_status_report(stderr, vm, "when the time ran out");
+    else if (vm->stop.result.reason == VM_STOP_SIGNAL)
+        cpu_status_report(stderr, vm, "when the signal came");
     print_exit_profile(vm);
     gdb_stub_finish(vm->gdb, vm->stop.result.exit_status);
 

@@ -135,11 +135,22 @@ def test_every_cpu_halted_with_interrupts_off_stops_the_guest(irqchip):
 
 
 @needs_kvm
-def test_timeout_stops_every_cpu():
-    r = run_wisp("run", "--cpus", "4", "--idle-exit", "0", "--timeout", "2", guest("idle"),
-                 timeout=60)
+@both_irqchips
+def test_timeout_stops_every_cpu_and_says_where_each_was(irqchip):
+    """A run cut short names each CPU's state: the BSP halted in the idle
+    loop with interrupts on and its timer stopped, the APs never started."""
+    r = run_wisp("run", "--cpus", "4", "--irqchip", irqchip, "--idle-exit", "0",
+                 "--timeout", "2", guest("idle"), timeout=60)
     assert r.returncode == EXIT_TIMEOUT, r.stderr
     assert "timeout" in r.stderr
+    report = [l for l in r.stderr.splitlines() if " when the time ran out: " in l]
+    assert len(report) == 4, r.stderr
+    assert re.match(r"wisp: CPU 0 when the time ran out: halted at RIP 0x[0-9a-f]+ "
+                    r"\(interrupts on\); LAPIC: in service none, requested none, TPR 0x00, "
+                    r"timer not armed$", report[0]), r.stderr
+    for i, line in enumerate(report[1:], 1):
+        assert line.startswith(f"wisp: CPU {i} when the time ran out: waiting for its "
+                               "start-up IPI"), r.stderr
 
 
 @needs_kvm
@@ -170,4 +181,6 @@ def test_signals_and_the_screenshot_signal_reach_a_multi_cpu_vm(tmp_path, irqchi
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert "screenshot written to" in err
     assert "stopped by signal 15" in err
+    assert "wisp: CPU 0 when the signal came: halted at RIP" in err, err
+    assert "wisp: CPU 3 when the signal came: " in err, err
     assert shot.exists()

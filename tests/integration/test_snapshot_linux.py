@@ -117,8 +117,12 @@ class Console:
 
     def fail(self, why):
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self.proc.terminate()  # wisp then says where each CPU was
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         for t in self.threads:
             t.join(timeout=5)
         pytest.fail(f"{why}\nstdout (end): " + "\n".join(self.lines[-30:]) +

@@ -1,0 +1,16 @@
+/* Where each CPU was when a guest ran out of time: a guest that stops
+ * making progress (one CPU deaf to interrupts, a task that never runs)
+ * should say how, not only that it timed out. */
+#ifndef WISP_CPU_STATUS_REPORT_H
+#define WISP_CPU_STATUS_REPORT_H
+
+#include <stdio.h>
+
+struct vm;
+
+/* One line per CPU: what it was doing (running, halted, waiting for its
+ * start), RIP and interrupt flag, and its LAPIC (vectors in service and
+ * requested, task priority, timer). Call once no vCPU thread runs. */
+void cpu_status_report(FILE *out, struct vm *vm, const char *when);
+
+#endif
