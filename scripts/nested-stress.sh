@@ -8,12 +8,15 @@
 # Boots wisp's test guests one after another in one nested VM: the native
 # guests (hello, timer, Hyper-V, idle, framebuffer; both irqchips) and, when
 # scripts/build-small-linux.sh has built it, the small Linux through the
-# bzImage, PVH and --irqchip user paths with a command typed on the console.
+# bzImage, PVH and --irqchip user paths and with two CPUs on either irqchip,
+# with a command typed on the console.
 # A VM that stalls is stopped by nested-kvm.sh's watchdog (its evidence is
 # kept, see --stall-log there) and the next run starts in a fresh VM, until
 # N guest runs have been attempted. Prints each run and a summary: stalls per
-# 100 guest runs, VMs started, and any run where wisp itself misbehaved (wrong
-# exit status, wisp's own timeout): those are wisp bugs, not VM stalls.
+# 100 guest runs, VMs started, guest triple faults per guest (README, "Guest
+# triple faults that only the nested VM produces"), and any other run where
+# wisp misbehaved (wrong exit status, wisp's own timeout): those are wisp
+# bugs, not VM stalls.
 #
 # Options after -- go to nested-kvm.sh (e.g. --cpus 1, --accel tcg,thread=single,
 # --module-params 'kvm_amd vgif=0', --no-keeper), so one setting can be
@@ -44,6 +47,8 @@ framebuffer|0|run build/guests/framebuffer.elf
 linux/bzimage|0|run --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0@reboot=k@panic=-1 -m 256M
 linux/pvh|0|run --kernel $SMALL/vmlinux --initrd $INITRAMFS --cmdline console=ttyS0@reboot=k@panic=-1 -m 256M
 linux/user-irqchip|0|run --irqchip user --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0@reboot=k@panic=-1 -m 256M
+linux/2cpu-kernel|0|run --cpus 2 --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0@earlyprintk=serial,ttyS0@reboot=k@panic=-1 -m 128M
+linux/2cpu-user|0|run --cpus 2 --irqchip user --kernel $SMALL/bzImage --initrd $INITRAMFS --cmdline console=ttyS0@earlyprintk=serial,ttyS0@reboot=k@panic=-1 -m 128M
 EOF
 }
 
@@ -74,6 +79,10 @@ inner() {
         took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
         if [ "$rc" = "$status" ] && { [[ $label != linux/* ]] || grep -q stress-42 "$out"; }; then
             echo "stress: done $i $label ok ${took}s"
+        elif grep -q "triple fault" "$out"; then
+            # the guest crashed (README: triple faults only the nested VM makes)
+            echo "stress: done $i $label TRIPLE-FAULT status=$rc ${took}s"
+            tail -n 4 "$out" | sed 's/^/stress:   | /'
         else
             echo "stress: done $i $label FAIL status=$rc ${took}s"
             tail -n 15 "$out" | sed 's/^/stress:   | /'
@@ -165,9 +174,12 @@ done
 
 fails=$(cat "$log"/vm*.out | grep -c '^stress: done .* FAIL' || true)
 oks=$(cat "$log"/vm*.out | grep -c '^stress: done .* ok' || true)
+crashes=$(cat "$log"/vm*.out | grep -c '^stress: done .* TRIPLE-FAULT' || true)
 echo
 echo "nested-stress: $next guest runs attempted in $vms VM(s), $(( $(date +%s) - start )) s"
-echo "nested-stress: $oks ok, $fails wisp failures, $stalls VM stalls" \
+echo "nested-stress: $oks ok, $fails wisp failures, $crashes guest triple faults, $stalls VM stalls" \
     "($(awk -v s="$stalls" -v n="$next" 'BEGIN { printf "%.1f", n ? 100 * s / n : 0 }') per 100 runs)"
 for s in "${stalled_in[@]}"; do echo "nested-stress:   stalled during run $s"; done
+cat "$log"/vm*.out | awk '/^stress: done/ { n[$4]++; if ($5 == "TRIPLE-FAULT") c[$4]++ }
+    END { for (l in c) printf "nested-stress:   %s: %d triple faults in %d runs\n", l, c[l], n[l] }' | sort
 echo "nested-stress: per-run output in $log"
