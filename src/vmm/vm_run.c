@@ -277,12 +277,6 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
         vm->cfg.test_hook_sandboxed();
     host_loop(vm);
     join_threads(vm);
-    /* Cut short from outside (--timeout, or timeout(1)'s SIGTERM): where
-     * the guest was tells a hang from a slow run. */
-    if (vm->stop.result.reason == VM_STOP_TIMEOUT)
-        cpu_status_report(stderr, vm, "when the time ran out");
-    else if (vm->stop.result.reason == VM_STOP_SIGNAL)
-        cpu_status_report(stderr, vm, "when the signal came");
     print_exit_profile(vm);
     gdb_stub_finish(vm->gdb, vm->stop.result.exit_status);
 
@@ -303,6 +297,13 @@ int vm_run(struct vm *vm, struct vm_result *result, struct wisp_error *err)
     if (vm->stop.failed)
         report_crash(vm);
     bool written = finish(vm);
+    /* Cut short from outside (--timeout, or timeout(1)'s SIGTERM): where
+     * the guest was tells a hang from a slow run. After the screen
+     * (--ascii), which readers expect right below the stop message. */
+    if (vm->stop.result.reason == VM_STOP_TIMEOUT)
+        cpu_status_report(stderr, vm, "when the time ran out");
+    else if (vm->stop.result.reason == VM_STOP_SIGNAL)
+        cpu_status_report(stderr, vm, "when the signal came");
     if (vm->stop.failed) {
         *err = vm->stop.err;
         return -1;
