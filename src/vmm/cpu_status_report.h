@@ -1,6 +1,6 @@
-/* Where each CPU was when a guest ran out of time: a guest that stops
- * making progress (one CPU deaf to interrupts, a task that never runs)
- * should say how, not only that it timed out. */
+/* Where each CPU was when a run was cut short (--timeout, a signal): a
+ * guest that stops making progress (one CPU deaf to interrupts, a task
+ * that never runs) should say how, not only that it timed out. */
 #ifndef WISP_CPU_STATUS_REPORT_H
 #define WISP_CPU_STATUS_REPORT_H
 
