@@ -328,6 +328,9 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
     host_mutex_unlock(&vm->device_lock);
     if (vm->cfg.trace & TRACE_EXCEPTIONS)
         trace_event(cpu, "exception: triple fault (CPU shutdown) rip=0x%" PRIx64, e->rip);
+    char on_cpu[24] = ""; /* which CPU, when there are several */
+    if (vm->ncpus > 1)
+        snprintf(on_cpu, sizeof on_cpu, " on CPU %u", cpu->index);
     if (vm_is_linux(vm) && started) {
         if (vm->cfg.trace & TRACE_CPU_RESET) {
             trace_event(cpu, "cpu-reset: a triple fault resets the CPU");
@@ -336,9 +339,7 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
         /* Say how, and on which CPU: a reset Linux asked for and one it
          * crashed into look the same to wisp, but not to whoever reads
          * the log. */
-        char on_cpu[24] = "", how[96];
-        if (vm->ncpus > 1)
-            snprintf(on_cpu, sizeof on_cpu, " on CPU %u", cpu->index);
+        char how[96];
         snprintf(how, sizeof how, "rebooted (by a triple fault%s: Linux's reboot=t, or a crash)",
                  on_cpu);
         return guest_stops(vm, VM_STOP_REBOOT, how);
@@ -346,9 +347,6 @@ static enum step guest_crashed(struct vcpu *cpu, const struct accel_exit *e)
     /* AMD's SVM leaves the VMCB undefined after a shutdown, so KVM resets
      * the vCPU before returning: RIP 0xFFF0 in the reset code segment. */
     bool reset_state = e->rip == 0xFFF0 && e->cs.base == 0xFFFF0000ull;
-    char on_cpu[24] = "";
-    if (vm->ncpus > 1)
-        snprintf(on_cpu, sizeof on_cpu, " on CPU %u", cpu->index);
     struct wisp_error err = { 0 };
     char last[320];
     const struct step_record *stepped = step_history_last(&cpu->steps);
