@@ -2,10 +2,12 @@
 
 #include <inttypes.h>
 
+#include "crash_report.h"
 #include "vcpu.h"
 #include "vm_internal.h"
 
 #define RFLAGS_IF (1ull << 9)
+#define CODE_BYTES 8
 
 static const char *activity(struct vm *vm, const struct vcpu *cpu)
 {
@@ -54,9 +56,19 @@ void cpu_status_report(FILE *out, struct vm *vm, const char *when)
         struct vcpu *cpu = &vm->cpus[i];
         struct accel_regs regs;
         char where[64] = "";
-        if (accel_vcpu_get_regs(cpu->accel, &regs) == 0)
+        /* The bytes at RIP tell a tight loop (f3 90 = pause, eb fe) or a
+         * RIP nothing maps ("unreadable") from ordinary code. */
+        char code[CODE_BYTES * 3 + 32] = "";
+        if (accel_vcpu_get_regs(cpu->accel, &regs) == 0) {
             snprintf(where, sizeof where, " at RIP 0x%" PRIx64 " (interrupts %s)", regs.rip,
                      regs.rflags & RFLAGS_IF ? "on" : "off");
+            uint8_t bytes[CODE_BYTES];
+            unsigned n = crash_report_code_bytes(cpu->accel, &vm->memory, regs.rip, bytes,
+                                                 CODE_BYTES);
+            char text[CODE_BYTES * 3 + 16];
+            crash_report_format_bytes(bytes, n, text, sizeof text);
+            snprintf(code, sizeof code, "; code at RIP: %s", text);
+        }
         char apic[128] = "";
         struct accel_apic_summary s;
         if (apic_summary(vm, i, &s)) {
@@ -67,6 +79,7 @@ void cpu_status_report(FILE *out, struct vm *vm, const char *when)
                      "timer %s", isr, irr, (unsigned)s.task_priority,
                      s.timer_armed ? "armed" : "not armed");
         }
-        fprintf(out, "wisp: CPU %u %s: %s%s%s\n", i, when, activity(vm, cpu), where, apic);
+        fprintf(out, "wisp: CPU %u %s: %s%s%s%s\n", i, when, activity(vm, cpu), where, apic,
+                code);
     }
 }

@@ -10,7 +10,8 @@ struct vm;
 
 /* One line per CPU: what it was doing (running, halted, waiting for its
  * start), RIP and interrupt flag, and its LAPIC (vectors in service and
- * requested, task priority, timer). Call once no vCPU thread runs. */
+ * requested, task priority, timer) and the instruction bytes at RIP.
+ * Call once no vCPU thread runs. */
 void cpu_status_report(FILE *out, struct vm *vm, const char *when);
 
 #endif

@@ -147,7 +147,7 @@ def test_timeout_stops_every_cpu_and_says_where_each_was(irqchip):
     assert len(report) == 4, r.stderr
     assert re.match(r"wisp: CPU 0 when the time ran out: halted at RIP 0x[0-9a-f]+ "
                     r"\(interrupts on\); LAPIC: in service none, requested none, TPR 0x00, "
-                    r"timer not armed$", report[0]), r.stderr
+                    r"timer not armed; code at RIP: [0-9a-f]{2}( [0-9a-f]{2}){7}$", report[0]), r.stderr
     for i, line in enumerate(report[1:], 1):
         assert line.startswith(f"wisp: CPU {i} when the time ran out: waiting for its "
                                "start-up IPI"), r.stderr
