@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import resume_after_stall
+from rips_from_the_host import notes_for_this_host
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("WISP_BUILD", ROOT / "build"))
@@ -93,8 +94,10 @@ def run_wisp(*args, timeout=None, stdin=subprocess.DEVNULL, env=None, input=None
     args, run_seconds = with_run_timeout(args)
     if timeout is None:
         timeout = run_seconds + KILL_GRACE
-    return subprocess.run([str(WISP), *args], stdin=stdin, input=input,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    r = subprocess.run([str(WISP), *args], stdin=stdin, input=input,
+                       capture_output=True, text=True, timeout=timeout, env=env)
+    r.stderr += notes_for_this_host(r.stderr)
+    return r
 
 
 def read_image(path):
