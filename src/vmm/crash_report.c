@@ -40,10 +40,16 @@ unsigned crash_report_code_bytes(struct accel_vcpu *vcpu, const struct guest_mem
                                  uint64_t rip, uint8_t *bytes, unsigned max)
 {
     unsigned n = 0;
+    /* RIP is an offset in CS, whose base counts outside 64-bit code (real
+     * mode: the selector times 16). */
+    uint64_t linear = rip;
+    struct accel_sregs s;
+    if (accel_vcpu_get_sregs(vcpu, &s) == 0 && !(s.cs.attributes & ACCEL_SEG_LONG))
+        linear = (uint32_t)(s.cs.base + rip);
     /* Byte by byte: the instruction may straddle a page boundary. */
     while (n < max) {
         uint64_t gpa;
-        if (accel_vcpu_translate(vcpu, rip + n, &gpa) < 0 ||
+        if (accel_vcpu_translate(vcpu, linear + n, &gpa) < 0 ||
             !guest_memory_read(memory, gpa, &bytes[n], 1))
             break;
         n++;

@@ -9,7 +9,7 @@
 
 void crash_report_registers(FILE *out, struct accel_vcpu *vcpu);
 
-/* Up to max instruction bytes at the vCPU's RIP; returns how many. */
+/* Up to max instruction bytes at CS:rip of the vCPU; returns how many. */
 unsigned crash_report_code_bytes(struct accel_vcpu *vcpu, const struct guest_memory *memory,
                                  uint64_t rip, uint8_t *bytes, unsigned max);
 
