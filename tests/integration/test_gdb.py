@@ -126,7 +126,7 @@ continue
     assert value(out, "EFER") & 0x500 == 0x500, out  # long mode enabled and active
     assert re.search(r"^rip\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <gdb_break_here\+\d+>", out, re.M), out
     assert "exited with code 052" in out, out  # gdb prints it in octal
-    assert status == 42, (stdout, stderr)
+    assert status == 42, f"{stdout}\n{stderr}"
     # 3 * 10 + 42: the register and the memory gdb wrote
     assert "gdb_target: result 72, answer 42" in stdout, stdout
 
@@ -167,7 +167,7 @@ continue
     assert value(out, "PC") == fn, out
     assert "Hardware watchpoint 2" in out and "New value = 22" in out, out
     assert value(out, "WATCHED") == 22, out
-    assert status == 7, (stdout, stderr)
+    assert status == 7, f"{stdout}\n{stderr}"
 
 
 @needs_kvm
@@ -191,7 +191,7 @@ detach
     assert value(out, "BSP") == symbol("_start"), out
     assert value(out, "AP") >= 0, out  # the AP, waiting for start-up, has registers too
     assert "wisp: gdb detached" in stderr, stderr
-    assert status == 7, (stdout, stderr)
+    assert status == 7, f"{stdout}\n{stderr}"
     assert "gdb_target: result 22, answer 7" in stdout, stdout
 
 
@@ -242,7 +242,7 @@ def test_hostile_packets_then_disconnect():
         assert len(regs) > 1000 and re.fullmatch(rb"[0-9a-f]+", regs)
     status, stdout, stderr = finish(proc)
     assert "wisp: gdb disconnected" in stderr, stderr
-    assert status == 7, (stdout, stderr)
+    assert status == 7, f"{stdout}\n{stderr}"
 
 
 @needs_kvm
@@ -264,7 +264,7 @@ def test_interrupt_and_kill():
         s.sendall(packet(b"k"))
     status, stdout, stderr = finish(proc)
     assert "wisp: killed from gdb" in stderr, stderr
-    assert status == 0, (stdout, stderr)
+    assert status == 0, f"{stdout}\n{stderr}"
 
 
 @needs_kvm

@@ -208,7 +208,7 @@ def test_a_guest_dirtying_memory_still_moves_intact():
         dest.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     # exit code 3 would be a page lost or stale: the guest checks each one
-    assert status == TIMEOUT_STATUS, (derr, out[-5:])
+    assert status == TIMEOUT_STATUS, derr + "\n".join(out[-5:])
     assert not any(l.startswith("dirty: page") for l in out), out
     after = counts_of(out)
     assert after[:1] == [before[-1] + 1] and after == list(range(after[0], after[0] + len(after)))
