@@ -17,7 +17,10 @@ from conftest import BUILD, ROOT, WISP
 # first virtio disk (root=/dev/vda with the small Linux's built-in drivers;
 # wisp.root= tells the module-loading initramfs of a stock kernel).
 SMALL_ROOT_CMDLINE = "console=ttyS0 reboot=k panic=-1 root=/dev/vda rw init=/init"
-BOOT_TIMEOUT = 240
+# wisp's own --timeout, under pytest's 120 s per test (the Makefile's
+# TEST_TIMEOUT), so that a guest that hangs ends with wisp's report of
+# where each CPU was instead of being killed without a word.
+BOOT_TIMEOUT = 90
 
 
 def build_rootfs():
