@@ -7,15 +7,23 @@
  * with 2 MiB pages (0x1000..0x6FFF, PML4[510] recursive), a GDT at 0xB000,
  * the boot-info fields a guest is likely to read at 0x80000, then long
  * mode at e_entry. The run loop answers the wisp hypercalls on port 0xE4
- * (print, exit, get_time) and COM1 (THR -> stdout, LSR reads 0x60). No
+ * (print, exit, get_time), COM1 (THR -> stdout, LSR reads 0x60), the
+ * 0xE9 debug console (each byte written at once: --exit-cost times its
+ * markers) and QEMU's isa-debug-exit at 0xF4 (a write of V ends it with
+ * status (V << 1) | 1). No
  * irqchip, no devices, no checks beyond bounds: not a VMM to copy.
  *
- *   raw_kvm KERNEL.elf     exits with the guest's exit code
+ *   raw_kvm [--irqchip] KERNEL.elf     exits with the guest's exit code
+ *
+ * --irqchip adds KVM's in-kernel interrupt controllers and PIT, as wisp
+ * (by default) and QEMU have them: --exit-cost separates what they cost
+ * per exit from what the VMM's own code costs.
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +46,8 @@
 #define STACK_TOP       0xA0000ull
 #define HYPERCALL_PORT  0xE4
 #define COM1            0x3F8
+#define DEBUGCON        0xE9
+#define DEBUG_EXIT      0xF4
 #define PRINT_MAX       4096
 
 static uint8_t *ram;
@@ -172,10 +182,12 @@ static void hypercall(int vcpu)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: raw_kvm KERNEL.elf\n");
+    bool irqchip = argc == 3 && strcmp(argv[1], "--irqchip") == 0;
+    if (argc != 2 && !irqchip) {
+        fprintf(stderr, "usage: raw_kvm [--irqchip] KERNEL.elf\n");
         return 120;
     }
+    const char *kernel = argv[argc - 1];
     int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0)
         die("/dev/kvm");
@@ -185,6 +197,9 @@ int main(int argc, char **argv)
     if (vm < 0)
         die("KVM_CREATE_VM");
     ioctl(vm, KVM_SET_TSS_ADDR, 0xFFFBD000ul); /* Intel needs it (unused memory); AMD ignores it */
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+    if (irqchip && (ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0 || ioctl(vm, KVM_CREATE_PIT2, &pit) < 0))
+        die("KVM_CREATE_IRQCHIP/KVM_CREATE_PIT2");
 
     ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     void *fb = mmap(NULL, FB_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -198,7 +213,7 @@ int main(int argc, char **argv)
         if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &regions[i]) < 0)
             die("KVM_SET_USER_MEMORY_REGION");
 
-    uint64_t entry = load_elf(argv[1]);
+    uint64_t entry = load_elf(kernel);
     build_boot_environment(entry);
 
     int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
@@ -255,12 +270,20 @@ int main(int argc, char **argv)
             for (uint32_t n = 0; n < run->io.count; n++, data += run->io.size) {
                 uint16_t port = run->io.port;
                 if (run->io.direction == KVM_EXIT_IO_OUT) {
-                    if (port == HYPERCALL_PORT)
+                    if (port == HYPERCALL_PORT) {
                         hypercall(vcpu);
-                    else if (port == COM1 && !(lcr & 0x80))
+                    } else if (port == DEBUGCON) {
+                        fflush(stdout);
+                        if (write(1, data, 1) != 1)
+                            die("write");
+                    } else if (port == DEBUG_EXIT) {
+                        fflush(stdout);
+                        exit((data[0] << 1) | 1);
+                    } else if (port == COM1 && !(lcr & 0x80)) {
                         putchar(data[0]);
-                    else if (port == COM1 + 3)
+                    } else if (port == COM1 + 3) {
                         lcr = data[0];
+                    }
                 } else {
                     memset(data, 0, run->io.size);
                     if (port == COM1 + 5)

@@ -4,6 +4,7 @@
 #   bench/run.sh [-n RUNS] [--json]            the tiny guest under three VMMs
 #   bench/run.sh --linux [-n RUNS] [--json]    a real Linux's boot, every path
 #   bench/run.sh --multiboot [-n RUNS] [--json]  time to a Multiboot kernel's first 0xE9 byte
+#   bench/run.sh --exit-cost [-n RUNS] [--json]  what one port-read exit costs, raw KVM, wisp, QEMU
 #   bench/run.sh --virtio [-n RUNS] [--json]   virtio-blk and virtio-net throughput
 #   bench/run.sh --smp [-n RUNS] [--json]      Linux with 1, 2, 4 vCPUs; IPI round trips
 #   bench/run.sh --boot-profile [-n RUNS] [--baseline WISP]
@@ -33,6 +34,12 @@
 # and under qemu-system-x86_64 -M pc -enable-kvm -kernel, and prints the time
 # from spawn to the first byte on the debug console and to the exit, with
 # the ratio (bench/first_byte.py).
+# --exit-cost times a kernel reading COM1's line status register 20,000
+# times between two 0xE9 marker bytes (bench/exit_cost.S; the exit Linux's
+# serial console takes per byte) under bench/raw_kvm (alone, then with
+# KVM's in-kernel irqchip and PIT) and wisp, the same ELF64, and under
+# wisp and QEMU -M pc, the same Multiboot 1 ELF32, and prints microseconds
+# per read with the ratios (bench/exit_cost.py; default 10 runs).
 # --virtio boots the small Linux with its root on a virtio disk and a second
 # disk of random data, on the user network, under wisp and under QEMU (-M pc,
 # -device virtio-blk-pci, -netdev user with virtio-net-pci), and measures in
@@ -65,6 +72,7 @@ qemu="qemu-system-x86_64"
 runs=
 linux=0
 multiboot=0
+exit_cost=0
 virtio=0
 json=()
 baseline=()
@@ -92,6 +100,7 @@ while [ $# -gt 0 ]; do
     --json) json=(--json); shift ;;
     --linux) linux=1; shift ;;
     --multiboot) multiboot=1; shift ;;
+    --exit-cost) exit_cost=1; shift ;;
     --virtio) virtio=1; shift ;;
     --smp) linux=2; shift ;;
     --boot-profile) linux=3; shift ;;
@@ -139,6 +148,12 @@ build_bench
 if [ "$multiboot" = 1 ]; then
     exec "$python" "$here/first_byte.py" -n "${runs:-20}" "${json[@]}" \
         --wisp "$repo/build/wisp" --qemu "$qemu" --kernel "$here/build/mb1_first_byte.elf"
+fi
+
+if [ "$exit_cost" = 1 ]; then
+    exec "$python" "$here/exit_cost.py" -n "${runs:-10}" "${json[@]}" \
+        --raw "$here/build/raw_kvm" --wisp "$repo/build/wisp" --qemu "$qemu" \
+        --elf64 "$here/build/exit_cost64.elf" --multiboot "$here/build/exit_cost_mb1.elf"
 fi
 
 if [ "$linux" != 0 ]; then
