@@ -14,7 +14,8 @@
 # an overlay whose writes are discarded at the end (a warning names each
 # argument of COMMAND that is a path outside DIR).  The command's stdout and
 # stderr are streamed to ours and its exit status becomes ours (125 when the
-# VM itself failed).  A VM whose kernel reports a soft lockup over 100 s, or
+# VM itself failed).  A VM whose kernel shows itself hung (a soft lockup
+# over 100 s, a CPU that no longer wakes: nested-kvm/hang_signs.sh), or
 # whose command prints nothing for --hang-timeout seconds, is stopped; what
 # it was doing is kept first (--stall-log DIR, default $NESTED_KVM_STALL_LOG
 # or $TMPDIR/nested-kvm-stalls: each vCPU's RIP named from the kernel's
@@ -472,17 +473,20 @@ stop_qemu() {
     kill -9 "$qemu_pid" 2>/dev/null || true
 }
 
-# TCG's emulated SVM can wedge the VM's kernel for good (both CPUs in soft
-# lockup, seen about once in a dozen runs with -smp 2): a lockup lasting
-# over 100 s is a hang, not a slow host, so stop the VM instead of hanging CI.
+# TCG's emulated SVM can wedge the VM's kernel for good, in two ways its
+# console shows (nested-kvm/hang_signs.sh): both CPUs in a long soft lockup
+# (about once in a dozen runs with -smp 2, before the keeper), or one CPU
+# halted and never woken again while the other runs on until something
+# waits for it (RCU's lost timer wake-up). Either is a hang, not a slow
+# host: stop the VM instead of waiting out --hang-timeout.
 # With --hang-timeout, a command that prints nothing for that long counts
 # as hung too (a wedged one-CPU VM cannot even report its soft lockup).
 (
     set +e
     last_size=-1 quiet=0
     while kill -0 "$qemu_pid" 2>/dev/null; do
-        if grep -Eq 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$run/console.log" 2>/dev/null; then
-            echo "nested-kvm: the VM's kernel is hung (soft lockup); stopping it" >&2
+        if why=$("$here/nested-kvm/hang_signs.sh" "$run/console.log"); then
+            echo "nested-kvm: $why; stopping it" >&2
             touch "$run/hung"
             diagnose_stall >"$run/diagnostics.log" 2>&1
             stop_qemu

@@ -22,6 +22,7 @@ import pytest
 
 from conftest import GUESTS, WISP, needs_kvm
 from linux_boot import build_initramfs, debian_kernel, small_linux_dir
+from virtio_guest import type_into
 
 # loglevel=1: kernel messages (a clocksource note after the restore) would
 # otherwise land in the middle of a count line.
@@ -71,8 +72,7 @@ class Console:
                     self.unfinished = "" if line.endswith("\n") else line
 
     def type(self, text):
-        self.proc.stdin.write(text)
-        self.proc.stdin.flush()
+        type_into(self.proc, text)
 
     def counts(self):
         with self.lock:

@@ -98,6 +98,22 @@ class HostServer:
         self.server.server_close()
 
 
+def type_into(proc, data):
+    """Writes data to proc's stdin. A wisp that has already ended (a guest
+    crash, its --timeout) is left to the caller's checks, which show its
+    output: a BrokenPipeError here would end the test without it."""
+    if proc.stdin.closed:  # it had ended at an earlier line already
+        return
+    try:
+        proc.stdin.write(data)
+        proc.stdin.flush()
+    except BrokenPipeError:
+        try:
+            proc.stdin.close()  # closes even though the flush fails again
+        except BrokenPipeError:
+            pass
+
+
 class LiveWisp:
     """build/wisp running with its console on pipes: wait for output, type."""
 
@@ -140,8 +156,7 @@ class LiveWisp:
         return text in self.stdout
 
     def type(self, line):
-        self.proc.stdin.write(line.encode())
-        self.proc.stdin.flush()
+        type_into(self.proc, line.encode())
 
     def finish(self, timeout):
         try:
