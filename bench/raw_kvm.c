@@ -11,13 +11,15 @@
  * 0xE9 debug console (each byte written at once: --exit-cost times its
  * markers) and QEMU's isa-debug-exit at 0xF4 (a write of V ends it with
  * status (V << 1) | 1). No
- * irqchip, no devices, no checks beyond bounds: not a VMM to copy.
+ * irqchip (unless --irqchip), no devices, no checks beyond bounds: not a
+ * VMM to copy.
  *
  *   raw_kvm [--irqchip] KERNEL.elf     exits with the guest's exit code
  *
  * --irqchip adds KVM's in-kernel interrupt controllers and PIT, as wisp
  * (by default) and QEMU have them: --exit-cost separates what they cost
- * per exit from what the VMM's own code costs.
+ * per exit from what the VMM's own code costs. KVM then keeps HLT to
+ * itself, so the guest must leave through isa-debug-exit.
  */
 #include <elf.h>
 #include <errno.h>
