@@ -119,7 +119,9 @@ TEST_TIMEOUT ?= 120
 # failed with wisp's triple-fault report, or with a CPU left running at the
 # nested VM's own KVM RIP (tests/integration/rips_from_the_host.py), runs
 # again, at most that often, and
-# pytest lists every rerun (RERUN lines, "N rerun" in its summary). Any other
+# pytest lists every rerun (RERUN lines, "N rerun" in its summary, and the
+# crash line that allowed each: tests/integration/rerun_reasons.py, which
+# tries the patterns in this order, the most telling first). Any other
 # failure, and a crash that comes back every time, still fails.
 NESTED_CRASH_RERUNS ?= 0
 ifneq ($(NESTED_CRASH_RERUNS),0)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import rerun_reasons
 import resume_after_stall
 from rips_from_the_host import notes_for_this_host
 
@@ -31,6 +32,8 @@ BOOT_TIMES = []
 def pytest_configure(config):
     # A retry after a nested-VM stall runs only the tests that had not ended.
     config.pluginmanager.register(resume_after_stall, "resume_after_stall")
+    # Each rerun after a crash report names the line that allowed it.
+    config.pluginmanager.register(rerun_reasons, "rerun_reasons")
     config.addinivalue_line("markers", "stock_kernel: boots one of Debian's stock kernels "
                             "(make check-stock-kernels)")
 
