@@ -19,7 +19,8 @@
 # whose command prints nothing for --hang-timeout seconds, is stopped; what
 # it was doing is kept first (--stall-log DIR, default $NESTED_KVM_STALL_LOG
 # or $TMPDIR/nested-kvm-stalls: each vCPU's RIP named from the kernel's
-# symbols, QEMU's thread CPU use, sysrq and NMI backtraces); with --retries N
+# symbols, QEMU's thread CPU use, sysrq and NMI backtraces, and the kind of
+# stall when nested-kvm/stall_kind.sh knows it); with --retries N
 # the command then runs again in a fresh VM, up to N times.  --accel, --cpu,
 # --append, --qemu, --qemu-args, --module-params and --no-keeper are for
 # experiments on the VM itself (scripts/nested-stress.sh measures them).
@@ -540,8 +541,12 @@ if [ -e "$run/hung" ]; then
     mkdir -p "$stall_log"
     saved=$(mktemp -d "$stall_log/stall.$(date -u +%Y%m%dT%H%M%S).XXXX")
     cp "$run/console.log" "$run/diagnostics.log" "$saved/" 2>/dev/null || true
+    # Which known kind it is (nested-kvm/stall_kind.sh), for the CI summary.
+    "$here/nested-kvm/stall_kind.sh" "$run/diagnostics.log" >"$saved/kind" 2>/dev/null ||
+        echo unknown >"$saved/kind"
     {
         echo "nested-kvm: stall evidence kept in $saved"
+        echo "nested-kvm: stall kind: $(cat "$saved/kind")"
         sed -n '/^QEMU threads/,/^(qemu)/p' "$run/diagnostics.log" 2>/dev/null | sed '$d'
         sed -n '/^vCPU positions/,/^(qemu)/p' "$run/diagnostics.log" 2>/dev/null | sed '$d'
         echo "nested-kvm: the VM's console, last lines:"

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Which of the known kinds of nested-VM stall a kept diagnostics log
+# (nested-kvm.sh's diagnose_stall) shows, so that the CI summary can count
+# them by kind. Prints one line: the kind, then what in the log says so.
+#
+#   - "halted CPU without interrupts": a vCPU halted (HLT=1) whose QEMU
+#     thread used no CPU time, with its code segment still as a SYSCALL or
+#     an SVM #VMEXIT loads it (attributes 00a09b00, no limit bits): it has
+#     taken no interrupt, not even an NMI, since it last entered its kernel.
+#     The second stall kind in the README; one sample, so an idle CPU that
+#     happened to look like that would be named so too.
+#   - "INT3 patching": a vCPU sampled in the INT3 handler or at one of the
+#     scheduler sites live patching rewrites (the keeper's reason to be).
+#   - "unknown": neither.
+#
+#   scripts/nested-kvm/stall_kind.sh DIAGNOSTICS_LOG
+set -u
+if [ ! -r "${1:-}" ]; then
+    echo unknown  # no diagnostics: QEMU was gone before they were taken
+    exit 0
+fi
+awk '
+    # QEMU threads, CPU ticks used in 2 s: "  CPU 0/TCG: 0"
+    /^  CPU [0-9]+\/TCG: [0-9]+$/ { split($2, id, "/"); ticks[id[1]] = $3 }
+    # The first "info registers -a": a CPU#N line, then its RIP= line
+    # (with HLT=), then its CS line.
+    !dumped && /^CPU#[0-9]+$/ { cpu = substr($1, 5); in_dump = 1; next }
+    in_dump && /^RIP=/ { halted[cpu] = ($0 ~ / HLT=1$/) }
+    in_dump && /^CS =/ { cs[cpu] = $5; if (cpu in halted) seen[cpu] = 1 }
+    /^vCPU positions/ { dumped = 1; in_dump = 0 }
+    dumped && / = (__schedule\+0x2ab|finish_task_switch\+0x9f|asm_exc_int3|exc_int3|do_int3|poke_int3_handler)/ {
+        int3 = $3
+    }
+    END {
+        for (c in seen) {
+            if (halted[c] && cs[c] == "00a09b00" && (!(c in ticks) || ticks[c] == 0)) {
+                printf "halted CPU without interrupts (CPU %s: HLT=1, CS attributes %s, %s)\n", c, cs[c],
+                       (c in ticks) ? "its thread idle" : "thread use not sampled"
+                exit
+            }
+        }
+        if (int3 != "") { printf "INT3 patching (a CPU at %s)\n", int3; exit }
+        print "unknown"
+    }' "$1"
