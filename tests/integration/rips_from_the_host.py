@@ -11,7 +11,8 @@ produces"). The note this module adds to wisp's stderr is what the
 Makefile's rerun rule matches."""
 import re
 
-STUCK_CPU = re.compile(r"^wisp: CPU (\d+) when the time ran out: running at RIP 0x([0-9a-f]+) "
+STUCK_CPU = re.compile(r"^wisp: CPU (\d+) when (?:the time ran out|the signal came): "
+                       r"running at RIP 0x([0-9a-f]+) "
                        r".*; code at RIP: unreadable$", re.M)
 NOTE = "state of the level above leaked into the guest"
 

@@ -22,6 +22,7 @@ import pytest
 
 from conftest import GUESTS, WISP, needs_kvm
 from linux_boot import build_initramfs, debian_kernel, small_linux_dir
+from rips_from_the_host import notes_for_this_host
 from virtio_guest import type_into
 
 # loglevel=1: kernel messages (a clocksource note after the restore) would
@@ -125,8 +126,11 @@ class Console:
                 self.proc.wait()
         for t in self.threads:
             t.join(timeout=5)
+        err = "\n".join(self.err)
+        # wisp's report on SIGTERM says where each CPU was; the note the
+        # rerun rule matches is added as for every other wisp run.
         pytest.fail(f"{why}\nstdout (end): " + "\n".join(self.lines[-30:]) +
-                    "\nstderr: " + "\n".join(self.err))
+                    "\nstderr: " + err + "\n" + notes_for_this_host(err))
 
     def kill(self):
         if self.proc.poll() is None:

@@ -40,3 +40,12 @@ def test_other_reports_get_none():
     # a halted CPU is not "running" anywhere
     halted = REPORT.format(rip="0xffffffffc035120c", code="unreadable").replace("running", "halted")
     assert notes(halted, modules) == ""
+
+
+def test_the_report_on_a_signal_gets_the_note_too():
+    # A test that gives up on a guest stops wisp with SIGTERM; wisp's report
+    # then says "when the signal came" (seen in a CI run's snapshot test).
+    report = REPORT.format(rip="0xffffffffc035120c", code="unreadable").replace(
+        "when the time ran out", "when the signal came")
+    assert notes(report, kvm_modules(PROC_MODULES)) == (
+        f"wisp-test: CPU 0's RIP 0xffffffffc035120c is in this host's kvm_amd module: {NOTE}\n")
