@@ -26,13 +26,13 @@ awk '
     # (with HLT=), then its CS line.
     !dumped && /^CPU#[0-9]+$/ { cpu = substr($1, 5); in_dump = 1; next }
     in_dump && /^RIP=/ { halted[cpu] = ($0 ~ / HLT=1$/) }
-    in_dump && /^CS =/ { cs[cpu] = $5; if (cpu in halted) seen[cpu] = 1 }
+    in_dump && /^CS =/ { cs[cpu] = $5 }
     /^vCPU positions/ { dumped = 1; in_dump = 0 }
     dumped && / = (__schedule\+0x2ab|finish_task_switch\+0x9f|asm_exc_int3|exc_int3|do_int3|poke_int3_handler)/ {
         int3 = $3
     }
     END {
-        for (c in seen) {
+        for (c in cs) {
             if (halted[c] && cs[c] == "00a09b00" && (!(c in ticks) || ticks[c] == 0)) {
                 printf "halted CPU without interrupts (CPU %s: HLT=1, CS attributes %s, %s)\n", c, cs[c],
                        (c in ticks) ? "its thread idle" : "thread use not sampled"

@@ -30,6 +30,16 @@ def test_fails_plainly():
 """
 
 
+def run_suite(tmp_path, patterns):
+    """test_suite.py in tmp_path under pytest with the plugin, rerunning on patterns."""
+    only = [arg for p in patterns for arg in ("--only-rerun", p)]
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "rerun_reasons",
+                           "-p", "no:cacheprovider", "--reruns", "2", *only, "test_suite.py"],
+                          cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PLUGIN_DIR)},
+                          capture_output=True, text=True, timeout=60)
+
+
 def test_the_first_pattern_picks_the_line_even_when_a_later_one_matches_earlier():
     message = "AssertionError: status 123, stderr: " + repr(STDERR)
     assert reason(message, PATTERNS).startswith(
@@ -43,11 +53,7 @@ def test_the_first_pattern_picks_the_line_even_when_a_later_one_matches_earlier(
 
 def test_a_rerun_names_the_crash_line_and_a_plain_failure_is_not_rerun(tmp_path):
     (tmp_path / "test_suite.py").write_text(SUITE)
-    only = [arg for p in PATTERNS for arg in ("--only-rerun", p)]
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "rerun_reasons",
-                        "-p", "no:cacheprovider", "--reruns", "2", *only, "test_suite.py"],
-                       cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PLUGIN_DIR)},
-                       capture_output=True, text=True, timeout=60)
+    r = run_suite(tmp_path, PATTERNS)
     assert r.returncode == 1, r.stdout
     assert "1 failed, 1 passed, 1 rerun" in r.stdout, r.stdout
     lines = r.stdout.splitlines()
@@ -65,10 +71,6 @@ def test_a_rerun_names_the_crash_line_and_a_plain_failure_is_not_rerun(tmp_path)
 
 def test_no_rerun_no_lines(tmp_path):
     (tmp_path / "test_suite.py").write_text("def test_ok(): pass\n")
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "rerun_reasons",
-                        "-p", "no:cacheprovider", "--reruns", "2", "--only-rerun", PATTERNS[0],
-                        "test_suite.py"],
-                       cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PLUGIN_DIR)},
-                       capture_output=True, text=True, timeout=60)
+    r = run_suite(tmp_path, PATTERNS[:1])
     assert r.returncode == 0, r.stdout
     assert "wisp: reruns" not in r.stdout
