@@ -100,11 +100,17 @@ guests:
 demo:
 	$(MAKE) -C demo OUT=$(abspath $(BUILD))/demo
 
+SHELL_SCRIPTS = $(shell find bench scripts tests -name '*.sh' -not -path '*/build/*')
+PYTHON_SOURCES = $(shell find bench scripts tests -name '*.py' -not -path '*/build/*')
 unit: $(UNIT_TESTS) $(if $(SANITIZE),,$(BUILD)/wisp)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; WISP_SOURCE_DIR=$(CURDIR) $$t; done
 	@$(if $(SANITIZE),echo "(hardening flags are checked on the release build)",tests/check-hardening.sh $(BUILD)/wisp)
 	@# The test tooling's own tests (Python, no guest): once, with the release build.
 	@$(if $(SANITIZE),,$(PYTHON) -m pytest -q -p no:cacheprovider tests/tools)
+	@# The shell scripts (warnings and errors, not style notes) and the Python
+	@# (unused names, undefined names, f-strings with nothing to fill in).
+	@$(if $(SANITIZE),,shellcheck -S warning $(SHELL_SCRIPTS) && echo "shellcheck: $(words $(SHELL_SCRIPTS)) scripts clean")
+	@$(if $(SANITIZE),,$(PYTHON) -m pyflakes $(PYTHON_SOURCES) && echo "pyflakes: $(words $(PYTHON_SOURCES)) files clean")
 
 # KVM_RUNNER runs the guest-booting tests somewhere /dev/kvm works; on a host
 # without it scripts/test.sh sets it to scripts/nested-kvm.sh (a TCG VM with

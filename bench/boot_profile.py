@@ -157,7 +157,7 @@ def main(argv):
         for line in w["profile"]:
             print("  " + line[len("wisp:   " if line.startswith("wisp:   ") else "wisp: "):])
         wg, qg = gaps(w["lines"]), gaps(q["lines"])
-        print(f"\nlargest gaps in the kernel's clock under wisp (ms; the time before the line):")
+        print("\nlargest gaps in the kernel's clock under wisp (ms; the time before the line):")
         print(f"  {'wisp':>8} {qemu_name:>12}  line")
         for key, g in sorted(wg.items(), key=lambda kv: -kv[1])[:10]:
             other = f"{qg[key] * 1000:.1f}" if key in qg else "-"

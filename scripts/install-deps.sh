@@ -11,7 +11,7 @@ build_packages=(gcc make libc6-dev binutils libpng-dev zlib1g-dev liblzma-dev li
 test_packages=(libcmocka-dev python3 python3-pytest python3-pytest-timeout python3-pytest-rerunfailures clang libclang-rt-14-dev g++
                gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 qemu-system-x86 busybox-static
                cpio kmod python3-pil gcc-multilib g++-multilib qemu-user cmake e2fsprogs
-               gdb)  # gdb: the GDB stub tests drive Debian's real gdb
+               gdb shellcheck python3-pyflakes)  # gdb: the GDB stub tests drive Debian's real gdb
 
 case "$profile" in
     build) wanted=("${build_packages[@]}") ;;

@@ -78,7 +78,7 @@ accel=tcg
 cpu_model=max
 extra_append=
 module_params=()
-qemu=qemu-system-x86_64
+qemu="qemu-system-x86_64"
 qemu_args=
 keeper=1
 # Everything but the command, for a retry in a fresh VM.
@@ -336,6 +336,7 @@ EOF
 others=$(ls /sys/devices/system/cpu/cpu[1-9]*/online 2>/dev/null)
 for f in $others; do echo 0 >"$f" || echo "nested-kvm: cannot take ${f%/online} offline" >&2; done
 EOF
+        # shellcheck disable=SC2016  # $ready is the VM's variable, expanded there
         printf '%q "$ready" </dev/null >/dev/null 2>/tmp/nested-kvm-keeper.err &\n' \
             "$cache/kvm-keeper"
         cat <<'EOF'

@@ -53,11 +53,11 @@ EOF
 }
 
 inner() {
-    local first=$1 last=$2 filter=$3 i=0 label status args n
-    mapfile -t runs < <(rotation | grep -E "$filter")
-    n=${#runs[@]}
+    local first=$1 last=$2 filter=$3 i=0 label status args n guest_runs
+    mapfile -t guest_runs < <(rotation | grep -E "$filter")
+    n=${#guest_runs[@]}
     for ((i = first; i <= last; i++)); do
-        IFS='|' read -r label status args <<<"${runs[i % n]}"
+        IFS='|' read -r label status args <<<"${guest_runs[i % n]}"
         args=${args//\$SMALL/$SMALL}
         args=${args//\$INITRAMFS/$INITRAMFS}
         local input=/dev/null
@@ -102,6 +102,7 @@ if [ "${1:-}" = --inner-churn ]; then
     for _ in 1 2; do (while :; do sleep 0.001; done) & done
     "$2" --churn "$3"
     status=$?
+    # shellcheck disable=SC2046  # split on purpose: one argument per PID
     kill $(jobs -p) 2>/dev/null
     exit $status
 fi

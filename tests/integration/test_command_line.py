@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import (EXIT_BAD_KERNEL, EXIT_NO_ACCEL, EXIT_USAGE, GUESTS, kvm_usable,
+from conftest import (EXIT_BAD_KERNEL, EXIT_NO_ACCEL, EXIT_USAGE, kvm_usable,
                       run_wisp, guest)
 
 

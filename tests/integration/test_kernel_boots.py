@@ -10,14 +10,12 @@ the command line. Then QEMU's conventions (--debugcon, --isa-debug-exit,
 status 121; these need no KVM), and kernels no one here wrote: Debian's
 memtest86+ (a bzImage whose syssize rounds past the file's end) and GRUB
 Invaders (a Multiboot kernel)."""
-import gzip
 import os
 import random
 import re
 import signal
 import struct
 import subprocess
-from pathlib import Path
 
 import pytest
 

@@ -5,7 +5,6 @@ counter, pass IPIs, tick their own LAPIC timers, and end the VM from an AP
 idle detection, timeout, signals and the screenshot key across CPUs; the
 bad --cpus values. The Linux boots with several CPUs are in
 test_linux_smp.py."""
-import os
 import re
 import signal
 import subprocess

@@ -20,11 +20,9 @@ import shutil
 import subprocess
 import tempfile
 
-import pytest
-
 from conftest import needs_kvm, WISP
 from linux_boot import small_linux_dir
-from test_snapshot_linux import COUNT, Console, ctl
+from test_snapshot_linux import Console, ctl
 from virtio_guest import HostServer, build_rootfs, copy_of, ensure_loopback, free_port
 
 BOOT_WAIT = 150       # the first count, booting in the nested VM

@@ -7,11 +7,10 @@ screenshot). Bad register writes, a start address wrapping the buffer and
 attribute bytes with every bit set still give a sensible picture. GRUB
 Invaders, a kernel no one here wrote, draws on it."""
 import re
-import subprocess
 
 import pytest
 
-from conftest import (EXIT_TIMEOUT, EXIT_USAGE, GUESTS, ROOT, BUILD, guest, kvm_usable,
+from conftest import (EXIT_TIMEOUT, EXIT_USAGE, GUESTS, BUILD, guest, kvm_usable,
                       read_image, run_wisp)
 from test_kernel_boots import kboot_kernel
 

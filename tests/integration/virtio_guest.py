@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import BUILD, ROOT, WISP
+from conftest import ROOT, WISP
 
 # What the small Linux and the stock kernel need to find their root on the
 # first virtio disk (root=/dev/vda with the small Linux's built-in drivers;

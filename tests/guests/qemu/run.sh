@@ -10,7 +10,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-timeout=60 input= shot=
+timeout=60 input='' shot=''
 while getopts t:i:s: opt; do
     case $opt in
     t) timeout=$OPTARG ;;
