@@ -8,6 +8,7 @@
 
 #include <linux/kvm.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "accel.h"
@@ -71,5 +72,10 @@ struct accel_vcpu {
 /* Hands the VMM's answers to the last exit (reads) to KVM before the next
  * KVM_RUN (kvm.c). */
 void kvm_hand_back_answers(struct accel_vcpu *vcpu);
+
+/* kvm_sregs_check.c: true, with why filled in, when s is not a state a CPU
+ * can be in (the rules KVM_SET_SREGS enforces that do not depend on the
+ * host). */
+bool kvm_sregs_problem(const struct kvm_sregs *s, char *why, size_t size);
 
 #endif

@@ -248,6 +248,13 @@ int accel_vcpu_save_state(struct accel_vcpu *vcpu, uint8_t **data, size_t *size,
         free(xsave);
         return wisp_fail_errno(err, WISP_EXIT_HOST_ERROR, "KVM would not give a vCPU's state");
     }
+    char why[200];
+    if (kvm_sregs_problem(&sregs, why, sizeof why)) {
+        free(xsave);
+        return wisp_fail(err, WISP_EXIT_HOST_ERROR, "KVM gave a vCPU state it would not take "
+                         "back, so no snapshot was written: %s (RIP 0x%llx)", why,
+                         (unsigned long long)regs.rip);
+    }
     uint32_t tsc_khz = (uint32_t)khz;
     put(&o, TAG_TSC_KHZ, &tsc_khz, sizeof tsc_khz);
     put(&o, TAG_REGS, &regs, sizeof regs);
@@ -361,6 +368,10 @@ int accel_vcpu_restore_state(struct accel_vcpu *vcpu, const uint8_t *data, size_
     memcpy(&xcrs, rec[TAG_XCRS].payload, sizeof xcrs);
     memcpy(&dbg, rec[TAG_DEBUGREGS].payload, sizeof dbg);
     memcpy(&events, rec[TAG_EVENTS].payload, sizeof events);
+    char why[200];
+    if (kvm_sregs_problem(&sregs, why, sizeof why))
+        return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "the saved registers are not a state a CPU "
+                         "can be in: %s (RIP 0x%llx)", why, (unsigned long long)regs.rip);
     struct kvm_xsave *xsave = calloc(1, xsize);
     if (!xsave)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
@@ -369,7 +380,11 @@ int accel_vcpu_restore_state(struct accel_vcpu *vcpu, const uint8_t *data, size_
     vcpu->synced = false;
     int rc = 0;
     if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
-        rc = refused(err, "segment and control registers");
+        rc = wisp_fail_errno(err, WISP_EXIT_BAD_KERNEL, "KVM refused the saved segment and "
+                             "control registers (CR0 0x%llx, CR3 0x%llx, CR4 0x%llx, "
+                             "EFER 0x%llx, APIC base 0x%llx)", (unsigned long long)sregs.cr0,
+                             (unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4,
+                             (unsigned long long)sregs.efer, (unsigned long long)sregs.apic_base);
     else if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
         rc = refused(err, "registers");
     else if (ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs) < 0)

@@ -12,7 +12,9 @@ import time
 
 import pytest
 
+import giving_up
 from conftest import WISP
+from rips_from_the_host import notes_for_this_host
 
 RUN_TIMEOUT = 40   # each wisp's own --timeout
 CTL_TIMEOUT = 30   # each wisp ctl
@@ -34,10 +36,10 @@ class Wisp:
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        deadline = time.monotonic() + RUN_TIMEOUT
+        deadline, within = giving_up.deadline(RUN_TIMEOUT)
         while not os.path.exists(self.sock):
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.fail("the socket never appeared")
+                self.fail(f"the socket did not appear {within}")
             time.sleep(0.05)
 
     def _read(self):
@@ -50,7 +52,7 @@ class Wisp:
             return [int(m.group(1)) for m in map(COUNT.match, self.lines) if m]
 
     def wait_for_count(self, n, seconds=RUN_TIMEOUT):
-        deadline = time.monotonic() + seconds
+        deadline, within = giving_up.deadline(seconds)
         while time.monotonic() < deadline:
             c = self.counts()
             if c and c[-1] >= n:
@@ -58,7 +60,7 @@ class Wisp:
             if self.proc.poll() is not None:
                 self.fail(f"wisp ended before count {n}")
             time.sleep(0.05)
-        self.fail(f"no count {n} within {seconds} s")
+        self.fail(f"no count {n} {within}")
 
     def ctl(self, command, arguments=None):
         args = [str(WISP), "ctl", self.sock, command]
@@ -68,7 +70,8 @@ class Wisp:
 
     def ok(self, command, arguments=None):
         r = self.ctl(command, arguments)
-        assert r.returncode == 0, f"wisp ctl {command}: {r.returncode} {r.stderr}"
+        assert r.returncode == 0, (f"wisp ctl {command}: {r.returncode} {r.stderr}" +
+                                   notes_for_this_host(r.stderr))
         assert r.stderr == ""
         return json.loads(r.stdout)
 
@@ -86,12 +89,9 @@ class Wisp:
         return s
 
     def finish(self):
-        try:
-            self.proc.wait(timeout=RUN_TIMEOUT + 15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            self.fail("wisp did not end")
+        ended, within = giving_up.wait_to_end(self.proc, RUN_TIMEOUT + 15)
+        if not ended:
+            self.fail(f"wisp did not end {within}")
         self.reader.join(timeout=5)
         err = self.proc.stderr.read()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -105,9 +105,9 @@ class Wisp:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def fail(self, why):
-        if self.proc.poll() is None:
-            self.proc.kill()
+        giving_up.stop_for_report(self.proc)  # wisp then says where each CPU was
+        self.reader.join(timeout=5)
         out = "\n".join(self.lines[-20:])
-        err = self.proc.stderr.read() if self.proc.poll() is not None else ""
+        err = self.proc.stderr.read()
         shutil.rmtree(self.dir, ignore_errors=True)
-        pytest.fail(f"{why}\nstdout (end): {out}\nstderr: {err}")
+        pytest.fail(f"{why}\nstdout (end): {out}\nstderr: {err}\n{notes_for_this_host(err)}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import giving_up
 import rerun_reasons
 import resume_after_stall
 from rips_from_the_host import notes_for_this_host
@@ -34,6 +35,8 @@ def pytest_configure(config):
     config.pluginmanager.register(resume_after_stall, "resume_after_stall")
     # Each rerun after a crash report names the line that allowed it.
     config.pluginmanager.register(rerun_reasons, "rerun_reasons")
+    # Waits on a running wisp end before the test's own time limit.
+    config.pluginmanager.register(giving_up, "giving_up")
     config.addinivalue_line("markers", "stock_kernel: boots one of Debian's stock kernels "
                             "(make check-stock-kernels)")
 

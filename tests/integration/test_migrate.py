@@ -22,8 +22,10 @@ import zlib
 
 import pytest
 
+import giving_up
 from api_wisp import Wisp
 from conftest import WISP, guest, needs_kvm
+from rips_from_the_host import notes_for_this_host
 
 DEST_TIMEOUT = 6      # the destination's --timeout: runs the guest for a while after the move
 PROC_TIMEOUT = 90     # every subprocess wait
@@ -49,14 +51,9 @@ class Source(Wisp):
     def __init__(self, name="counter", *extra):
         super().__init__(guest(name), *extra)
 
-    def ok(self, command, arguments=None):
-        r = self.ctl(command, arguments)
-        assert r.returncode == 0, f"wisp ctl {command}: {r.returncode} {r.stderr}"
-        return json.loads(r.stdout)
-
     def wait_migration(self, states=("completed", "failed")):
         """query-migrate until it reports one of states (or wisp ended)."""
-        deadline = time.monotonic() + MIGRATE_WAIT
+        deadline, within = giving_up.deadline(MIGRATE_WAIT)
         last = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -67,7 +64,7 @@ class Source(Wisp):
                 if last["status"] in states:
                     return last
             time.sleep(0.1)
-        self.fail(f"migration still {last} after {MIGRATE_WAIT} s")
+        self.fail(f"migration still {last} {within}")
 
 
 class Destination:
@@ -82,11 +79,10 @@ class Destination:
                         for f, l in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
         for t in self.threads:
             t.start()
-        deadline = time.monotonic() + 30
+        deadline, within = giving_up.deadline(30)
         while not any("waiting for a migration" in l for l in self.err):
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                pytest.fail(f"the destination never listened: {self.err}")
+                self.fail(f"the destination did not listen {within}")
             time.sleep(0.05)
 
     @staticmethod
@@ -95,14 +91,20 @@ class Destination:
             lines.append(line.rstrip("\n"))
 
     def finish(self):
-        try:
-            self.proc.wait(timeout=PROC_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            pytest.fail("the destination did not end")
+        ended, within = giving_up.wait_to_end(self.proc, PROC_TIMEOUT)
+        if not ended:
+            self.fail(f"the destination did not end {within}")
         for t in self.threads:
             t.join(timeout=5)
         return self.proc.returncode, self.out, "\n".join(self.err)
+
+    def fail(self, why):
+        giving_up.stop_for_report(self.proc)  # wisp then says where each CPU was
+        for t in self.threads:
+            t.join(timeout=5)
+        err = "\n".join(self.err)
+        pytest.fail(f"{why}\nstdout (end): " + "\n".join(self.out[-20:]) +
+                    f"\nstderr: {err}\n{notes_for_this_host(err)}")
 
     def kill(self):
         if self.proc.poll() is None:
@@ -150,10 +152,9 @@ def move(src, uri, **arguments):
     """migrate, then wait for the source to end with 0; its stderr."""
     r = src.ok("migrate", {"uri": uri, **arguments})
     assert r["status"] == "active"
-    try:
-        src.proc.wait(timeout=MIGRATE_WAIT)
-    except subprocess.TimeoutExpired:
-        src.fail("the source did not end after the migration")
+    ended, within = giving_up.wait_to_end(src.proc, MIGRATE_WAIT)
+    if not ended:
+        src.fail(f"the source did not end after the migration {within}")
     src.reader.join(timeout=5)
     err = src.proc.stderr.read()
     assert src.proc.returncode == 0, err

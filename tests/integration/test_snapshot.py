@@ -5,7 +5,6 @@ process. The guest is tests/guests/counter.c, which prints `count N` every
 ticking. Bad files must be refused with status 121 and one line naming the
 file and the problem. Every wisp runs with the seccomp filter on (the
 default), its own --timeout and a subprocess timeout."""
-import json
 import os
 import re
 import struct
@@ -15,6 +14,7 @@ import zlib
 
 import pytest
 
+import giving_up
 from api_wisp import Wisp
 from conftest import WISP, guest, needs_kvm
 
@@ -29,44 +29,21 @@ COUNT = re.compile(r"^count (\d+)$")
 
 class Counter(Wisp):
     """wisp run --api-socket on the counter guest (api_wisp.py), with the
-    snapshot tests' own waits, quit and clean-up."""
+    snapshot tests' quit."""
 
     def __init__(self, *extra):
         super().__init__(guest("counter"), *extra)
 
-    def wait_for_count(self, n):
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while time.monotonic() < deadline:
-            c = self.counts()
-            if c and c[-1] >= n:
-                return
-            if self.proc.poll() is not None:
-                self.fail(f"wisp ended before count {n}")
-            time.sleep(0.05)
-        self.fail(f"no count {n}")
-
-    def ok(self, command, arguments=None):
-        r = self.ctl(command, arguments)
-        assert r.returncode == 0, f"wisp ctl {command}: {r.returncode} {r.stderr}"
-        return json.loads(r.stdout)
-
     def quit(self):
         self.ok("quit")
-        try:
-            self.proc.wait(timeout=RUN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.fail("wisp did not end after quit")
+        ended, within = giving_up.wait_to_end(self.proc, RUN_TIMEOUT)
+        if not ended:
+            self.fail(f"wisp did not end after quit {within}")
         self.reader.join(timeout=5)
         err = self.proc.stderr.read()
         assert self.proc.returncode == 0, err
         return err
 
-    def fail(self, why):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        out = "\n".join(self.lines[-20:])
-        pytest.fail(f"{why}\nstdout (end): {out}\nstderr: {self.proc.stderr.read()}")
 
 
 def restore(path, *extra):

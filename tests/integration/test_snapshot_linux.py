@@ -20,6 +20,7 @@ import zlib
 
 import pytest
 
+import giving_up
 from conftest import GUESTS, WISP, needs_kvm
 from linux_boot import build_initramfs, debian_kernel, small_linux_dir
 from rips_from_the_host import notes_for_this_host
@@ -95,35 +96,28 @@ class Console:
             return text in self.lines
 
     def wait(self, cond, seconds, what):
-        deadline = time.monotonic() + seconds
+        deadline, within = giving_up.deadline(seconds)
         while time.monotonic() < deadline:
             if cond():
                 return
             if self.proc.poll() is not None:
                 self.fail(f"wisp ended before {what}")
             time.sleep(0.05)
-        self.fail(f"no {what} within {seconds} s")
+        self.fail(f"no {what} {within}")
 
     def wait_for_count(self, n, seconds):
         self.wait(lambda: (self.counts() or [0])[-1] >= n, seconds, f"count {n}")
 
     def end(self, seconds):
-        try:
-            self.proc.wait(timeout=seconds)
-        except subprocess.TimeoutExpired:
-            self.fail("wisp did not end")
+        ended, within = giving_up.wait_to_end(self.proc, seconds)
+        if not ended:
+            self.fail(f"wisp did not end {within}")
         for t in self.threads:
             t.join(timeout=5)
         return self.proc.returncode, "\n".join(self.err)
 
     def fail(self, why):
-        if self.proc.poll() is None:
-            self.proc.terminate()  # wisp then says where each CPU was
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        giving_up.stop_for_report(self.proc)
         for t in self.threads:
             t.join(timeout=5)
         err = "\n".join(self.err)
@@ -141,7 +135,8 @@ class Console:
 def ctl(sock, command, arguments=None):
     args = [str(WISP), "ctl", sock, command] + ([json.dumps(arguments)] if arguments else [])
     r = subprocess.run(args, capture_output=True, text=True, timeout=CTL_TIMEOUT)
-    assert r.returncode == 0, f"wisp ctl {command}: {r.returncode} {r.stderr}"
+    assert r.returncode == 0, (f"wisp ctl {command}: {r.returncode} {r.stderr}" +
+                               notes_for_this_host(r.stderr))
     return json.loads(r.stdout)
 
 
@@ -347,8 +342,18 @@ def test_crafted_linux_device_state_is_refused_with_121(small, initramfs, tmp_pa
     def kvm_record(p):  # vCPU 0: index, 3 flags, the blob's size, then KVM's first record
         struct.pack_into("<I", p, 4 + 3 + 8, 0x7F7F)
 
+    def long_mode_not_active(p):  # vCPU 0's EFER: LME without LMA, paging on
+        at = 4 + 3 + 8
+        while struct.unpack_from("<I", p, at)[0] != 3:  # src/accel/kvm_state.c's TAG_SREGS
+            at += 8 + struct.unpack_from("<I", p, at + 4)[0]
+        # struct kvm_sregs: 8 segments of 24 bytes, 2 tables of 16, CR0 CR2 CR3 CR4 CR8, EFER
+        struct.pack_into("<Q", p, at + 8 + 8 * 24 + 2 * 16 + 5 * 8, 0x100)
+
     for name, kind, edit, message in (
             ("kvm.snap", VCPU, kvm_record, "vCPU 0: unknown KVM record 32639"),
+            ("efer.snap", VCPU, long_mode_not_active,
+             "vCPU 0: the saved registers are not a state a CPU can be in: long mode is "
+             "enabled with paging on but not active (EFER 0x100) (RIP 0x"),
             ("pending.snap", DEVICES, pending,
              "devices: 8042 waits for data after a command that takes none"),
             ("boot.snap", CONFIG, boot_kind, "machine configuration: unknown boot kind"),
@@ -360,7 +365,8 @@ def test_crafted_linux_device_state_is_refused_with_121(small, initramfs, tmp_pa
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
         assert r.returncode == 121, (r.returncode, r.stderr)
         assert r.stdout == "", "a refused snapshot must not run the guest"
-        assert r.stderr == f"wisp: {bad}: {message}\n", r.stderr
+        assert r.stderr.startswith(f"wisp: {bad}: {message}"), r.stderr
+        assert r.stderr.count("\n") == 1 and r.stderr.endswith("\n"), r.stderr
 
 
 @needs_kvm

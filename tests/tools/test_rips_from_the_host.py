@@ -28,7 +28,7 @@ def test_the_host_kvm_modules_are_read_with_their_extents():
 
 def test_an_unmapped_rip_inside_kvm_amd_gets_the_note():
     out = notes(REPORT.format(rip="0xffffffffc035120c", code="unreadable"), kvm_modules(PROC_MODULES))
-    assert out == f"wisp-test: CPU 0's RIP 0xffffffffc035120c is in this host's kvm_amd module: {NOTE}\n"
+    assert out == f"wisp-test: CPU 0: RIP 0xffffffffc035120c is in this host's kvm_amd module: {NOTE}\n"
 
 
 def test_other_reports_get_none():
@@ -48,4 +48,17 @@ def test_the_report_on_a_signal_gets_the_note_too():
     report = REPORT.format(rip="0xffffffffc035120c", code="unreadable").replace(
         "when the time ran out", "when the signal came")
     assert notes(report, kvm_modules(PROC_MODULES)) == (
-        f"wisp-test: CPU 0's RIP 0xffffffffc035120c is in this host's kvm_amd module: {NOTE}\n")
+        f"wisp-test: CPU 0: RIP 0xffffffffc035120c is in this host's kvm_amd module: {NOTE}\n")
+
+
+def test_a_state_kvm_gave_but_would_refuse_gets_the_note_when_its_rip_is_in_kvm():
+    # What `wisp ctl SOCKET snapshot` prints when wisp would not write a
+    # vCPU state KVM cannot load back (src/accel/kvm_state.c).
+    answer = ("wisp: snapshot: KVM gave a vCPU state it would not take back, so no snapshot "
+              "was written: CS (selector 0x10) is a 64-bit code segment but long mode is off "
+              "(EFER 0x0, CR0 0x11) (RIP {rip})\n")
+    modules = kvm_modules(PROC_MODULES)
+    assert notes(answer.format(rip="0xffffffffc035120c"), modules) == (
+        "wisp-test: the vCPU state KVM gave: RIP 0xffffffffc035120c is in this host's kvm_amd "
+        f"module: {NOTE}\n")
+    assert notes(answer.format(rip="0x102961"), modules) == ""
