@@ -385,12 +385,15 @@ diagnosis_args="nokaslr sysrq_always_enabled unknown_nmi_panic"
 
 # -cpu max: under TCG this is every feature QEMU emulates, including SVM
 # with nested paging, which kvm_amd needs.  -nodefaults drops the VGA,
-# NIC and option ROMs that only slow the boot down.
+# NIC and option ROMs that only slow the boot down.  -d cpu_reset logs each
+# CPU reset and "Triple fault" when the VM's kernel triple-faults (which
+# -no-reboot turns into QEMU's exit), telling a crash from a reboot.
 # shellcheck disable=SC2086  # --qemu-args are words
 "$qemu" $qemu_args \
     -accel "$accel" -cpu "$cpu_model" -smp "$cpus" -m "$mem" \
     -name nested-kvm,debug-threads=on \
     -nodefaults -no-user-config -display none -no-reboot \
+    -d cpu_reset -D "$run/qemu-resets.log" \
     -kernel "$kernel" -initrd "$cache/initramfs.cpio.gz" \
     -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off $diagnosis_args $extra_append" \
     -monitor unix:"$run/monitor",server=on,wait=off \
@@ -561,9 +564,15 @@ if [ ! -e "$run/hung" ]; then
     # command's failure: keep the evidence and, like a stall, run again.
     mkdir -p "$stall_log"
     saved=$(mktemp -d "$stall_log/crash.$(date -u +%Y%m%dT%H%M%S).XXXX")
-    cp "$run/console.log" "$saved/" 2>/dev/null || true
+    cp "$run/console.log" "$run/qemu-resets.log" "$saved/" 2>/dev/null || true
+    if grep -q "^Triple fault" "$run/qemu-resets.log" 2>/dev/null; then
+        how="its kernel triple-faulted (QEMU logged a triple fault)"
+    else
+        how="no triple fault logged by QEMU: a reboot, a panic or QEMU itself"
+    fi
+    echo "$how" >"$saved/kind"
     {
-        echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc); evidence kept in $saved; console:"
+        echo "nested-kvm: the VM ended without an exit status (qemu status $qemu_rc): $how; evidence kept in $saved; console:"
         tail -n 40 "$run/console.log"
     } >&2
     echo "NESTED-KVM-CRASH" >&2

@@ -38,8 +38,9 @@ if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
         echo "wisp: nested VM stalls in this run: $n, VM crashes: $c (each one stopped, and its" \
             "command run again from the first test that had not ended; evidence in" \
             "$NESTED_KVM_STALL_LOG)"
-        # One line per stall: its kind (scripts/nested-kvm/stall_kind.sh).
-        find "$NESTED_KVM_STALL_LOG" -mindepth 2 -maxdepth 2 -path '*/stall.*/kind' \
+        # One line per stall and crash: its kind (scripts/nested-kvm/stall_kind.sh;
+        # for a crash, whether QEMU saw the VM's kernel triple-fault).
+        find "$NESTED_KVM_STALL_LOG" -mindepth 2 -maxdepth 2 -name kind \
             -exec sh -c 'echo "  $(basename "$(dirname "$1")"): $(cat "$1")"' _ {} \; | sort
     }
     trap report_stalls EXIT
