@@ -10,8 +10,6 @@ import tempfile
 import threading
 import time
 
-import pytest
-
 import giving_up
 from conftest import WISP
 from rips_from_the_host import notes_for_this_host
@@ -107,7 +105,6 @@ class Wisp:
     def fail(self, why):
         giving_up.stop_for_report(self.proc)  # wisp then says where each CPU was
         self.reader.join(timeout=5)
-        out = "\n".join(self.lines[-20:])
         err = self.proc.stderr.read()
         shutil.rmtree(self.dir, ignore_errors=True)
-        pytest.fail(f"{why}\nstdout (end): {out}\nstderr: {err}\n{notes_for_this_host(err)}")
+        giving_up.fail(why, self.lines, err)

@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from rips_from_the_host import notes_for_this_host
+
 # Seconds kept back for stopping wisp (TERM_GRACE), reading the rest of its
 # output and failing.
 REPORT_MARGIN = 20
@@ -67,3 +69,10 @@ def stop_for_report(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def fail(why, stdout_lines, stderr):
+    """Fails the test with why, the end of wisp's stdout, its stderr (with
+    the report stop_for_report asked for) and the rerun rule's note."""
+    pytest.fail(f"{why}\nstdout (end): " + "\n".join(stdout_lines[-30:]) +
+                f"\nstderr: {stderr}\n{notes_for_this_host(stderr)}")

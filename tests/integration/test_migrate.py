@@ -25,7 +25,6 @@ import pytest
 import giving_up
 from api_wisp import Wisp
 from conftest import WISP, guest, needs_kvm
-from rips_from_the_host import notes_for_this_host
 
 DEST_TIMEOUT = 6      # the destination's --timeout: runs the guest for a while after the move
 PROC_TIMEOUT = 90     # every subprocess wait
@@ -102,9 +101,7 @@ class Destination:
         giving_up.stop_for_report(self.proc)  # wisp then says where each CPU was
         for t in self.threads:
             t.join(timeout=5)
-        err = "\n".join(self.err)
-        pytest.fail(f"{why}\nstdout (end): " + "\n".join(self.out[-20:]) +
-                    f"\nstderr: {err}\n{notes_for_this_host(err)}")
+        giving_up.fail(why, self.out, "\n".join(self.err))
 
     def kill(self):
         if self.proc.poll() is None:

@@ -117,14 +117,10 @@ class Console:
         return self.proc.returncode, "\n".join(self.err)
 
     def fail(self, why):
-        giving_up.stop_for_report(self.proc)
+        giving_up.stop_for_report(self.proc)  # wisp then says where each CPU was
         for t in self.threads:
             t.join(timeout=5)
-        err = "\n".join(self.err)
-        # wisp's report on SIGTERM says where each CPU was; the note the
-        # rerun rule matches is added as for every other wisp run.
-        pytest.fail(f"{why}\nstdout (end): " + "\n".join(self.lines[-30:]) +
-                    "\nstderr: " + err + "\n" + notes_for_this_host(err))
+        giving_up.fail(why, self.lines, "\n".join(self.err))
 
     def kill(self):
         if self.proc.poll() is None:
