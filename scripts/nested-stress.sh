@@ -1,7 +1,8 @@
 #!/bin/bash
 # Measures how often the nested test VM (scripts/nested-kvm.sh) stalls.
 #
-#   scripts/nested-stress.sh [--runs N] [--hang-timeout S] [--linux-only | --native-only]
+#   scripts/nested-stress.sh [--runs N] [--hang-timeout S]
+#                            [--linux-only | --native-only | --only LABEL-REGEX]
 #                            [--small-linux DIR] [-- NESTED-KVM-OPTIONS...]
 #   scripts/nested-stress.sh --vm-churn N [-- NESTED-KVM-OPTIONS...]
 #
@@ -12,11 +13,14 @@
 # with a command typed on the console.
 # A VM that stalls is stopped by nested-kvm.sh's watchdog (its evidence is
 # kept, see --stall-log there) and the next run starts in a fresh VM, until
-# N guest runs have been attempted. Prints each run and a summary: stalls per
-# 100 guest runs, VMs started, guest triple faults per guest (README, "Guest
+# N guest runs have been attempted. A VM whose own kernel resets (a VM
+# crash, NESTED-KVM-CRASH) is counted the same way and the runs go on in a
+# fresh VM. Prints each run and a summary: stalls and VM crashes per 100
+# guest runs, VMs started, guest triple faults per guest (README, "Guest
 # triple faults that only the nested VM produces"), and any other run where
 # wisp misbehaved (wrong exit status, wisp's own timeout): those are wisp
-# bugs, not VM stalls.
+# bugs, not VM stalls. --only runs just the guests whose label (the first
+# column of the rotation below, e.g. linux/2cpu-user) matches.
 #
 # Options after -- go to nested-kvm.sh (e.g. --cpus 1, --accel tcg,thread=single,
 # --module-params 'kvm_amd vgif=0', --no-keeper), so one setting can be
@@ -120,6 +124,7 @@ while [ $# -gt 0 ]; do
     --hang-timeout) hang_timeout=$2; shift 2 ;;
     --linux-only) filter='^linux/'; shift ;;
     --native-only) filter='^[^l]'; shift ;;
+    --only) filter="^($2)\\|"; shift 2 ;;
     --small-linux) SMALL=$2; shift 2 ;;
     --vm-churn) churn=$2; shift 2 ;;
     --) shift; break ;;
@@ -139,9 +144,14 @@ if [ -n "$churn" ]; then
     exit "$rc"
 fi
 
+chosen=$(rotation | grep -E "$filter" | cut -d'|' -f1 || true)
+if [ -z "$chosen" ]; then
+    echo "nested-stress: no guest's label matches: $(rotation | cut -d'|' -f1 | tr '\n' ' ')" >&2
+    exit 2
+fi
 make -s all
 INITRAMFS=$PWD/build/initramfs.cpio.gz
-if [ "$filter" != '^[^l]' ]; then
+if grep -q '^linux/' <<<"$chosen"; then
     # built once per machine, then cached
     [ -n "$SMALL" ] || SMALL=$(scripts/build-small-linux.sh)
     scripts/build-initramfs.sh "$INITRAMFS"
@@ -149,8 +159,9 @@ fi
 export SMALL INITRAMFS
 
 log=$(mktemp -d "${TMPDIR:-/tmp}/nested-stress.XXXXXX")
-next=0 vms=0 stalls=0 start=$(date +%s)
+next=0 vms=0 stalls=0 vm_crashes=0 start=$(date +%s)
 stalled_in=()
+crashed_in=()
 while [ "$next" -lt "$runs" ]; do
     vms=$((vms + 1))
     rc=0
@@ -165,6 +176,10 @@ while [ "$next" -lt "$runs" ]; do
         # The run that was going on counts as attempted.
         stalled_in+=("${last_start#stress: start }")
         next=$((next + done_runs + 1))
+    elif grep -q NESTED-KVM-CRASH "$log/vm$vms.err"; then
+        vm_crashes=$((vm_crashes + 1))
+        crashed_in+=("${last_start#stress: start }")
+        next=$((next + done_runs + 1))
     elif [ "$rc" != 0 ]; then
         echo "nested-stress: the VM failed without a stall (status $rc); stopping" >&2
         break
@@ -176,11 +191,16 @@ done
 fails=$(cat "$log"/vm*.out | grep -c '^stress: done .* FAIL' || true)
 oks=$(cat "$log"/vm*.out | grep -c '^stress: done .* ok' || true)
 crashes=$(cat "$log"/vm*.out | grep -c '^stress: done .* TRIPLE-FAULT' || true)
+mends=$(cat "$log"/vm*.err | grep -c "lost KVM's STGI" || true)
 echo
 echo "nested-stress: $next guest runs attempted in $vms VM(s), $(( $(date +%s) - start )) s"
-echo "nested-stress: $oks ok, $fails wisp failures, $crashes guest triple faults, $stalls VM stalls" \
-    "($(awk -v s="$stalls" -v n="$next" 'BEGIN { printf "%.1f", n ? 100 * s / n : 0 }') per 100 runs)"
+per_100() { awk -v s="$1" -v n="$next" 'BEGIN { printf "%.1f", n ? 100 * s / n : 0 }'; }
+echo "nested-stress: $oks ok, $fails wisp failures, $crashes guest triple faults," \
+    "$stalls VM stalls ($(per_100 "$stalls") per 100 runs)," \
+    "$vm_crashes VM crashes ($(per_100 "$vm_crashes") per 100 runs)"
 for s in "${stalled_in[@]}"; do echo "nested-stress:   stalled during run $s"; done
+for s in "${crashed_in[@]}"; do echo "nested-stress:   the VM crashed during run $s"; done
+echo "nested-stress: halted CPUs whose lost GIF was mended in place (no stall counted): $mends"
 cat "$log"/vm*.out | awk '/^stress: done/ { n[$4]++; if ($5 == "TRIPLE-FAULT") c[$4]++ }
     END { for (l in c) printf "nested-stress:   %s: %d triple faults in %d runs\n", l, c[l], n[l] }' | sort
 echo "nested-stress: per-run output in $log"

@@ -35,11 +35,12 @@ if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
         local n c
         n=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'stall.*' | wc -l)
         c=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'crash.*' | wc -l)
+        m=$(find "$NESTED_KVM_STALL_LOG" -mindepth 1 -maxdepth 1 -name 'mended.*' | wc -l)
         echo "wisp: nested VM stalls in this run: $n, VM crashes: $c (each one stopped, and its" \
             "command run again from the first test that had not ended; evidence in" \
-            "$NESTED_KVM_STALL_LOG)"
-        # One line per stall and crash: its kind (scripts/nested-kvm/stall_kind.sh;
-        # for a crash, whether QEMU saw the VM's kernel triple-fault).
+            "$NESTED_KVM_STALL_LOG); halted CPUs whose lost GIF was mended in place: $m"
+        # One line per stall, crash and mend: its kind (scripts/nested-kvm/
+        # stall_kind.sh, crash_kind.sh).
         find "$NESTED_KVM_STALL_LOG" -mindepth 2 -maxdepth 2 -name kind \
             -exec sh -c 'echo "  $(basename "$(dirname "$1")"): $(cat "$1")"' _ {} \; | sort
     }

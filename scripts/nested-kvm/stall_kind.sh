@@ -7,8 +7,10 @@
 #     thread used no CPU time, with its code segment still as a SYSCALL or
 #     an SVM #VMEXIT loads it (attributes 00a09b00, no limit bits): it has
 #     taken no interrupt, not even an NMI, since it last entered its kernel.
-#     The second stall kind in the README; one sample, so an idle CPU that
-#     happened to look like that would be named so too.
+#     The second stall kind in the README (its GIF was found clear, the
+#     diagnostics' "CPU flags"; nested-kvm.sh now mends that in place, so
+#     a stall named so is one the mend could not undo); one sample, so an
+#     idle CPU that happened to look like that would be named so too.
 #   - "INT3 patching": a vCPU sampled in the INT3 handler or at one of the
 #     scheduler sites live patching rewrites (the keeper's reason to be).
 #   - "unknown": neither.

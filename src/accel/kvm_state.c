@@ -1,10 +1,8 @@
 /*
  * Snapshots on KVM: what KVM holds for a vCPU and for the VM, as one
- * opaque record list each (accel.h, "snapshots"). A list is a sequence of
- * records: tag (4 bytes), length (4 bytes, little endian), payload, each
- * payload one KVM structure as the ioctl reads it. Restoring checks every
- * tag and length before the first KVM_SET_* call, so a malformed list
- * changes nothing.
+ * opaque record list each (accel.h, "snapshots"; the format and its
+ * checks are in kvm_records.c). Restoring checks every tag and length
+ * before the first KVM_SET_* call, so a malformed list changes nothing.
  *
  * Restore order (KVM's rules): CPUID first (the caller, before this),
  * then sregs, regs, XCRs, XSAVE, the MSRs with the TSC first, the MP state,
@@ -20,44 +18,11 @@
 #include <sys/ioctl.h>
 
 #include "kvm_internal.h"
+#include "kvm_records.h"
 
 #define MSR_IA32_TSC 0x10u
 #define MSR_IA32_TSC_DEADLINE 0x6E0u
 #define XSAVE_LEGACY_SIZE 4096u /* struct kvm_xsave */
-#define MAX_SAVED_MSRS 1024u
-
-enum record_tag {
-    TAG_TSC_KHZ = 1,
-    TAG_REGS,
-    TAG_SREGS,
-    TAG_XCRS,
-    TAG_XSAVE,
-    TAG_MSRS,
-    TAG_MP_STATE,
-    TAG_LAPIC,
-    TAG_EVENTS,
-    TAG_DEBUGREGS,
-    TAG_PIC_MASTER = 32,
-    TAG_PIC_SLAVE,
-    TAG_IOAPIC,
-    TAG_PIT,
-    TAG_CLOCK,
-    TAG_LIMIT,
-};
-
-static const char *tag_name(unsigned tag)
-{
-    static const char *const names[TAG_LIMIT] = {
-        [TAG_TSC_KHZ] = "TSC frequency", [TAG_REGS] = "registers",
-        [TAG_SREGS] = "segment and control registers", [TAG_XCRS] = "XCRs",
-        [TAG_XSAVE] = "XSAVE area", [TAG_MSRS] = "MSRs", [TAG_MP_STATE] = "MP state",
-        [TAG_LAPIC] = "LAPIC", [TAG_EVENTS] = "pending events",
-        [TAG_DEBUGREGS] = "debug registers", [TAG_PIC_MASTER] = "master PIC",
-        [TAG_PIC_SLAVE] = "slave PIC", [TAG_IOAPIC] = "I/O APIC", [TAG_PIT] = "PIT",
-        [TAG_CLOCK] = "KVM clock",
-    };
-    return tag < TAG_LIMIT && names[tag] ? names[tag] : "record";
-}
 
 /* ---- writing a record list ---- */
 
@@ -101,53 +66,6 @@ static int finish(struct out *o, uint8_t **data, size_t *size, struct wisp_error
     return 0;
 }
 
-/* ---- reading one: every record found and checked first ---- */
-
-struct record {
-    const uint8_t *payload;
-    size_t len;
-    bool found;
-};
-
-static int split(const uint8_t *data, size_t size, struct record rec[TAG_LIMIT],
-                 struct wisp_error *err)
-{
-    memset(rec, 0, sizeof(struct record) * TAG_LIMIT);
-    size_t at = 0;
-    while (at < size) {
-        if (size - at < 8)
-            return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "a KVM record is cut short");
-        uint32_t tag = 0, len = 0;
-        for (int i = 0; i < 4; i++) {
-            tag |= (uint32_t)data[at + i] << (8 * i);
-            len |= (uint32_t)data[at + 4 + i] << (8 * i);
-        }
-        at += 8;
-        if (len > size - at)
-            return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "KVM's %s record is cut short",
-                             tag_name(tag));
-        if (tag == 0 || tag >= TAG_LIMIT)
-            return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "unknown KVM record %u", tag);
-        if (rec[tag].found)
-            return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "KVM's %s saved twice", tag_name(tag));
-        rec[tag] = (struct record){ data + at, len, true };
-        at += len;
-    }
-    return 0;
-}
-
-/* The record must be there with exactly len bytes. */
-static int need(const struct record *rec, unsigned tag, size_t len, struct wisp_error *err)
-{
-    if (!rec[tag].found)
-        return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "KVM's %s are missing", tag_name(tag));
-    if (rec[tag].len != len)
-        return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
-                         "KVM's %s take %zu bytes, this host's KVM uses %zu", tag_name(tag),
-                         rec[tag].len, len);
-    return 0;
-}
-
 /* ---- the vCPU ---- */
 
 static size_t xsave_size(struct accel_vm *vm)
@@ -162,7 +80,7 @@ static uint32_t *msr_index_list(struct accel_vm *vm, unsigned *count)
     struct kvm_msr_list probe = { .nmsrs = 0 };
     ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe); /* E2BIG, with the count */
     unsigned n = probe.nmsrs;
-    if (n == 0 || n > MAX_SAVED_MSRS)
+    if (n == 0 || n > KVM_MAX_SAVED_MSRS)
         return NULL;
     struct kvm_msr_list *list = calloc(1, sizeof *list + n * sizeof(uint32_t));
     if (!list)
@@ -293,7 +211,7 @@ static int refused(struct wisp_error *err, const char *what)
 
 /* KVM_SET_MSRS of entries [0, n) but those `skip` says; sets the deadline
  * only when deadline is true. */
-static int write_msrs(struct accel_vcpu *vcpu, const struct record *r, bool deadline,
+static int write_msrs(struct accel_vcpu *vcpu, const struct kvm_record *r, bool deadline,
                       struct wisp_error *err)
 {
     size_t n = r->len / sizeof(struct kvm_msr_entry);
@@ -328,26 +246,10 @@ int accel_vcpu_restore_state(struct accel_vcpu *vcpu, const uint8_t *data, size_
                              struct wisp_error *err)
 {
     struct accel_vm *vm = vcpu->vm;
-    struct record rec[TAG_LIMIT];
+    struct kvm_record rec[TAG_LIMIT];
     size_t xsize = xsave_size(vm);
-    if (split(data, size, rec, err) < 0 || need(rec, TAG_TSC_KHZ, sizeof(uint32_t), err) < 0 ||
-        need(rec, TAG_REGS, sizeof(struct kvm_regs), err) < 0 ||
-        need(rec, TAG_SREGS, sizeof(struct kvm_sregs), err) < 0 ||
-        need(rec, TAG_XCRS, sizeof(struct kvm_xcrs), err) < 0 ||
-        need(rec, TAG_XSAVE, xsize, err) < 0 ||
-        need(rec, TAG_EVENTS, sizeof(struct kvm_vcpu_events), err) < 0 ||
-        need(rec, TAG_DEBUGREGS, sizeof(struct kvm_debugregs), err) < 0)
+    if (kvm_vcpu_records_check(data, size, xsize, vm->kernel_irqchip, rec, err) < 0)
         return -1;
-    if (!rec[TAG_MSRS].found || rec[TAG_MSRS].len % sizeof(struct kvm_msr_entry) ||
-        rec[TAG_MSRS].len / sizeof(struct kvm_msr_entry) > MAX_SAVED_MSRS)
-        return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "KVM's MSRs are missing or malformed");
-    if (vm->kernel_irqchip &&
-        (need(rec, TAG_MP_STATE, sizeof(struct kvm_mp_state), err) < 0 ||
-         need(rec, TAG_LAPIC, sizeof(struct kvm_lapic_state), err) < 0))
-        return -1;
-    if (!vm->kernel_irqchip && (rec[TAG_MP_STATE].found || rec[TAG_LAPIC].found))
-        return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
-                         "the vCPU has a saved in-kernel LAPIC but this machine has none");
 
     /* The guest's TSC ticks at the rate it saw, or not at all. */
     uint32_t khz;
@@ -368,10 +270,6 @@ int accel_vcpu_restore_state(struct accel_vcpu *vcpu, const uint8_t *data, size_
     memcpy(&xcrs, rec[TAG_XCRS].payload, sizeof xcrs);
     memcpy(&dbg, rec[TAG_DEBUGREGS].payload, sizeof dbg);
     memcpy(&events, rec[TAG_EVENTS].payload, sizeof events);
-    char why[200];
-    if (kvm_sregs_problem(&sregs, why, sizeof why))
-        return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "the saved registers are not a state a CPU "
-                         "can be in: %s (RIP 0x%llx)", why, (unsigned long long)regs.rip);
     struct kvm_xsave *xsave = calloc(1, xsize);
     if (!xsave)
         return wisp_fail(err, WISP_EXIT_HOST_ERROR, "out of memory");
@@ -458,34 +356,16 @@ int accel_vm_save_state(struct accel_vm *vm, uint8_t **data, size_t *size,
 int accel_vm_restore_state(struct accel_vm *vm, const uint8_t *data, size_t size,
                            struct wisp_error *err)
 {
-    struct record rec[TAG_LIMIT];
-    if (split(data, size, rec, err) < 0 ||
-        need(rec, TAG_CLOCK, sizeof(struct kvm_clock_data), err) < 0)
+    struct kvm_record rec[TAG_LIMIT];
+    if (kvm_vm_records_check(data, size, vm->kernel_irqchip, rec, err) < 0)
         return -1;
-    static const struct { unsigned chip, tag; } chips[] = {
-        { KVM_IRQCHIP_PIC_MASTER, TAG_PIC_MASTER },
-        { KVM_IRQCHIP_PIC_SLAVE, TAG_PIC_SLAVE },
-        { KVM_IRQCHIP_IOAPIC, TAG_IOAPIC },
-    };
     if (vm->kernel_irqchip) {
-        for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++)
-            if (need(rec, chips[i].tag, sizeof(struct kvm_irqchip), err) < 0)
-                return -1;
-        if (need(rec, TAG_PIT, sizeof(struct kvm_pit_state2), err) < 0)
-            return -1;
-    } else if (rec[TAG_PIC_MASTER].found || rec[TAG_PIT].found) {
-        return wisp_fail(err, WISP_EXIT_BAD_KERNEL,
-                         "the file has in-kernel interrupt controllers, this machine has none");
-    }
-    if (vm->kernel_irqchip) {
+        static const unsigned chips[] = { TAG_PIC_MASTER, TAG_PIC_SLAVE, TAG_IOAPIC };
         for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++) {
             struct kvm_irqchip chip;
-            memcpy(&chip, rec[chips[i].tag].payload, sizeof chip);
-            if (chip.chip_id != chips[i].chip)
-                return wisp_fail(err, WISP_EXIT_BAD_KERNEL, "KVM's %s is another chip",
-                                 tag_name(chips[i].tag));
+            memcpy(&chip, rec[chips[i]].payload, sizeof chip);
             if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &chip) < 0)
-                return refused(err, tag_name(chips[i].tag));
+                return refused(err, kvm_record_name(chips[i]));
         }
         struct kvm_pit_state2 pit;
         memcpy(&pit, rec[TAG_PIT].payload, sizeof pit);

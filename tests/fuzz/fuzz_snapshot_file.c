@@ -21,13 +21,19 @@
  * zeroed machine as restore loads it (vm_state_config: boot kind, sizes,
  * the disks' paths and serials, the network cards, --hyperv): refused with
  * a reason, or every count within its array and every loaded string
- * terminated inside its buffer.
+ * terminated inside its buffer. KVM's record lists (each vCPU section's
+ * and the VM's) are checked as restore checks them before any KVM call,
+ * for a machine with and without KVM's irqchip: refused with one line, or
+ * every record restore copies there with exactly its structure's size and
+ * the segment and control registers a state a CPU can be in.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "accel/kvm_internal.h"
+#include "accel/kvm_records.h"
 #include "dev/irqchip_user.h"
 #include "dev/pci/pci_host.h"
 #include "state/device_state.h"
@@ -284,6 +290,105 @@ static void check_config(const uint8_t *data, size_t size)
             abort();
 }
 
+/* ---- KVM's record lists (accel/kvm_records.c) ---- */
+
+#define KVM_XSAVE_LEGACY 4096u /* struct kvm_xsave: the XSAVE area without XSAVE2 */
+
+static void refused_in_one_line(const struct wisp_error *err)
+{
+    if (err->status != WISP_EXIT_BAD_KERNEL || !err->message[0] || strchr(err->message, '\n'))
+        abort();
+}
+
+/* The record is inside the list with exactly len bytes. */
+static void check_record(const struct kvm_record *r, const uint8_t *list, size_t size,
+                         size_t len)
+{
+    if (!r->found || r->len != len || r->payload < list || r->payload + len > list + size)
+        abort();
+}
+
+static void check_kvm_vcpu(const uint8_t *list, size_t size, bool kernel_irqchip)
+{
+    struct kvm_record rec[TAG_LIMIT];
+    struct wisp_error err = { 0 };
+    if (kvm_vcpu_records_check(list, size, KVM_XSAVE_LEGACY, kernel_irqchip, rec, &err) < 0) {
+        refused_in_one_line(&err);
+        return;
+    }
+    check_record(&rec[TAG_TSC_KHZ], list, size, sizeof(uint32_t));
+    check_record(&rec[TAG_REGS], list, size, sizeof(struct kvm_regs));
+    check_record(&rec[TAG_SREGS], list, size, sizeof(struct kvm_sregs));
+    check_record(&rec[TAG_XCRS], list, size, sizeof(struct kvm_xcrs));
+    check_record(&rec[TAG_XSAVE], list, size, KVM_XSAVE_LEGACY);
+    check_record(&rec[TAG_EVENTS], list, size, sizeof(struct kvm_vcpu_events));
+    check_record(&rec[TAG_DEBUGREGS], list, size, sizeof(struct kvm_debugregs));
+    const struct kvm_record *msrs = &rec[TAG_MSRS];
+    check_record(msrs, list, size, msrs->len);
+    if (msrs->len % sizeof(struct kvm_msr_entry) ||
+        msrs->len > KVM_MAX_SAVED_MSRS * sizeof(struct kvm_msr_entry))
+        abort();
+    if (kernel_irqchip) {
+        check_record(&rec[TAG_MP_STATE], list, size, sizeof(struct kvm_mp_state));
+        check_record(&rec[TAG_LAPIC], list, size, sizeof(struct kvm_lapic_state));
+    } else if (rec[TAG_MP_STATE].found || rec[TAG_LAPIC].found) {
+        abort();
+    }
+    struct kvm_sregs sregs;
+    memcpy(&sregs, rec[TAG_SREGS].payload, sizeof sregs);
+    char why[8]; /* short on purpose: the message is cut, never overruns */
+    if (kvm_sregs_problem(&sregs, why, sizeof why) || !memchr(why, 0, sizeof why))
+        abort();
+}
+
+/* A vCPU section (vm_restore.c, restore_vcpu): its index, three flags and
+ * the size of the accelerator's list, then the list. */
+static void check_vcpu(const uint8_t *data, size_t size)
+{
+    struct state_io io;
+    state_io_load_begin(&io, data, size, 0);
+    uint32_t index = 0;
+    bool waiting = false, watch = false, halted = false;
+    uint64_t list_size = 0;
+    state_u32(&io, &index);
+    state_bool(&io, &waiting);
+    state_bool(&io, &watch);
+    state_bool(&io, &halted);
+    state_u64(&io, &list_size);
+    if (io.failed || list_size != size - io.at)
+        return;
+    check_kvm_vcpu(data + io.at, (size_t)list_size, false);
+    check_kvm_vcpu(data + io.at, (size_t)list_size, true);
+}
+
+static void check_kvm_vm(const uint8_t *list, size_t size, bool kernel_irqchip)
+{
+    struct kvm_record rec[TAG_LIMIT];
+    struct wisp_error err = { 0 };
+    if (kvm_vm_records_check(list, size, kernel_irqchip, rec, &err) < 0) {
+        refused_in_one_line(&err);
+        return;
+    }
+    check_record(&rec[TAG_CLOCK], list, size, sizeof(struct kvm_clock_data));
+    static const unsigned chips[] = { TAG_PIC_MASTER, TAG_PIC_SLAVE, TAG_IOAPIC };
+    for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++) {
+        if (!kernel_irqchip) {
+            if (rec[chips[i]].found)
+                abort();
+            continue;
+        }
+        check_record(&rec[chips[i]], list, size, sizeof(struct kvm_irqchip));
+        struct kvm_irqchip chip;
+        memcpy(&chip, rec[chips[i]].payload, sizeof chip);
+        if (chip.chip_id != i) /* KVM_IRQCHIP_PIC_MASTER, _SLAVE, _IOAPIC are 0, 1, 2 */
+            abort();
+    }
+    if (kernel_irqchip)
+        check_record(&rec[TAG_PIT], list, size, sizeof(struct kvm_pit_state2));
+    else if (rec[TAG_PIT].found)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct snapshot_contents c;
@@ -310,6 +415,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_devices(s->data, s->size, platform, cpus);
         if (s->type == SNAPSHOT_SECTION_HYPERV)
             check_hyperv(s->data, s->size, cpus);
+        if (s->type == SNAPSHOT_SECTION_VCPU)
+            check_vcpu(s->data, s->size);
+        if (s->type == SNAPSHOT_SECTION_ACCEL_VM) {
+            check_kvm_vm(s->data, s->size, false);
+            check_kvm_vm(s->data, s->size, true);
+        }
     }
     uint64_t next = 0, end = 0;
     for (uint32_t i = 0; i < c.run_count; i++) {

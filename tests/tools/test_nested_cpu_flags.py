@@ -1,0 +1,147 @@
+"""scripts/nested-kvm/cpu_flags.py reads the SVM global interrupt flag of
+each CPU of a running QEMU from its memory. Checked on real QEMU (TCG, the
+same binary nested-kvm.sh runs) with a boot sector that enters protected
+mode, enables SVM, loads marker values into the registers and halts with
+interrupts on and the PICs masked: once after CLGI (GIF clear: the CPU can never wake) and
+once without it."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parents[2] / "scripts" / "nested-kvm"
+QEMU = shutil.which("qemu-system-x86_64")
+
+BOOT_SECTOR = r"""
+    .code16
+    .globl _start
+_start:
+    cli
+    lgdtl gdtr - _start + 0x7c00
+    movl %cr0, %eax
+    orl $1, %eax
+    movl %eax, %cr0
+    ljmpl $0x08, $(pm - _start + 0x7c00)
+    .code32
+pm:
+    movw $0x10, %ax
+    movw %ax, %ds
+    movw %ax, %ss
+    movl $0xc0000080, %ecx      /* EFER.SVME, so that CLGI is allowed */
+    rdmsr
+    orl $0x1000, %eax
+    wrmsr
+    movb $0xff, %al             /* no interrupt from the PICs: the halt lasts */
+    outb %al, $0x21
+    outb %al, $0xa1
+    GIF_INSTRUCTION
+    movl $0x1111aaaa, %eax
+    movl $0x2222bbbb, %ecx
+    movl $0x3333cccc, %edx
+    movl $0x4444dddd, %ebx
+    movl $0x6666ffff, %ebp
+    movl $0x77770101, %esi
+    movl $0x88880202, %edi
+    sti
+1:  hlt
+    jmp 1b
+    .p2align 3
+gdt:
+    .quad 0
+    .quad 0x00cf9a000000ffff
+    .quad 0x00cf92000000ffff
+gdtr:
+    .word 23
+    .long gdt - _start + 0x7c00
+    .org 510
+    .byte 0x55, 0xaa
+"""
+
+
+def boot_sector(tmp_path, gif_instruction):
+    source = tmp_path / "boot.S"
+    source.write_text(BOOT_SECTOR.replace("GIF_INSTRUCTION", gif_instruction))
+    subprocess.run(["as", "--32", "-o", str(tmp_path / "boot.o"), str(source)], check=True)
+    image = tmp_path / "boot.img"
+    subprocess.run(["objcopy", "-O", "binary", "-j", ".text", str(tmp_path / "boot.o"),
+                    str(image)], check=True)
+    assert image.stat().st_size == 512
+    return image
+
+
+def monitor(path, command):
+    return subprocess.run([sys.executable, str(HERE / "monitor.py"), str(path), command],
+                          capture_output=True, text=True, check=True, timeout=30).stdout
+
+
+def flags_of_halted_qemu(tmp_path, gif_instruction):
+    image = boot_sector(tmp_path, gif_instruction)
+    sock = tmp_path / "monitor"
+    qemu = subprocess.Popen([QEMU, "-accel", "tcg", "-cpu", "max", "-m", "32",
+                             "-display", "none", "-nodefaults", "-no-user-config",
+                             "-drive", f"file={image},format=raw,if=floppy",
+                             "-monitor", f"unix:{sock},server=on,wait=off"])
+    try:
+        registers = ""
+        for _ in range(100):
+            if sock.exists():
+                registers = monitor(sock, "info registers -a")
+                if "EAX=1111aaaa" in registers and "HLT=1" in registers:
+                    break
+            time.sleep(0.2)
+        assert "EAX=1111aaaa" in registers, registers
+        read = subprocess.run([sys.executable, str(HERE / "cpu_flags.py"), str(qemu.pid)],
+                              input=registers, capture_output=True, text=True, timeout=120)
+        assert read.returncode == 0, read.stderr
+        return read.stdout
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+needs_qemu = pytest.mark.skipif(QEMU is None or os.geteuid() != 0,
+                                reason="needs qemu-system-x86_64 (scripts/install-deps.sh "
+                                       "test) and root to read its memory")
+
+
+@needs_qemu
+def test_a_cpu_halted_after_clgi_has_its_global_interrupt_flag_clear(tmp_path):
+    out = flags_of_halted_qemu(tmp_path, "clgi")
+    assert out.startswith("CPU 0: GIF=0 NMI-blocked=0 SVM-guest=0"), out
+
+
+@needs_qemu
+def test_a_cpu_halted_without_clgi_has_it_set(tmp_path):
+    out = flags_of_halted_qemu(tmp_path, "nop")
+    assert out.startswith("CPU 0: GIF=1 NMI-blocked=0 SVM-guest=0"), out
+
+
+def test_registers_are_read_from_64_bit_and_32_bit_dumps():
+    sys.path.insert(0, str(HERE))
+    try:
+        import cpu_flags
+    finally:
+        sys.path.pop(0)
+    dump = (
+        "CPU#0\n"
+        "RAX=000000000001ad40 RBX=0000000000000000 RCX=0000000000000000 RDX=4000000000000000\n"
+        "RSI=0000000000000000 RDI=000000000006c87c RBP=ffffffff82a1aa40 RSP=ffffffff82a03e98\n"
+        "R8 =ffffffffffdf6199 R9 =000000003457a502 R10=00000000fffffffb R11=0000000000000000\n"
+        "R12=0000000000000000 R13=0000000000000000 R14=ffffffff82a1a110 R15=0000000000000000\n"
+        "RIP=ffffffff81a592eb RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1\n"
+        "CPU#1\n"
+        "EAX=1111aaaa EBX=4444dddd ECX=2222bbbb EDX=3333cccc\n"
+        "ESI=77770101 EDI=88880202 EBP=6666ffff ESP=00006f00\n"
+        "EIP=00007c57 EFL=00000206 [-----P-] CPL=0 II=0 A20=1 SMM=0 HLT=1\n")
+    cpus = cpu_flags.cpus_from_registers(dump)
+    first, more = cpus[0]
+    assert first[:8] == (0x1ad40).to_bytes(8, "little")      # RAX, then RCX
+    assert first[24:32] == (0).to_bytes(8, "little")          # RBX
+    assert first[32:40] == (0xffffffff82a03e98).to_bytes(8, "little")  # RSP
+    assert more[128] == 0xffffffff81a592eb and more[64] == 0xffffffffffdf6199
+    first, more = cpus[1]
+    assert first[8:16] == (0x2222bbbb).to_bytes(8, "little") and more == {128: 0x7c57}
