@@ -28,8 +28,16 @@ import sys
 FIRST_EIGHT = ["AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI"]
 HIGH_EIGHT = ["R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"]
 HFLAGS_AT, HFLAGS2_AT = 176, 180
-HF_INHIBIT_IRQ, HF_GUEST = 1 << 3, 1 << 21
+HF_CPL, HF_INHIBIT_IRQ, HF_GUEST = 3, 1 << 3, 1 << 21
 HF2_GIF, HF2_HIF, HF2_NMI, HF2_VINTR, HF2_VGIF = 1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 8
+HF2_KNOWN = (1 << 9) - 1  # QEMU 7.2 defines bits 0-8 of hflags2
+
+
+def plausible(hflags, hflags2):
+    """Whether the words found really are QEMU 7.2's hflags and hflags2 (a
+    QEMU laid out otherwise must not be written to): no hflags2 bit QEMU
+    does not define, and the privilege level a halted kernel runs at."""
+    return not hflags2 & ~HF2_KNOWN and hflags & HF_CPL == 0
 BIGGEST_REGION = 1 << 30  # guest RAM is not searched
 
 
@@ -130,7 +138,7 @@ def set_gif(pid, registers):
             if len(states) != 1:
                 continue
             address, hflags, hflags2 = states[0]
-            if hflags2 & HF2_GIF or hflags & HF_GUEST:
+            if not plausible(hflags, hflags2) or hflags2 & HF2_GIF or hflags & HF_GUEST:
                 continue
             mem.seek(address + HFLAGS2_AT)
             mem.write(struct.pack("<I", hflags2 | HF2_GIF))
@@ -152,7 +160,9 @@ def main():
     found = find_states(int(sys.argv[1]), patterns)
     for cpu in sorted(patterns):
         states = found.get(cpu, [])
-        if len(states) == 1:
+        if len(states) == 1 and not plausible(*states[0][1:]):
+            print(f"CPU {cpu}: its state was found but not QEMU 7.2's layout; not telling")
+        elif len(states) == 1:
             print(f"CPU {cpu}: {describe(*states[0][1:])}")
         elif not states:
             print(f"CPU {cpu}: its state was not found (it ran since, or another QEMU)")

@@ -145,3 +145,16 @@ def test_registers_are_read_from_64_bit_and_32_bit_dumps():
     assert more[128] == 0xffffffff81a592eb and more[64] == 0xffffffffffdf6199
     first, more = cpus[1]
     assert first[8:16] == (0x2222bbbb).to_bytes(8, "little") and more == {128: 0x7c57}
+
+
+def test_words_that_are_not_qemu_7_2s_flags_are_not_trusted():
+    sys.path.insert(0, str(HERE))
+    try:
+        import cpu_flags
+    finally:
+        sys.path.pop(0)
+    # As read at the stall of 2026-12-06 23:12: the stuck CPU and the other.
+    assert cpu_flags.plausible(0x18d0c2b0, 0x00000000)
+    assert cpu_flags.plausible(0x18d0c2b0, 0x00000001)
+    assert not cpu_flags.plausible(0x18d0c2b3, 0x00000000)   # CPL 3: not the kernel
+    assert not cpu_flags.plausible(0x18d0c2b0, 0x0000ffff)   # undefined hflags2 bits
