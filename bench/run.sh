@@ -131,12 +131,10 @@ if [ "$self_test" = 1 ]; then
         -n "${runs:-5}" "${json[@]}"
 fi
 
-# Usable means: a character device this user can open read-write.
-kvm_usable() {
-    [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null
-}
-if ! kvm_usable; then
-    echo "bench: /dev/kvm is not usable on this host; nothing to measure" >&2
+# Usable means: a device this user can open, backed by hardware
+# virtualization (scripts/kvm-usable.sh says why not).
+if ! why=$("$here/../scripts/kvm-usable.sh"); then
+    echo "bench: $why; nothing to measure" >&2
     exit 1
 fi
 command -v "$qemu" >/dev/null ||

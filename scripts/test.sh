@@ -8,8 +8,10 @@
 # ASan/UBSan, the multi-CPU tests under ThreadSanitizer, and the Windows
 # cross-build. Installs missing packages first.
 #
-# The integration tests boot guests and need /dev/kvm. On a host without it
-# (our CI machines are themselves VMs without nested KVM) they run inside a
+# The integration tests boot guests and need /dev/kvm backed by hardware
+# virtualization (scripts/kvm-usable.sh). On a host without it (our CI
+# machines are themselves VMs without nested KVM, some with PVM's
+# paravirtual /dev/kvm, which Linux guests do not run on) they run inside a
 # QEMU TCG virtual machine that emulates AMD SVM, where KVM works
 # (scripts/nested-kvm.sh). Set WISP_NESTED=0 to refuse that and skip them.
 set -euo pipefail
@@ -18,9 +20,8 @@ scripts/install-deps.sh test
 
 runner=
 crash_reruns=0
-if ! { [ -c /dev/kvm ] && (exec 3<>/dev/kvm) 2>/dev/null; } \
-    && [ "${WISP_NESTED:-1}" != 0 ]; then
-    echo "wisp: /dev/kvm is not usable here; guest tests run under scripts/nested-kvm.sh"
+if ! why=$(scripts/kvm-usable.sh) && [ "${WISP_NESTED:-1}" != 0 ]; then
+    echo "wisp: $why; guest tests run under scripts/nested-kvm.sh"
     # The watchdog waits much longer than any one test may take (the
     # Makefile's TEST_TIMEOUT, 120 s, plus module fixtures and pytest's own
     # start in the slow VM): only a VM that stalls is stopped and retried.

@@ -1,6 +1,5 @@
 """Shared helpers: where the build is, how to run wisp, whether KVM works."""
 import os
-import stat
 import subprocess
 from pathlib import Path
 
@@ -48,18 +47,23 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line("  " + line)
 
 
+def kvm_unusable_because():
+    """Why this host's /dev/kvm cannot run the guests (scripts/kvm-usable.sh:
+    it must open and be backed by hardware virtualization), or None."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "kvm-usable.sh"
+    check = subprocess.run([str(script)], capture_output=True, text=True)
+    return None if check.returncode == 0 else check.stdout.strip()
+
+
+KVM_UNUSABLE = kvm_unusable_because()
+
+
 def kvm_usable():
-    try:
-        if not stat.S_ISCHR(os.stat("/dev/kvm").st_mode):
-            return False
-        fd = os.open("/dev/kvm", os.O_RDWR)
-    except OSError:
-        return False
-    os.close(fd)
-    return True
+    return KVM_UNUSABLE is None
 
 
-needs_kvm = pytest.mark.skipif(not kvm_usable(), reason="no usable /dev/kvm on this host")
+needs_kvm = pytest.mark.skipif(KVM_UNUSABLE is not None,
+                               reason=f"no usable /dev/kvm on this host: {KVM_UNUSABLE}")
 
 
 def guest(name):

@@ -100,9 +100,9 @@ def test_memory_too_large():
 
 def test_unknown_cpu_feature_is_refused():
     r = run_wisp("run", "--cpu-hide", "avx2,warp-drive", guest("hello"))
-    if not kvm_usable():
-        # The policy is built from what KVM supports, after the kernel loads.
-        assert r.returncode == EXIT_NO_ACCEL
+    if not kvm_usable() and r.returncode == EXIT_NO_ACCEL:
+        # The policy is built from what KVM supports, after the kernel loads
+        # (a PVM /dev/kvm, which the guest tests do not use, still opens).
         return
     assert r.returncode == EXIT_USAGE
     assert "warp-drive" in one_line_error(r)
