@@ -19,8 +19,8 @@ CPU it mended and exits 1 if it mended none.
 Without QEMU's debug symbols the CPU state is found by content: QEMU 7.2's
 CPUX86State starts with the 16 general registers and RIP (the monitor
 prints them; in 32-bit modes only the first eight and EIP), and holds
-hflags and hflags2 176 and 180 bytes in. A CPU
-that ran in between, or another QEMU layout, is reported as not found."""
+hflags and hflags2 176 and 180 bytes in. A CPU that ran in between, or
+another QEMU layout, is reported as not found or not trusted."""
 import re
 import struct
 import sys
@@ -31,14 +31,14 @@ HFLAGS_AT, HFLAGS2_AT = 176, 180
 HF_CPL, HF_INHIBIT_IRQ, HF_GUEST = 3, 1 << 3, 1 << 21
 HF2_GIF, HF2_HIF, HF2_NMI, HF2_VINTR, HF2_VGIF = 1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 8
 HF2_KNOWN = (1 << 9) - 1  # QEMU 7.2 defines bits 0-8 of hflags2
+BIGGEST_REGION = 1 << 30  # guest RAM is not searched
 
 
 def plausible(hflags, hflags2):
     """Whether the words found really are QEMU 7.2's hflags and hflags2 (a
     QEMU laid out otherwise must not be written to): no hflags2 bit QEMU
     does not define, and the privilege level a halted kernel runs at."""
-    return not hflags2 & ~HF2_KNOWN and hflags & HF_CPL == 0
-BIGGEST_REGION = 1 << 30  # guest RAM is not searched
+    return (hflags2 & ~HF2_KNOWN) == 0 and (hflags & HF_CPL) == 0
 
 
 def cpus_from_registers(text):
