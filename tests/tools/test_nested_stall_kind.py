@@ -83,3 +83,22 @@ def test_a_missing_log_is_unknown_not_an_error(tmp_path):
     r = subprocess.run(["bash", str(SCRIPT), str(tmp_path / "none.log")], capture_output=True,
                        text=True, timeout=10)
     assert r.stdout == "unknown\n"
+
+
+FLAGS = """\
+CPU flags from QEMU's memory:
+  CPU 0: GIF=1 NMI-blocked=0 SVM-guest={guest0} V_INTR={vintr0} host-IF=1 VGIF=0 interrupt-shadow=0 (hflags 18d0c2b0, hflags2 0000000b)
+  CPU 1: GIF=1 NMI-blocked=0 SVM-guest=0 V_INTR=0 host-IF=0 VGIF=0 interrupt-shadow=0 (hflags 18d0c2b0, hflags2 00000001)
+"""
+
+
+def test_v_intr_left_set_outside_guest_mode(tmp_path):
+    # The CI stall of 2026-12-07 00:39: both CPUs spinning on a lock with
+    # interrupts off; CPU 0 out of SVM guest mode with V_INTR and host IF
+    # still set, so QEMU delivered its timer interrupt with IF clear.
+    spin = "native_queued_spin_lock_slowpath+0x30"
+    text = log(148, "00af9b00", 0, spin, spin, ticks1=157)
+    assert kind(tmp_path, text + FLAGS.format(guest0=0, vintr0=1)) == (
+        "V_INTR left set outside SVM guest mode (CPU 0: interrupts taken with IF clear)\n")
+    # In guest mode V_INTR is what it should be.
+    assert kind(tmp_path, text + FLAGS.format(guest0=1, vintr0=1)) == "unknown\n"
