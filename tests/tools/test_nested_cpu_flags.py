@@ -1,9 +1,11 @@
 """scripts/nested-kvm/cpu_flags.py reads the SVM global interrupt flag of
-each CPU of a running QEMU from its memory. Checked on real QEMU (TCG, the
-same binary nested-kvm.sh runs) with a boot sector that enters protected
-mode, enables SVM, loads marker values into the registers and halts with
-interrupts on and the PICs masked: once after CLGI (GIF clear: the CPU can never wake) and
-once without it."""
+each CPU of a running QEMU from its memory, and sets it again. Checked on
+real QEMU (TCG, the binary nested-kvm.sh runs) with a boot sector that
+enters protected mode, enables SVM, loads marker values into the
+registers and halts with interrupts on and the PICs masked: once after
+CLGI (GIF clear: the CPU can never wake) and once without it; and
+--set-gif on the first lets a waiting NMI in, as nested-kvm.sh's mend."""
+import contextlib
 import os
 import shutil
 import subprocess
@@ -22,6 +24,7 @@ BOOT_SECTOR = r"""
 _start:
     cli
     lgdtl gdtr - _start + 0x7c00
+    lidtl idtr - _start + 0x7c00
     movl %cr0, %eax
     orl $1, %eax
     movl %eax, %cr0
@@ -31,6 +34,7 @@ pm:
     movw $0x10, %ax
     movw %ax, %ds
     movw %ax, %ss
+    movl $0x7000, %esp
     movl $0xc0000080, %ecx      /* EFER.SVME, so that CLGI is allowed */
     rdmsr
     orl $0x1000, %eax
@@ -49,14 +53,26 @@ pm:
     sti
 1:  hlt
     jmp 1b
+nmi:                            /* an NMI taken: EDI says so */
+    movl $0x99990303, %edi
+2:  cli
+    hlt
+    jmp 2b
     .p2align 3
 gdt:
     .quad 0
     .quad 0x00cf9a000000ffff
     .quad 0x00cf92000000ffff
+idt:                            /* vector 2, the NMI: a 32-bit interrupt gate */
+    .quad 0
+    .quad 0
+    .word nmi - _start + 0x7c00, 0x08, 0x8e00, 0
 gdtr:
     .word 23
     .long gdt - _start + 0x7c00
+idtr:
+    .word 23
+    .long idt - _start + 0x7c00
     .org 510
     .byte 0x55, 0xaa
 """
@@ -78,7 +94,10 @@ def monitor(path, command):
                           capture_output=True, text=True, check=True, timeout=30).stdout
 
 
-def flags_of_halted_qemu(tmp_path, gif_instruction):
+@contextlib.contextmanager
+def halted_qemu(tmp_path, gif_instruction):
+    """QEMU running the boot sector, halted with the markers loaded: (its
+    process, its monitor socket)."""
     image = boot_sector(tmp_path, gif_instruction)
     sock = tmp_path / "monitor"
     qemu = subprocess.Popen([QEMU, "-accel", "tcg", "-cpu", "max", "-m", "32",
@@ -90,17 +109,26 @@ def flags_of_halted_qemu(tmp_path, gif_instruction):
         for _ in range(100):
             if sock.exists():
                 registers = monitor(sock, "info registers -a")
-                if "EAX=1111aaaa" in registers and "HLT=1" in registers:
+                if "EDI=88880202" in registers and "HLT=1" in registers:
                     break
             time.sleep(0.2)
-        assert "EAX=1111aaaa" in registers, registers
-        read = subprocess.run([sys.executable, str(HERE / "cpu_flags.py"), str(qemu.pid)],
-                              input=registers, capture_output=True, text=True, timeout=120)
-        assert read.returncode == 0, read.stderr
-        return read.stdout
+        assert "EDI=88880202" in registers, registers
+        yield qemu, sock
     finally:
         qemu.kill()
         qemu.wait()
+
+
+def cpu_flags(qemu, registers, *options):
+    return subprocess.run([sys.executable, str(HERE / "cpu_flags.py"), *options, str(qemu.pid)],
+                          input=registers, capture_output=True, text=True, timeout=120)
+
+
+def flags_of_halted_qemu(tmp_path, gif_instruction):
+    with halted_qemu(tmp_path, gif_instruction) as (qemu, sock):
+        read = cpu_flags(qemu, monitor(sock, "info registers -a"))
+        assert read.returncode == 0, read.stderr
+        return read.stdout
 
 
 needs_qemu = pytest.mark.skipif(QEMU is None or os.geteuid() != 0,
@@ -118,6 +146,32 @@ def test_a_cpu_halted_after_clgi_has_its_global_interrupt_flag_clear(tmp_path):
 def test_a_cpu_halted_without_clgi_has_it_set(tmp_path):
     out = flags_of_halted_qemu(tmp_path, "nop")
     assert out.startswith("CPU 0: GIF=1 NMI-blocked=0 SVM-guest=0"), out
+
+
+@needs_qemu
+def test_set_gif_lets_the_waiting_nmi_in(tmp_path):
+    """What nested-kvm.sh does to a CPU halted with GIF lost: an NMI sent
+    while GIF is clear stays pending; with the VM stopped, --set-gif sets
+    GIF, and on cont the NMI is taken (its handler changes EDI)."""
+    with halted_qemu(tmp_path, "clgi") as (qemu, sock):
+        monitor(sock, "nmi")
+        time.sleep(1)
+        assert "EDI=88880202" in monitor(sock, "info registers -a")  # not taken
+        registers = monitor(sock, "stop") + monitor(sock, "info registers -a")
+        mended = cpu_flags(qemu, registers, "--set-gif")
+        assert mended.returncode == 0, mended.stdout + mended.stderr
+        assert mended.stdout.startswith("CPU 0: was halted with GIF clear; GIF set "
+                                        "(hflags2 00000100 -> 00000101)"), mended.stdout
+        monitor(sock, "cont")
+        for _ in range(50):
+            if "EDI=99990303" in monitor(sock, "info registers -a"):
+                break
+            time.sleep(0.1)
+        assert "EDI=99990303" in monitor(sock, "info registers -a")
+        # Nothing left to mend.
+        registers = monitor(sock, "stop") + monitor(sock, "info registers -a")
+        again = cpu_flags(qemu, registers, "--set-gif")
+        assert again.returncode == 1 and again.stdout == "no halted CPU with GIF clear\n"
 
 
 def test_registers_are_read_from_64_bit_and_32_bit_dumps():
