@@ -450,7 +450,7 @@ symbolize_rips() {
 }
 
 diagnose_stall() {
-    local t before after i
+    local t before after i registers
     echo "== nested-kvm stall diagnostics, $(date -u +%FT%TZ)"
     declare -A before=()
     for t in /proc/"$qemu_pid"/task/*; do
@@ -462,7 +462,9 @@ diagnose_stall() {
         after=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null) || continue
         echo "  $(cat "$t/comm" 2>/dev/null): $((after - ${before[$t]:-0}))"
     done
-    python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info cpus" "info registers -a" 2>&1
+    registers=$(python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info cpus" \
+        "info registers -a" 2>&1)
+    printf '%s\n' "$registers"
     echo "vCPU positions, sampled 6 times over 3 s:"
     for i in 1 2 3 4 5 6; do
         python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info registers -a" 2>&1 |
@@ -477,8 +479,8 @@ diagnose_stall() {
     # What the monitor does not print: the SVM global interrupt flag of
     # each halted CPU, read from QEMU's memory (nested-kvm/cpu_flags.py).
     echo "CPU flags from QEMU's memory:"
-    python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info registers -a" 2>&1 |
-        timeout 120 python3 "$here/nested-kvm/cpu_flags.py" "$qemu_pid" 2>&1 | sed 's/^/  /'
+    timeout 120 python3 "$here/nested-kvm/cpu_flags.py" "$qemu_pid" <<<"$registers" 2>&1 |
+        sed 's/^/  /'
     python3 "$here/nested-kvm/monitor.py" "$run/monitor" \
         "sendkey alt-sysrq-7" "sendkey alt-sysrq-l" "sendkey alt-sysrq-w" 2>&1
     sleep 8
@@ -519,11 +521,10 @@ stop_qemu() {
 mend_lost_gif() {
     local registers flags mended saved
     registers=$(python3 "$here/nested-kvm/monitor.py" "$run/monitor" "info registers -a" 2>&1)
-    awk '/^CPU#/ { halted = 0 } /^RIP=.* HLT=1$/ { halted = 1 }
-        /^CS =/ && halted && $5 == "00a09b00" { found = 1 } END { exit !found }' \
-        <<<"$registers" || return 1
-    # Read-only next: only a VM that shows the fault is paused.
-    flags=$(python3 "$here/nested-kvm/cpu_flags.py" "$qemu_pid" <<<"$registers" 2>/dev/null)
+    # Read-only first (and only when a CPU is halted untouched by any
+    # interrupt): a VM is paused only when one shows the fault.
+    flags=$(python3 "$here/nested-kvm/cpu_flags.py" --suspects "$qemu_pid" \
+        <<<"$registers" 2>/dev/null) || return 1
     grep -q 'GIF=0 NMI-blocked=. SVM-guest=0' <<<"$flags" || return 1
     registers=$(python3 "$here/nested-kvm/monitor.py" "$run/monitor" "stop" "info registers -a" 2>&1)
     mended=$(python3 "$here/nested-kvm/cpu_flags.py" --set-gif "$qemu_pid" <<<"$registers" 2>&1)

@@ -4,6 +4,8 @@ that QEMU's monitor does not print: the SVM global interrupt flag (GIF),
 whether NMIs are blocked, whether the CPU is in SVM guest mode.
 
     cpu_flags.py QEMU_PID < REGISTERS      (REGISTERS: `info registers -a`)
+    cpu_flags.py --suspects QEMU_PID < REGISTERS   (only CPUs halted with no
+                 interrupt since their last kernel entry; exit 1 if none)
     cpu_flags.py --set-gif QEMU_PID < REGISTERS
 
 A CPU whose GIF is clear takes no interrupt and no NMI at all. That is
@@ -115,14 +117,24 @@ def describe(hflags, hflags2):
             f"(hflags {hflags:08x}, hflags2 {hflags2:08x})")
 
 
-def halted_cpus(text):
-    """CPU numbers whose `info registers -a` line says HLT=1."""
-    halted, current = set(), None
+def halted_cpus(text, untouched_only=False):
+    """CPU numbers whose `info registers -a` says HLT=1; with untouched_only,
+    only those whose code segment is still as a SYSCALL or #VMEXIT loads it
+    (attributes 00a09b00): halted without an interrupt since they last
+    entered their kernel, the only ones a lost GIF can have stopped."""
+    halted, current, is_halted = set(), None, False
     for line in text.splitlines():
         m = re.match(r"CPU#(\d+)", line)
         if m:
-            current = int(m.group(1))
-        elif current is not None and re.search(r"\bHLT=1\b", line):
+            current, is_halted = int(m.group(1)), False
+        elif current is None:
+            continue
+        elif re.search(r"\bHLT=1\b", line):
+            is_halted = True
+            if not untouched_only:
+                halted.add(current)
+        elif untouched_only and is_halted and line.startswith("CS =") and \
+                line.split()[4:5] == ["00a09b00"]:
             halted.add(current)
     return halted
 
@@ -148,16 +160,27 @@ def set_gif(pid, registers):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--set-gif":
-        mended = set_gif(int(sys.argv[2]), sys.stdin.read())
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--set-gif":
+        mended = set_gif(int(args[1]), sys.stdin.read())
         print("\n".join(mended) if mended else "no halted CPU with GIF clear")
         sys.exit(0 if mended else 1)
-    if len(sys.argv) != 2:
-        sys.exit("usage: cpu_flags.py [--set-gif] QEMU_PID < REGISTERS")
-    patterns = cpus_from_registers(sys.stdin.read())
+    suspects_only = len(args) == 2 and args[0] == "--suspects"
+    if suspects_only:
+        args = args[1:]
+    if len(args) != 1:
+        sys.exit("usage: cpu_flags.py [--set-gif | --suspects] QEMU_PID < REGISTERS")
+    registers = sys.stdin.read()
+    patterns = cpus_from_registers(registers)
+    if suspects_only:
+        # Only CPUs a lost GIF can have stopped; none: no memory read at all.
+        suspects = halted_cpus(registers, untouched_only=True)
+        patterns = {cpu: p for cpu, p in patterns.items() if cpu in suspects}
+        if not patterns:
+            sys.exit(1)
     if not patterns:
         sys.exit("cpu_flags: no CPU's registers in the input")
-    found = find_states(int(sys.argv[1]), patterns)
+    found = find_states(int(args[0]), patterns)
     for cpu in sorted(patterns):
         states = found.get(cpu, [])
         if len(states) == 1 and not plausible(*states[0][1:]):
@@ -168,7 +191,6 @@ def main():
             print(f"CPU {cpu}: its state was not found (it ran since, or another QEMU)")
         else:
             print(f"CPU {cpu}: its registers match {len(states)} places; not telling")
-
 
 if __name__ == "__main__":
     main()

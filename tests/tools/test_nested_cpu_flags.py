@@ -18,6 +18,12 @@ import pytest
 HERE = Path(__file__).resolve().parents[2] / "scripts" / "nested-kvm"
 QEMU = shutil.which("qemu-system-x86_64")
 
+sys.path.insert(0, str(HERE))
+try:
+    import cpu_flags  # the parsing and the sanity rule, tested without QEMU
+finally:
+    sys.path.pop(0)
+
 BOOT_SECTOR = r"""
     .code16
     .globl _start
@@ -119,14 +125,14 @@ def halted_qemu(tmp_path, gif_instruction):
         qemu.wait()
 
 
-def cpu_flags(qemu, registers, *options):
+def run_cpu_flags(qemu, registers, *options):
     return subprocess.run([sys.executable, str(HERE / "cpu_flags.py"), *options, str(qemu.pid)],
                           input=registers, capture_output=True, text=True, timeout=120)
 
 
 def flags_of_halted_qemu(tmp_path, gif_instruction):
     with halted_qemu(tmp_path, gif_instruction) as (qemu, sock):
-        read = cpu_flags(qemu, monitor(sock, "info registers -a"))
+        read = run_cpu_flags(qemu, monitor(sock, "info registers -a"))
         assert read.returncode == 0, read.stderr
         return read.stdout
 
@@ -158,7 +164,7 @@ def test_set_gif_lets_the_waiting_nmi_in(tmp_path):
         time.sleep(1)
         assert "EDI=88880202" in monitor(sock, "info registers -a")  # not taken
         registers = monitor(sock, "stop") + monitor(sock, "info registers -a")
-        mended = cpu_flags(qemu, registers, "--set-gif")
+        mended = run_cpu_flags(qemu, registers, "--set-gif")
         assert mended.returncode == 0, mended.stdout + mended.stderr
         assert mended.stdout.startswith("CPU 0: was halted with GIF clear; GIF set "
                                         "(hflags2 00000100 -> 00000101)"), mended.stdout
@@ -170,16 +176,11 @@ def test_set_gif_lets_the_waiting_nmi_in(tmp_path):
         assert "EDI=99990303" in monitor(sock, "info registers -a")
         # Nothing left to mend.
         registers = monitor(sock, "stop") + monitor(sock, "info registers -a")
-        again = cpu_flags(qemu, registers, "--set-gif")
+        again = run_cpu_flags(qemu, registers, "--set-gif")
         assert again.returncode == 1 and again.stdout == "no halted CPU with GIF clear\n"
 
 
 def test_registers_are_read_from_64_bit_and_32_bit_dumps():
-    sys.path.insert(0, str(HERE))
-    try:
-        import cpu_flags
-    finally:
-        sys.path.pop(0)
     dump = (
         "CPU#0\n"
         "RAX=000000000001ad40 RBX=0000000000000000 RCX=0000000000000000 RDX=4000000000000000\n"
@@ -202,13 +203,44 @@ def test_registers_are_read_from_64_bit_and_32_bit_dumps():
 
 
 def test_words_that_are_not_qemu_7_2s_flags_are_not_trusted():
-    sys.path.insert(0, str(HERE))
-    try:
-        import cpu_flags
-    finally:
-        sys.path.pop(0)
     # As read at the stall of 2026-12-06 23:12: the stuck CPU and the other.
     assert cpu_flags.plausible(0x18d0c2b0, 0x00000000)
     assert cpu_flags.plausible(0x18d0c2b0, 0x00000001)
     assert not cpu_flags.plausible(0x18d0c2b3, 0x00000000)   # CPL 3: not the kernel
     assert not cpu_flags.plausible(0x18d0c2b0, 0x0000ffff)   # undefined hflags2 bits
+
+
+SUSPECT_DUMP = """\
+CPU#0
+RAX=000000000001ad40 RBX=0000000000000000 RCX=0000000000000000 RDX=4000000000000000
+RSI=0000000000000000 RDI=000000000006c87c RBP=ffffffff82a1aa40 RSP=ffffffff82a03e98
+R8 =ffffffffffdf6199 R9 =000000003457a502 R10=00000000fffffffb R11=0000000000000000
+R12=0000000000000000 R13=0000000000000000 R14=ffffffff82a1a110 R15=0000000000000000
+RIP=ffffffff81a592eb RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1
+CS =0010 0000000000000000 ffffffff 00a09b00 DPL=0 CS64 [-RA]
+CPU#1
+RIP=ffffffff81a592eb RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1
+CS =0010 0000000000000000 ffffffff 00af9b00 DPL=0 CS64 [-RA]
+CPU#2
+RIP=ffffffffc033d72b RFL=00000297 [--S-APC] CPL=0 II=0 A20=1 SMM=0 HLT=0
+CS =0010 0000000000000000 ffffffff 00a09b00 DPL=0 CS64 [-RA]
+"""
+
+
+def test_suspects_are_halted_cpus_no_interrupt_has_touched():
+    # From the mended stall of 2026-12-06 23:22: CPU 0 halted with CS as a
+    # SYSCALL or #VMEXIT left it; CPU 1 halted after an interrupt (CS from
+    # the GDT); CPU 2 running.
+    assert cpu_flags.halted_cpus(SUSPECT_DUMP) == {0, 1}
+    assert cpu_flags.halted_cpus(SUSPECT_DUMP, untouched_only=True) == {0}
+
+
+def test_without_suspects_no_memory_is_read():
+    # PID 0 has no /proc entry: a read fails loudly, so silence means none.
+    def suspects(dump):
+        return subprocess.run([sys.executable, str(HERE / "cpu_flags.py"), "--suspects", "0"],
+                              input=dump, capture_output=True, text=True, timeout=30)
+    r = suspects(SUSPECT_DUMP.replace("00a09b00", "00af9b00"))
+    assert r.returncode == 1 and r.stdout == "" and r.stderr == ""
+    r = suspects(SUSPECT_DUMP)
+    assert r.returncode != 0 and "/proc/0/" in r.stderr
