@@ -29,7 +29,12 @@
 #
 # Kernel, modules and initramfs are cached in
 # ${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm; qemu-system-x86 and
-# busybox-static are installed with apt-get when missing.
+# busybox-static are installed with apt-get when missing.  The QEMU it runs
+# is Debian's source with a fix to its x86 emulation, built into the same
+# cache the first time (nested-kvm/build-qemu.sh: about 6 minutes); Debian's
+# binary loses the flags when a SETcc that starts a translation block
+# faults, which made wisp running in the VM decide wrongly (--qemu
+# qemu-system-x86_64 runs it anyway).
 #
 # Why the VM used to stall, and what was tried
 # --------------------------------------------
@@ -94,7 +99,7 @@ accel=tcg
 cpu_model=max
 extra_append=
 module_params=()
-qemu="qemu-system-x86_64"
+qemu=   # default: nested-kvm/build-qemu.sh's
 qemu_args=
 keeper=1
 # Everything but the command, for a retry in a fresh VM.
@@ -173,6 +178,8 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         "${need[@]}" >&2
 fi
+
+[ -n "$qemu" ] || qemu=$("$here"/nested-kvm/build-qemu.sh)
 
 # --- kernel, modules and initramfs (cached) ------------------------------------
 

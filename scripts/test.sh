@@ -26,6 +26,9 @@ if ! why=$(scripts/kvm-usable.sh) && [ "${WISP_NESTED:-1}" != 0 ]; then
     # Makefile's TEST_TIMEOUT, 120 s, plus module fixtures and pytest's own
     # start in the slow VM): only a VM that stalls is stopped and retried.
     runner="scripts/nested-kvm.sh --retries 5 --hang-timeout 300 --"
+    # The VM's QEMU: Debian's source with a fix to its x86 emulation, built
+    # once per machine (about 6 minutes; scripts/nested-kvm/build-qemu.sh).
+    scripts/nested-kvm/build-qemu.sh >/dev/null
     # A guest triple fault that only the emulated SVM produces: that test
     # runs again, up to twice (the Makefile's NESTED_CRASH_RERUNS).
     crash_reruns=2

@@ -7,7 +7,6 @@ CLGI (GIF clear: the CPU can never wake) and once without it; and
 --set-gif on the first lets a waiting NMI in, as nested-kvm.sh's mend."""
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from nested_qemu import nested_kvm_qemu
+
 HERE = Path(__file__).resolve().parents[2] / "scripts" / "nested-kvm"
-QEMU = shutil.which("qemu-system-x86_64")
+QEMU = nested_kvm_qemu()
 
 sys.path.insert(0, str(HERE))
 try:
