@@ -123,8 +123,9 @@ TEST_TIMEOUT ?= 120
 # then triple-faults (QEMU's emulated SVM under load; README, "Hosts without
 # usable KVM"). scripts/test.sh sets NESTED_CRASH_RERUNS there: a test that
 # failed with wisp's triple-fault report, or with a CPU left running at the
-# nested VM's own KVM RIP (tests/integration/rips_from_the_host.py), runs
-# again, at most that often, and
+# nested VM's own KVM RIP (tests/integration/rips_from_the_host.py), or
+# while nested-kvm.sh mended one of the VM's CPUs (tests/integration/
+# vm_mends.py), runs again, at most that often, and
 # pytest lists every rerun (RERUN lines, "N rerun" in its summary, and the
 # crash line that allowed each: tests/integration/rerun_reasons.py, which
 # tries the patterns in this order, the most telling first). Any other
@@ -133,14 +134,17 @@ NESTED_CRASH_RERUNS ?= 0
 ifneq ($(NESTED_CRASH_RERUNS),0)
 PYTEST_RERUN = --reruns $(NESTED_CRASH_RERUNS) --only-rerun "guest crashed: triple fault" \
 	--only-rerun "after KVM's reset" --only-rerun "rebooted \(by a triple fault" \
-	--only-rerun "state of the level above leaked into the guest"
+	--only-rerun "state of the level above leaked into the guest" \
+	--only-rerun "nested-kvm mended the VM during this test"
 endif
 # Each test command records its tests' outcomes in a file as they end
 # (tests/integration/resume_after_stall.py), so when the nested VM stalls,
 # the retry in a fresh VM runs only the tests that had not ended; the file
-# is emptied before the command starts.
+# is emptied before the command starts. Beside it, nested-kvm.sh logs each
+# mend of the VM (NESTED_KVM_MEND_LOG, read by tests/integration/vm_mends.py).
 TEST_PROGRESS = $(abspath $(BUILD))/test-progress
-resume_file = rm -f $(TEST_PROGRESS).$(1) && WISP_TEST_PROGRESS=$(TEST_PROGRESS).$(1)
+resume_file = rm -f $(TEST_PROGRESS).$(1) $(TEST_PROGRESS).$(1).mends && \
+	WISP_TEST_PROGRESS=$(TEST_PROGRESS).$(1) NESTED_KVM_MEND_LOG=$(TEST_PROGRESS).$(1).mends
 PYTEST = WISP_BUILD=$(abspath $(BUILD)) PYTHONUNBUFFERED=1 $(KVM_RUNNER) $(PYTHON) -m pytest \
 	    -q -raR --timeout=$(TEST_TIMEOUT) $(PYTEST_RERUN)
 integration: all

@@ -29,13 +29,16 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm
 check_only=0
 [ "${1:-}" = --check ] && check_only=1
 
-# The build depends on the QEMU source version and on this script (the fix).
-version=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null || true)
-[ -n "$version" ] || version=$(apt-cache policy qemu-system-x86 | sed -n 's/^ *Candidate: //p')
+# The build depends on the source version of the installed QEMU (whose
+# firmware it uses) and on this script (the fix).
 stamp=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)
-out=$cache/qemu-${version//[:+~]/_}-$stamp
-binary=$out/qemu-system-x86_64
-if [ -x "$binary" ]; then
+where_built() {
+    version=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null || true)
+    out=$cache/qemu-${version//[:+~]/_}-$stamp
+    binary=$out/qemu-system-x86_64
+}
+where_built
+if [ -n "$version" ] && [ -x "$binary" ]; then
     echo "$binary"
     exit 0
 fi
@@ -58,12 +61,27 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "nested-kvm: installing ${need[*]} to build QEMU" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         "${need[@]}" >&2
-    version=$(dpkg-query -W -f='${source:Version}' qemu-system-x86)
+    where_built
 fi
 
 work=$(mktemp -d "$cache/qemu-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-echo "nested-kvm: building QEMU $version with the TCG flags fix (once; about 6 minutes)" >&2
+log=$cache/qemu-build.log
+: >"$log"
+echo "nested-kvm: building QEMU $version with the TCG flags fix (once; about 6 minutes;" \
+     "log in $log)" >&2
+
+# Runs a step of the build in directory $1 with its output in the log; a
+# failure shows the log's end.
+step() {
+    local dir=$1
+    shift
+    if ! (cd "$dir" && "$@") >>"$log" 2>&1; then
+        echo "nested-kvm: building QEMU failed at: $*; the end of $log:" >&2
+        tail -n 40 "$log" >&2
+        exit 1
+    fi
+}
 
 # Source lists for apt-get source: the deb lines apt already uses, as
 # deb-src, in a private apt state (the system's sources stay as they are).
@@ -72,10 +90,11 @@ python3 "$here/deb_src_lines.py" > "$work/apt/sources.list"
 apt_src=(-o "Dir::Etc::SourceList=$work/apt/sources.list"
          -o "Dir::Etc::SourceParts=$work/apt/sources.list.d"
          -o "Dir::State::Lists=$work/apt/lists")
-apt-get "${apt_src[@]}" update -q >&2
-(cd "$work" && { apt-get "${apt_src[@]}" source --download-only -q "qemu=$version" ||
-                 apt-get "${apt_src[@]}" source --download-only -q qemu; } >&2)
-dpkg-source -x "$work"/qemu_*.dsc "$work/src" >&2
+step "$work" apt-get "${apt_src[@]}" update -q
+# The installed binary's own source version, else the newest there is.
+(cd "$work" && apt-get "${apt_src[@]}" source --download-only -q "qemu=$version") \
+    >>"$log" 2>&1 || step "$work" apt-get "${apt_src[@]}" source --download-only -q qemu
+step "$work" dpkg-source -x "$(echo "$work"/qemu_*.dsc)" "$work/src"
 
 python3 - "$work/src/target/i386/tcg/translate.c" <<'PYEOF'
 import sys
@@ -91,17 +110,18 @@ open(path, "w", encoding="utf-8").write(text.replace(computed, computed + fix))
 PYEOF
 
 # Only what the nested VM uses: TCG, 9p shares, the PC machine's devices.
+# Firmware where Debian's qemu-system-data and seabios put it.
 mkdir "$work/src/build"
-(cd "$work/src/build" &&
- ../configure --prefix=/usr --target-list=x86_64-softmmu --without-default-features \
-     --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu \
-     --enable-tcg --enable-virtfs --enable-attr --enable-cap-ng --enable-fdt=system \
-     --disable-docs --disable-werror >&2 &&
- ninja qemu-system-x86_64 >&2)
+step "$work/src/build" ../configure --prefix=/usr --target-list=x86_64-softmmu \
+    --without-default-features \
+    --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu \
+    --enable-tcg --enable-virtfs --enable-attr --enable-cap-ng --enable-fdt=system \
+    --disable-docs --disable-werror
+step "$work/src/build" ninja qemu-system-x86_64
 mkdir -p "$out.tmp/qemu-bundle"
 cp "$work/src/build/qemu-system-x86_64" "$out.tmp/"
-# QEMU finds its data relative to where the binary is: through
-# qemu-bundle/usr, the firmware Debian's qemu-system-data installed.
+# QEMU looks for its data relative to where the binary is (a qemu-bundle
+# beside it stands for the install prefix): qemu-bundle/usr is /usr.
 ln -s /usr "$out.tmp/qemu-bundle/usr"
 rm -rf "$out"
 mv "$out.tmp" "$out"

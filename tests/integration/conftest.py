@@ -8,6 +8,7 @@ import pytest
 import giving_up
 import rerun_reasons
 import resume_after_stall
+import vm_mends
 from rips_from_the_host import notes_for_this_host
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,8 @@ BOOT_TIMES = []
 def pytest_configure(config):
     # A retry after a nested-VM stall runs only the tests that had not ended.
     config.pluginmanager.register(resume_after_stall, "resume_after_stall")
+    # A test that failed while the nested VM was mended says so (rerun rule).
+    config.pluginmanager.register(vm_mends, "vm_mends")
     # Each rerun after a crash report names the line that allowed it.
     config.pluginmanager.register(rerun_reasons, "rerun_reasons")
     # Waits on a running wisp end before the test's own time limit.
