@@ -192,5 +192,6 @@ def main():
         else:
             print(f"CPU {cpu}: its registers match {len(states)} places; not telling")
 
+
 if __name__ == "__main__":
     main()
