@@ -30,11 +30,12 @@
 # Kernel, modules and initramfs are cached in
 # ${XDG_CACHE_HOME:-$HOME/.cache}/wisp/nested-kvm; qemu-system-x86 and
 # busybox-static are installed with apt-get when missing.  The QEMU it runs
-# is Debian's source with a fix to its x86 emulation, built into the same
-# cache the first time (nested-kvm/build-qemu.sh: about 6 minutes); Debian's
-# binary loses the flags when a SETcc that starts a translation block
-# faults, which made wisp running in the VM decide wrongly (--qemu
-# qemu-system-x86_64 runs it anyway).
+# is Debian's source with two fixes to its x86 emulation, built into the
+# same cache the first time (nested-kvm/build-qemu.sh: about 6 minutes);
+# Debian's binary loses CPU 0's SVM state when another CPU restores FPU
+# state (the stalls and VM crashes below), and the flags when a SETcc that
+# starts a translation block faults, which made wisp running in the VM
+# decide wrongly (--qemu qemu-system-x86_64 runs it anyway).
 #
 # Why the VM used to stall, and what was tried
 # --------------------------------------------
@@ -83,6 +84,16 @@
 #     without it) and 4 guest triple faults in those 20 against 0.
 #   - The remedy: mend_lost_gif below sets that CPU's GIF again with the VM
 #     stopped; the command goes on in the same VM (README).
+#   - The cause (2026-12-07, found with prints in QEMU's SVM code): QEMU 7.2
+#     clears the IGNNE bit of CPU 0's hflags2 on every FXRSTOR/XRSTOR of any
+#     CPU, by a plain read-modify-write from that CPU's thread, so CPU 1's
+#     FPU restores undo CPU 0's own changes to hflags2 now and then: STGI's
+#     GIF (this stall), #VMEXIT's clearing of V_INTR (the third kind), of
+#     GIF (interrupts right after VMRUN: VM crashes) and of nested paging
+#     (a nested page fault at the host's resume point: the "RIP of the
+#     level above" in wisp's guests).  Every one of those was seen on CPU 0
+#     only.  Fixed in nested-kvm/build-qemu.sh; nested-kvm/fpu_restore_race.c
+#     shows it.  The mend stays as a guard.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

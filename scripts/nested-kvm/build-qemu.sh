@@ -1,13 +1,27 @@
 #!/bin/bash
 # Build the QEMU that scripts/nested-kvm.sh runs: Debian's own QEMU source,
-# with one fix to its x86 emulation (TCG), into a cache; print its path.
+# with two fixes to its x86 emulation (TCG), into a cache; print its path.
 #
 #   scripts/nested-kvm/build-qemu.sh [--check]
 #
 # --check only prints the path when the build is cached (exit 1 if not).
 #
-# The fix.  When an instruction that reads the flags starts a translation
-# block (so QEMU does not know which operation set them), QEMU computes
+# The first fix: CPU 0's flags.  Every FXRSTOR, XRSTOR, FRSTOR or FLDENV,
+# on any CPU, clears the IGNNE bit in *CPU 0's* hflags2 (QEMU models the
+# chipset's FPU-error pin for the first CPU only) with a plain
+# read-modify-write from that CPU's own thread.  When it runs on CPU 1
+# while CPU 0 changes its own hflags2 (every VMRUN, #VMEXIT, STGI and CLGI
+# does), CPU 0's change is lost.  In the nested VM that is KVM on CPU 0
+# left with GIF clear after its STGI (a halted CPU that never wakes: the
+# GIF mend), with V_INTR or GIF still set after a #VMEXIT (interrupts taken
+# with IF clear, or right after VMRUN: VM crashes), or with nested paging
+# still on (a nested page fault raised at the host's resume point, which
+# saves the host's state as the guest's: the "RIP of the level above").
+# The fix writes the bit only when it is set, and then atomically.
+#
+# The second fix: flags after a fault.  When an instruction that reads
+# the flags starts a translation block (so QEMU does not know which
+# operation set them), QEMU computes
 # EFLAGS into its cc_src field but records that cc_src now holds EFLAGS
 # only when the instruction has ended.  If the instruction faults in
 # between (SETcc to a page not yet present, the most common case), the
@@ -68,7 +82,7 @@ work=$(mktemp -d "$cache/qemu-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 log=$cache/qemu-build.log
 : >"$log"
-echo "nested-kvm: building QEMU $version with the TCG flags fix (once; about 6 minutes;" \
+echo "nested-kvm: building QEMU $version with two TCG fixes (once; about 6 minutes;" \
      "log in $log)" >&2
 
 # Runs a step of the build in directory $1 with its output in the log; a
@@ -107,6 +121,25 @@ if text.count(computed) != 1:
              "a new look for this QEMU version")
 fix = "    gen_update_cc_op(s); /* wisp: cc_op with cc_src, before a fault can see them */\n"
 open(path, "w", encoding="utf-8").write(text.replace(computed, computed + fix))
+PYEOF
+
+python3 - "$work/src/target/i386/tcg/sysemu/fpu_helper.c" <<'PYEOF'
+import sys
+path = sys.argv[1]
+text = open(path, encoding="utf-8").read()
+# Both run on any CPU's thread but change CPU 0's hflags2.
+edits = [("    env->hflags2 &= ~HF2_IGNNE_MASK;\n",
+          "    if (qatomic_read(&env->hflags2) & HF2_IGNNE_MASK) { /* wisp: CPU 0's own */\n"
+          "        qatomic_and(&env->hflags2, ~HF2_IGNNE_MASK); /* updates stay */\n"
+          "    }\n"),
+         ("    env->hflags2 |= HF2_IGNNE_MASK;\n",
+          "    qatomic_or(&env->hflags2, HF2_IGNNE_MASK); /* wisp: atomic, as above */\n")]
+for old, new in edits:
+    if text.count(old) != 1:
+        sys.exit(f"nested-kvm: {path}: cpu_clear_ignne/cpu_set_ignne are not as expected; "
+                 "the fix needs a new look for this QEMU version")
+    text = text.replace(old, new)
+open(path, "w", encoding="utf-8").write(text)
 PYEOF
 
 # Only what the nested VM uses: TCG, 9p shares, the PC machine's devices.
