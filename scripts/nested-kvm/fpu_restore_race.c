@@ -2,7 +2,8 @@
  * Do FPU-state restores on one CPU disturb KVM on another?
  *
  *   fpu_restore_race [SECONDS]   exit 0 and "right: ...", or exit 1 and
- *                                "wrong: ..." (default 10 seconds)
+ *                                "wrong: ..." (default 10 seconds); exit 2
+ *                                when it cannot set up
  *
  * CPU 1 runs FXRSTOR in a loop while CPU 0 runs a tiny KVM guest that
  * does nothing but port writes, so KVM enters and leaves it as fast as it
@@ -13,8 +14,9 @@
  * at the host's RIP or KVM_RUN fails ("wrong"), or the kernel of the VM
  * this runs in crashes or hangs (in Debian's QEMU 7.2 it crashed within
  * seconds every time).  scripts/nested-kvm/build-qemu.sh's QEMU has the
- * fix.  Needs /dev/kvm and two CPUs.  No watchdog of its own: clocks read
- * on the other CPU jumped by seconds in the VM under this load.
+ * fix.  Needs /dev/kvm and two CPUs.  No watchdog of its own: one timed on
+ * CPU 1 saw gaps of seconds that were not there (the guest's exit count
+ * kept growing) in the VM under this load.
  */
 #define _GNU_SOURCE
 #include <errno.h>
